@@ -1,4 +1,4 @@
-module hotline12345/tools/ferretdb
+module hotline12345/infra/ferretdb
 
 go 1.26.8
 
