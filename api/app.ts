@@ -1,0 +1,58 @@
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import helmet from 'helmet';
+import type { Services } from '../core/services.js';
+import type { Clock } from '../core/platform/clock.js';
+import type { Logger } from '../core/platform/logger.js';
+import { databaseAnswers } from '../core/platform/database.js';
+import { accountsRouter } from './accounts/accounts.router.js';
+import { auditRouter } from './audit/audit.router.js';
+import { categoriesRouter } from './categories/categories.router.js';
+import { departmentsRouter } from './departments/departments.router.js';
+import { healthRouter } from './health/health.router.js';
+import { authenticate } from './http/authenticate.js';
+import { EndpointRegistry } from './http/endpoint.js';
+import { errorHandler, unknownRoute } from './http/error-handler.js';
+import { createHttpMetrics } from './http/metrics.js';
+import { createOpenApiRegistry, openApiRouter } from './http/openapi.js';
+import { requestContext } from './http/request-context.js';
+import './http/express-request.js';
+
+export interface AppDeps {
+  services: Services;
+  clock: Clock;
+  logger: Logger;
+  cookieSecure: boolean;
+  trustProxy: boolean;
+}
+
+/** The whole HTTP API as a value: server.ts listens on it, tests drive it with supertest. */
+export function createApp(deps: AppDeps): Express {
+  const { services, clock, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.trustProxy);
+  const metrics = createHttpMetrics();
+  const openapi = createOpenApiRegistry();
+  const endpoints = new EndpointRegistry(openapi, clock);
+
+  app.use(requestContext(logger, metrics));
+  app.use(helmet());
+  app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
+  app.use(openApiRouter(openapi));
+  app.use(authenticate(services.authentication, clock));
+  app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));
+  app.use(departmentsRouter(endpoints, services.departments));
+  app.use(categoriesRouter(endpoints, services.categories));
+  app.use(auditRouter(endpoints, services.audit));
+
+  app.use(unknownRoute);
+  app.use(errorHandler(logger));
+  return app;
+}

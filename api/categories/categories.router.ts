@@ -1,0 +1,95 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { Categories } from '../../core/categories/categories.js';
+import { parseCsv } from '../../core/platform/csv.js';
+import type { EndpointRegistry } from '../http/endpoint.js';
+import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
+
+export const categoryView = z
+  .object({
+    id: z.string(),
+    code: z.string(),
+    name: z.string(),
+    nameEn: z.string().nullable(),
+    level: z.number(),
+    parentId: z.string().nullable(),
+    ancestors: z.array(z.string()),
+    path: z.string(),
+    defaultDepartmentId: z.string().nullable(),
+    complex: z.boolean(),
+    active: z.boolean(),
+    version: z.number(),
+    createdAt: z.date(),
+    updatedAt: z.date(),
+  })
+  .meta({ id: 'Category' });
+
+const name = z.string().trim().min(1).max(60).refine((v) => !v.includes('›'), 'must not contain ›');
+
+const categoryInput = z.strictObject({
+  name,
+  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  parentId: objectId.nullable().optional(),
+  defaultDepartmentId: objectId.nullable().optional(),
+  complex: z.boolean().optional(),
+  active: z.boolean().optional(),
+});
+
+const categoryChanges = z.strictObject({
+  version,
+  name: name.optional(),
+  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  defaultDepartmentId: objectId.nullable().optional(),
+  complex: z.boolean().optional(),
+  active: z.boolean().optional(),
+});
+
+const taxonomyImport = z.union([
+  z.strictObject({ csv: z.string().min(1).max(2_000_000).meta({ description: 'CSV with a header line; columns: level 1, level 2, level 3 names' }) }),
+  z.strictObject({ rows: z.array(z.array(z.string().trim().min(1).max(60)).min(1).max(3)).min(1).max(20000) }),
+]);
+
+export function categoriesRouter(endpoints: EndpointRegistry, categories: Categories): Router {
+  const router = Router();
+
+  endpoints.mount(router, {
+    method: 'get', path: '/api/categories', summary: 'The category tree, ordered by code', tags: ['categories'], auth: 'user',
+    query: z.strictObject({ level: z.enum(['1', '2', '3']).transform(Number).optional(), parentId: objectId.optional(), under: objectId.optional(), active: queryBoolean.optional() }),
+    response: z.object({ items: z.array(categoryView) }),
+    async handle({ actor, query }) {
+      return { items: await categories.list(actor, query) };
+    },
+  });
+
+  endpoints.mount(router, {
+    method: 'post', path: '/api/categories', summary: 'Create a category', tags: ['categories'], auth: 'user', status: 201,
+    errors: [403, 409], body: categoryInput, response: categoryView,
+    handle: ({ ctx, body }) => categories.create(ctx, body),
+  });
+
+  endpoints.mount(router, {
+    method: 'post', path: '/api/categories/import', summary: 'Add the missing nodes of a three-level taxonomy (CSV or rows)', tags: ['categories'],
+    auth: 'user', errors: [403], body: taxonomyImport, response: z.object({ created: z.number(), existing: z.number() }),
+    handle: ({ ctx, body }) => categories.importTaxonomy(ctx, 'csv' in body ? parseCsv(body.csv).slice(1) : body.rows),
+  });
+
+  endpoints.mount(router, {
+    method: 'get', path: '/api/categories/:id', summary: 'One category', tags: ['categories'], auth: 'user', errors: [404],
+    params: idParams, response: categoryView,
+    handle: ({ actor, params }) => categories.get(actor, params.id),
+  });
+
+  endpoints.mount(router, {
+    method: 'patch', path: '/api/categories/:id', summary: 'Change a category (name, default department, complexity, active)',
+    tags: ['categories'], auth: 'user', errors: [403, 404, 409], params: idParams, body: categoryChanges, response: categoryView,
+    handle: ({ ctx, params, body }) => categories.update(ctx, params.id, body),
+  });
+
+  endpoints.mount(router, {
+    method: 'delete', path: '/api/categories/:id', summary: 'Delete a leaf category', tags: ['categories'], auth: 'user', status: 204,
+    errors: [403, 404, 409], params: idParams,
+    handle: ({ ctx, params }) => categories.remove(ctx, params.id),
+  });
+
+  return router;
+}

@@ -1,0 +1,135 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import type { z} from 'zod';
+import { type ZodType } from 'zod';
+import type { OpenAPIRegistry, RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Actor } from '../../core/accounts/access.js';
+import type { ActionContext } from '../../core/audit/audit.js';
+import { DomainError } from '../../core/platform/errors.js';
+import type { Clock } from '../../core/platform/clock.js';
+import { errorResponse } from './error-body.js';
+
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+type AnyObject = z.ZodObject<z.ZodRawShape>;
+type Out<S> = S extends ZodType ? z.output<S> : undefined;
+
+export interface HandlerInput<P, Q, B, A> {
+  params: Out<P>;
+  query: Out<Q>;
+  body: Out<B>;
+  actor: A;
+  /** Actor, time and request id for state-changing use cases. */
+  ctx: A extends Actor ? ActionContext : undefined;
+  req: Request;
+  res: Response;
+}
+
+export interface Endpoint<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends ZodType | undefined, Auth extends 'public' | 'user'> {
+  method: Method;
+  /** Express syntax (`/api/users/:id`); converted for the OpenAPI document. */
+  path: string;
+  summary: string;
+  tags: string[];
+  auth: Auth;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status: 200 by default, 201 for creations, 204 for no content. */
+  status?: 200 | 201 | 202 | 204;
+  response?: ZodType;
+  /** Error statuses this endpoint can answer besides 400/401/500. */
+  errors?: number[];
+  handle(input: HandlerInput<P, Q, B, Auth extends 'user' ? Actor : Actor | null>): Promise<unknown>;
+}
+
+const errorStatusText: Record<number, string> = {
+  400: 'Invalid input: the message names each field',
+  401: 'Not signed in',
+  403: 'Not allowed for this role or department, or CSRF token missing',
+  404: 'Not found',
+  409: 'Conflict with the current state or version',
+  413: 'Request body too large',
+  429: 'Too many requests',
+  500: 'Internal error (request id in the body)',
+  503: 'Not ready: a dependency does not answer',
+};
+
+export class ValidationError extends DomainError {
+  constructor(issues: { field: string; in: string; message: string }[]) {
+    super('VALIDATION_FAILED', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { fields: issues });
+  }
+}
+
+function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'params' | 'query' | 'body') {
+  if (!schema) return undefined;
+  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  if (result.success) return result.data;
+  throw new ValidationError(
+    result.error.issues.map((issue) => {
+      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
+      const path = [...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
+      const field = path.length ? path.join('.') : where;
+      const message = keys.length > 1 ? `unknown fields ${keys.join(', ')}` : issue.message;
+      return { field, in: where, message };
+    }),
+  );
+}
+
+/**
+ * Mounts an endpoint and documents it from the same zod schemas, so the OpenAPI document can
+ * never list a route that does not exist or miss one that does.
+ */
+export class EndpointRegistry {
+  constructor(
+    readonly openapi: OpenAPIRegistry,
+    private readonly clock: Clock,
+  ) {}
+
+  mount<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends ZodType | undefined, Auth extends 'public' | 'user'>(
+    router: Router,
+    endpoint: Endpoint<P, Q, B, Auth>,
+    ...middleware: RequestHandler[]
+  ): void {
+    this.document(endpoint);
+    const status = endpoint.status ?? 200;
+    router[endpoint.method](endpoint.path, ...middleware, async (req: Request, res: Response) => {
+      const actor = req.actor ?? null;
+      if (endpoint.auth === 'user' && !actor) {
+        throw new DomainError('UNAUTHENTICATED', 'Sign in first (session cookie or Bearer token).');
+      }
+      const params = check(endpoint.params, req.params, 'params');
+      const query = check(endpoint.query, req.query, 'query');
+      const body = check(endpoint.body, req.body, 'body');
+      const ctx = actor ? { actor, now: this.clock.now(), requestId: req.requestId } : undefined;
+      const result = await endpoint.handle({ params, query, body, actor, ctx, req, res } as never);
+      if (res.headersSent) return;
+      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else res.status(status).json(result);
+    });
+  }
+
+  private document(endpoint: Endpoint<AnyObject | undefined, AnyObject | undefined, ZodType | undefined, 'public' | 'user'>): void {
+    const status = endpoint.status ?? 200;
+    const responses: RouteConfig['responses'] = {
+      [status]: endpoint.response
+        ? { description: 'Success', content: { 'application/json': { schema: endpoint.response } } }
+        : { description: 'Success' },
+    };
+    const errors = new Set([400, 500, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
+    for (const code of errors) {
+      responses[code] = { description: errorStatusText[code] ?? 'Error', content: { 'application/json': { schema: errorResponse } } };
+    }
+    this.openapi.registerPath({
+      method: endpoint.method,
+      path: endpoint.path.replace(/:([A-Za-z_]+)/g, '{$1}'),
+      summary: endpoint.summary,
+      tags: endpoint.tags,
+      security: endpoint.auth === 'user' ? [{ session: [] }, { bearer: [] }] : [],
+      request: {
+        ...(endpoint.params ? { params: endpoint.params } : {}),
+        ...(endpoint.query ? { query: endpoint.query } : {}),
+        ...(endpoint.body ? { body: { required: true, content: { 'application/json': { schema: endpoint.body } } } } : {}),
+      },
+      responses,
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../../core/platform/logger.js';
+import { DomainError, isDomainError } from '../../core/platform/errors.js';
+
+/** The only place that knows HTTP statuses for domain error codes. */
+const statusByCode: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  FORBIDDEN: 403,
+  CSRF_FAILED: 403,
+  NOT_FOUND: 404,
+  VERSION_CONFLICT: 409,
+  USERNAME_TAKEN: 409,
+  DUPLICATE_CODE: 409,
+  DUPLICATE_NAME: 409,
+  DEPARTMENT_IN_USE: 409,
+  CATEGORY_IN_USE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  LOGIN_THROTTLED: 429,
+  RATE_LIMITED: 429,
+  NOT_READY: 503,
+};
+
+export function statusFor(error: DomainError): number {
+  const mapped = statusByCode[error.code];
+  if (mapped) return mapped;
+  // A reference inside the request that points nowhere is bad input; in the path it is a 404.
+  if (error.details?.field) return 400;
+  if (error.code.endsWith('_NOT_FOUND')) return 404;
+  return 400;
+}
+
+export const unknownRoute: RequestHandler = (req) => {
+  throw new DomainError('NOT_FOUND', `No route ${req.method} ${req.path}.`);
+};
+
+function fromBodyParser(err: { type?: string; status?: number }): DomainError | null {
+  if (err.type === 'entity.parse.failed') return new DomainError('INVALID_JSON', 'The request body is not valid JSON.', { field: 'body' });
+  if (err.type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
+  if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
+    return new DomainError('UNSUPPORTED_MEDIA_TYPE', 'Send JSON in UTF-8.');
+  }
+  return null;
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known = isDomainError(err) ? err : fromBodyParser(err as { type?: string });
+    if (!known) {
+      // Untrusted error: full detail in the log, none to the client.
+      logger.error({ err, requestId: req.requestId }, 'unhandled error');
+      res.status(500).json({ error: { code: 'INTERNAL', message: 'Internal error; quote the request id when reporting it.', requestId: req.requestId } });
+      return;
+    }
+    const status = statusFor(known);
+    const retry = known.details?.retryAfterSeconds;
+    if (status === 429 && typeof retry === 'number') res.setHeader('Retry-After', String(retry));
+    res.status(status).json({ error: { code: known.code, message: known.message, details: known.details, requestId: req.requestId } });
+  };
+}

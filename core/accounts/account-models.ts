@@ -1,0 +1,119 @@
+import { Schema, type Connection } from 'mongoose';
+import { defineModel } from '../platform/database.js';
+import { roles, type Role } from './roles.js';
+
+export interface User {
+  username: string;
+  displayName: string;
+  email: string | null;
+  phone: string | null;
+  passwordHash: string;
+  roles: Role[];
+  departmentId: string | null;
+  active: boolean;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Session {
+  tokenHash: string;
+  userId: string;
+  csrfToken: string;
+  createdAt: Date;
+  lastSeenAt: Date;
+  /** Enforced by the application on every request and purged by a periodic job (no TTL indexes on FerretDB). */
+  expiresAt: Date;
+}
+
+export interface ApiToken {
+  name: string;
+  tokenHash: string;
+  /** The first characters, so an administrator can tell tokens apart without seeing them. */
+  prefix: string;
+  userId: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  lastUsedAt: Date | null;
+  revokedAt: Date | null;
+}
+
+export interface LoginAttempt {
+  /** `user:<name>` or `ip:<address>`. */
+  key: string;
+  failures: number;
+  windowStartedAt: Date;
+  lockedUntil: Date | null;
+}
+
+const userSchema = new Schema<User>(
+  {
+    username: { type: String, required: true },
+    displayName: { type: String, required: true },
+    email: { type: String, default: null },
+    phone: { type: String, default: null },
+    passwordHash: { type: String, required: true },
+    roles: { type: [String], enum: roles, required: true },
+    departmentId: { type: String, default: null },
+    active: { type: Boolean, default: true },
+    version: { type: Number, default: 1 },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'users' },
+);
+userSchema.index({ username: 1 }, { unique: true });
+userSchema.index({ departmentId: 1 });
+
+const sessionSchema = new Schema<Session>(
+  {
+    tokenHash: { type: String, required: true },
+    userId: { type: String, required: true },
+    csrfToken: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    lastSeenAt: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false, collection: 'sessions' },
+);
+sessionSchema.index({ tokenHash: 1 }, { unique: true });
+sessionSchema.index({ expiresAt: 1 });
+sessionSchema.index({ userId: 1 });
+
+const apiTokenSchema = new Schema<ApiToken>(
+  {
+    name: { type: String, required: true },
+    tokenHash: { type: String, required: true },
+    prefix: { type: String, required: true },
+    userId: { type: String, required: true },
+    createdAt: { type: Date, required: true },
+    expiresAt: { type: Date, default: null },
+    lastUsedAt: { type: Date, default: null },
+    revokedAt: { type: Date, default: null },
+  },
+  { versionKey: false, collection: 'api_tokens' },
+);
+apiTokenSchema.index({ tokenHash: 1 }, { unique: true });
+apiTokenSchema.index({ userId: 1 });
+
+const loginAttemptSchema = new Schema<LoginAttempt>(
+  {
+    key: { type: String, required: true },
+    failures: { type: Number, default: 0 },
+    windowStartedAt: { type: Date, required: true },
+    lockedUntil: { type: Date, default: null },
+  },
+  { versionKey: false, collection: 'login_attempts' },
+);
+loginAttemptSchema.index({ key: 1 }, { unique: true });
+loginAttemptSchema.index({ windowStartedAt: 1 });
+
+export function accountModels(connection: Connection) {
+  return {
+    users: defineModel(connection, 'User', userSchema),
+    sessions: defineModel(connection, 'Session', sessionSchema),
+    apiTokens: defineModel(connection, 'ApiToken', apiTokenSchema),
+    loginAttempts: defineModel(connection, 'LoginAttempt', loginAttemptSchema),
+  };
+}
+export type AccountModels = ReturnType<typeof accountModels>;

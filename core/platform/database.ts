@@ -1,0 +1,49 @@
+import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
+
+/**
+ * One mongoose connection per process (or per test file's database). Options keep to what both
+ * FerretDB 1.x and MongoDB accept: no retryable writes, no sessions.
+ */
+export async function connectDatabase(uri: string, dbName: string): Promise<Connection> {
+  const connection = mongoose.createConnection(uri, {
+    dbName,
+    retryWrites: false,
+    serverSelectionTimeoutMS: 5000,
+    autoIndex: false,
+    autoCreate: true,
+  });
+  await connection.asPromise();
+  return connection;
+}
+
+/** A short ping for /readyz: the driver reconnects by itself, so readiness recovers without a restart. */
+export async function databaseAnswers(connection: Connection, timeoutMs = 1500): Promise<boolean> {
+  const db = connection.db;
+  if (!db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const ping = db
+    .command({ ping: 1 }, { timeoutMS: timeoutMs })
+    .then(() => true)
+    .catch(() => false);
+  try {
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Builds indexes explicitly and fails loudly: a failed index build is otherwise only an 'error'
+ * event on the model and can crash the process later.
+ */
+export async function initModels(connection: Connection): Promise<void> {
+  for (const model of Object.values(connection.models)) {
+    await model.init();
+  }
+}
+
+/** Registers a model on this connection once; every area defines its models through this. */
+export function defineModel<T>(connection: Connection, name: string, schema: Schema<T>): Model<T> {
+  return (connection.models[name] as Model<T> | undefined) ?? connection.model<T>(name, schema);
+}

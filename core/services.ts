@@ -1,0 +1,37 @@
+import type { Connection } from 'mongoose';
+import { accountModels } from './accounts/account-models.js';
+import { Authentication, type AuthenticationSettings } from './accounts/authentication.js';
+import { Users } from './accounts/users.js';
+import { AuditLog, auditModel } from './audit/audit.js';
+import { categoryModel } from './categories/category.js';
+import { Categories } from './categories/categories.js';
+import { departmentModel } from './departments/department.js';
+import { Departments } from './departments/departments.js';
+import { initModels } from './platform/database.js';
+import type { Config } from './platform/config.js';
+
+export interface ServiceSettings {
+  authentication: AuthenticationSettings;
+}
+
+export const serviceSettings = (config: Config): ServiceSettings => ({
+  authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
+});
+
+/** The use cases over one database, shared by the API, the workers, the scripts and the tests. */
+export async function createServices(connection: Connection, settings: ServiceSettings) {
+  const accounts = accountModels(connection);
+  const departmentsModel = departmentModel(connection);
+  const categoriesModel = categoryModel(connection);
+  const audit = new AuditLog(auditModel(connection));
+  await initModels(connection);
+  return {
+    connection,
+    audit,
+    authentication: new Authentication(accounts, audit, settings.authentication),
+    users: new Users(accounts, departmentsModel, audit),
+    departments: new Departments(departmentsModel, accounts.users, categoriesModel, audit),
+    categories: new Categories(categoriesModel, departmentsModel, audit),
+  };
+}
+export type Services = Awaited<ReturnType<typeof createServices>>;

@@ -1,0 +1,70 @@
+import path from 'node:path';
+import type { Express } from 'express';
+import type { Connection } from 'mongoose';
+import supertest from 'supertest';
+import type TestAgent from 'supertest/lib/agent.js';
+import { createApp } from '../../api/app.js';
+import { connectDatabase } from '../../core/platform/database.js';
+import { fixedClock } from '../../core/platform/clock.js';
+import { createLogger } from '../../core/platform/logger.js';
+import { createServices, type Services } from '../../core/services.js';
+import { testDatabaseUri } from './global-setup.js';
+
+export interface TestContext {
+  app: Express;
+  services: Services;
+  connection: Connection;
+  clock: ReturnType<typeof fixedClock>;
+}
+
+let counter = 0;
+
+/**
+ * A fresh database and app for one test file: call in `describe`, it registers before/after hooks.
+ * The clock is fixed so tests decide what time it is.
+ */
+export function useTestApp(options: { maxFailures?: number; at?: string } = {}): TestContext {
+  const context = {} as TestContext;
+  before(async function () {
+    const file = path.basename(this.test?.parent?.file ?? 'suite', '.test.ts').replace(/[^A-Za-z0-9]/g, '_');
+    const dbName = `t_${file}_${process.pid}_${counter++}`.slice(0, 60);
+    context.connection = await connectDatabase(testDatabaseUri(), dbName);
+    context.clock = fixedClock(options.at ?? '2026-03-02T02:00:00Z');
+    context.services = await createServices(context.connection, {
+      authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
+    });
+    context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false });
+  });
+  after(async () => {
+    await context.connection?.dropDatabase().catch(() => {});
+    await context.connection?.close();
+  });
+  return context;
+}
+
+export interface SignedInAgent {
+  agent: InstanceType<typeof TestAgent>;
+  csrf: string;
+  userId: string;
+  /** A request builder that adds the CSRF header to writes. */
+  post(url: string): supertest.Test;
+  patch(url: string): supertest.Test;
+  delete(url: string): supertest.Test;
+  get(url: string): supertest.Test;
+}
+
+export async function signIn(app: Express, username: string, password: string): Promise<SignedInAgent> {
+  const agent = supertest.agent(app);
+  const res = await agent.post('/api/auth/login').send({ username, password });
+  if (res.status !== 200) throw new Error(`sign-in of ${username} failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const csrf: string = res.body.csrfToken;
+  return {
+    agent,
+    csrf,
+    userId: res.body.user.id,
+    post: (url) => agent.post(url).set('x-csrf-token', csrf),
+    patch: (url) => agent.patch(url).set('x-csrf-token', csrf),
+    delete: (url) => agent.delete(url).set('x-csrf-token', csrf),
+    get: (url) => agent.get(url),
+  };
+}

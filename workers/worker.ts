@@ -1,0 +1,40 @@
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import type { Db } from 'mongodb';
+import { loadConfigOrExit } from '../core/platform/config.js';
+import { createLogger } from '../core/platform/logger.js';
+import { systemClock } from '../core/platform/clock.js';
+import { connectDatabase } from '../core/platform/database.js';
+import { createServices, serviceSettings } from '../core/services.js';
+import { openDatabaseServer } from '../infra/database-server.js';
+import { registerJobs } from './register-jobs.js';
+
+// Composition root of the worker process: the only place here that reads the environment.
+const config = loadConfigOrExit(process.env);
+const logger = createLogger(config.LOG_LEVEL);
+const server = await openDatabaseServer(config, (line) => logger.info(line));
+const connection = await connectDatabase(server.uri, config.MONGODB_DB);
+const services = await createServices(connection, serviceSettings(config));
+
+// Polling only: FerretDB has no change streams, so no notification channel is configured.
+const agenda = new Agenda({
+  backend: new MongoBackend({ mongo: connection.db as unknown as Db, collection: 'jobs' }),
+  processEvery: '5 seconds',
+  name: `worker-${process.pid}`,
+});
+await registerJobs(agenda, { services, clock: systemClock, logger });
+await agenda.start();
+logger.info({ engine: server.engine }, 'workers started');
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'workers stopping');
+  await agenda.stop();
+  await connection.close();
+  await server.stop();
+  process.exit(0);
+}
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
