@@ -44,10 +44,12 @@ const categoryChanges = z.strictObject({
   active: z.boolean().optional(),
 });
 
-const taxonomyImport = z.union([
-  z.strictObject({ csv: z.string().min(1).max(2_000_000).meta({ description: 'CSV with a header line; columns: level 1, level 2, level 3 names' }) }),
-  z.strictObject({ rows: z.array(z.array(z.string().trim().min(1).max(60)).min(1).max(3)).min(1).max(20000) }),
-]);
+const taxonomyImport = z
+  .strictObject({
+    csv: z.string().min(1).max(2_000_000).optional().meta({ description: 'CSV with a header line; columns: level 1, level 2, level 3 names' }),
+    rows: z.array(z.array(z.string().trim().min(1).max(60)).min(1).max(3)).min(1).max(20000).optional(),
+  })
+  .refine((body) => (body.csv === undefined) !== (body.rows === undefined), { message: 'send either csv or rows', path: ['csv'] });
 
 export function categoriesRouter(endpoints: EndpointRegistry, categories: Categories): Router {
   const router = Router();
@@ -70,7 +72,7 @@ export function categoriesRouter(endpoints: EndpointRegistry, categories: Catego
   endpoints.mount(router, {
     method: 'post', path: '/api/categories/import', summary: 'Add the missing nodes of a three-level taxonomy (CSV or rows)', tags: ['categories'],
     auth: 'user', errors: [403], body: taxonomyImport, response: z.object({ created: z.number(), existing: z.number() }),
-    handle: ({ ctx, body }) => categories.importTaxonomy(ctx, 'csv' in body ? parseCsv(body.csv).slice(1) : body.rows),
+    handle: ({ ctx, body }) => categories.importTaxonomy(ctx, body.csv !== undefined ? parseCsv(body.csv).slice(1) : (body.rows ?? [])),
   });
 
   endpoints.mount(router, {

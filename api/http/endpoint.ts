@@ -64,12 +64,13 @@ function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
   throw new ValidationError(
-    result.error.issues.map((issue) => {
-      const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-      const path = [...issue.path.map(String), ...(keys.length === 1 ? keys : [])];
-      const field = path.length ? path.join('.') : where;
-      const message = keys.length > 1 ? `unknown fields ${keys.join(', ')}` : issue.message;
-      return { field, in: where, message };
+    result.error.issues.flatMap((issue) => {
+      const path = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys') {
+        return issue.keys.map((key) => ({ field: [...path, key].join('.'), in: where, message: 'is not a known field' }));
+      }
+      const message = issue.code === 'invalid_type' && / received undefined$/.test(issue.message) ? 'is required' : issue.message;
+      return [{ field: path.length ? path.join('.') : where, in: where, message }];
     }),
   );
 }

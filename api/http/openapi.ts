@@ -10,6 +10,10 @@ export function createOpenApiRegistry(): OpenAPIRegistry {
     description: 'Browser session from POST /api/auth/login; writes also need the x-csrf-token header',
   });
   registry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer', description: 'API token for integrations' });
+  const plain = (description: string, type: string) => ({ 200: { description, content: { [type]: { schema: { type: 'string' as const } } } } });
+  registry.registerPath({ method: 'get', path: '/metrics', summary: 'Prometheus metrics', tags: ['operations'], responses: plain('Metrics in the Prometheus text format', 'text/plain') });
+  registry.registerPath({ method: 'get', path: '/api/openapi.json', summary: 'This document', tags: ['operations'], responses: plain('OpenAPI 3.0 document', 'application/json') });
+  registry.registerPath({ method: 'get', path: '/api/docs', summary: 'Readable API documentation', tags: ['operations'], responses: plain('HTML page', 'text/html') });
   return registry;
 }
 

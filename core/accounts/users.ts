@@ -2,7 +2,8 @@ import type { ActionContext, AuditLog } from '../audit/audit.js';
 import type { Department } from '../departments/department.js';
 import type { Model } from 'mongoose';
 import { DomainError } from '../platform/errors.js';
-import { assertId, diff, notFound, versionConflict } from '../platform/documents.js';
+import { assertId, diff, notFound } from '../platform/documents.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
 import { authorize, authorizeRoleAssignment, listScope, type Actor, type DepartmentRef } from './access.js';
 import type { AccountModels, User } from './account-models.js';
 import { assertPasswordStrength, hashPassword, verifyPassword } from './passwords.js';
@@ -134,10 +135,7 @@ export class Users {
       assertPasswordStrength(password);
       set.passwordHash = await hashPassword(password);
     }
-    const updated = await this.models.users
-      .findOneAndUpdate({ _id: id, version }, { $set: set, $inc: { version: 1 } }, { returnDocument: 'after' })
-      .lean();
-    if (!updated) throw versionConflict('user', id, user.version);
+    const updated = await compareAndSet(this.models.users, id, version, set, ctx.now, 'user');
     if (password !== undefined || fields.active === false) {
       await this.models.sessions.deleteMany({ userId: id });
     }

@@ -67,7 +67,7 @@ export class AuditLog {
     if (filter.entityId) query['entity.id'] = filter.entityId;
     if (filter.action) query.action = filter.action;
     if (filter.before) query.at = { $lt: filter.before };
-    const rows = await this.model.find(query).sort({ at: -1 }).limit(filter.limit).lean();
+    const rows = await this.model.find(query).sort({ at: -1, _id: -1 }).limit(filter.limit).lean();
     return rows.map(({ _id, ...row }) => ({ id: String(_id), ...row }));
   }
 }

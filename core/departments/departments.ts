@@ -4,7 +4,8 @@ import { authorize, authorizeDepartmentFields, type Actor } from '../accounts/ac
 import type { User } from '../accounts/account-models.js';
 import type { Category } from '../categories/category.js';
 import { DomainError } from '../platform/errors.js';
-import { assertId, diff, notFound, versionConflict } from '../platform/documents.js';
+import { assertId, diff, notFound } from '../platform/documents.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
 import { presentDepartment, type Department, type DepartmentKind, type DepartmentView } from './department.js';
 
 export interface DepartmentInput {
@@ -98,11 +99,7 @@ export class Departments {
     }
     if (fields.active === false) await this.assertUnused(id, 'deactivate');
 
-    // Compare-and-set on the version: two administrators editing at once cannot both win.
-    const updated = await this.departments
-      .findOneAndUpdate({ _id: id, version }, { $set: set, $inc: { version: 1 } }, { returnDocument: 'after' })
-      .lean();
-    if (!updated) throw versionConflict('department', id, current.version);
+    const updated = await compareAndSet(this.departments, id, version, set, ctx.now, 'department');
     if (parentChanged) await this.reparentDescendants(id, current.ancestors, updated.ancestors);
     await this.audit.record(ctx, 'department.update', { type: 'department', id }, diff(current as unknown as Record<string, unknown>, set as Record<string, unknown>));
     return presentDepartment(updated);
