@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['api/server.ts', 'workers/worker.ts', 'scripts/**', 'test/**', 'bench/**', 'eslint.config.js'],
     rules: { 'no-restricted-properties': 'off' },
   },
