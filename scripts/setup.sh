@@ -24,7 +24,9 @@ fi
 
 command -v node >/dev/null || { echo "setup: Node.js >= 20.19 is required" >&2; exit 1; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: @node-rs/jieba lists platform packages this registry does not serve, and npm ci
+  # refuses a lock file without them. `npm install` honours the lock file all the same.
+  npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 if [ ! -x .cache/bin/ferretdb ]; then
   if command -v go >/dev/null; then

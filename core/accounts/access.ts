@@ -42,6 +42,12 @@ const policy = {
   },
   'categories.manage': { administrator: 'all' },
   'audit.read': { administrator: 'all', supervisor: 'all' },
+  'knowledge.read': {
+    administrator: 'all', supervisor: 'all', dispatcher: 'all', operator: 'all',
+    department_head: 'all', department_staff: 'all',
+  },
+  /** Departments own their articles; the centre's administrators may edit any. */
+  'knowledge.manage': { administrator: 'all', department_head: 'own_department', department_staff: 'own_department' },
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;
 
 export type Permission = keyof typeof policy;
