@@ -32,9 +32,12 @@ export function parseCsv(text: string): string[][] {
   return rows.filter((r) => r.length > 1 || r[0] !== '');
 }
 
-/** Rows as objects keyed by the header line. */
-export function parseCsvRecords(text: string): Record<string, string>[] {
+/** Rows as objects keyed by the header line; a ragged row fails rather than shifting columns. */
+export function parseCsvRecords(text: string, source = 'CSV'): Record<string, string>[] {
   const [header, ...rows] = parseCsv(text);
   if (!header) return [];
-  return rows.map((r) => Object.fromEntries(header.map((h, i) => [h.trim(), (r[i] ?? '').trim()])));
+  return rows.map((row, i) => {
+    if (row.length !== header.length) throw new Error(`${source}: row ${i + 2} has ${row.length} fields, expected ${header.length}.`);
+    return Object.fromEntries(header.map((name, j) => [name.trim(), (row[j] ?? '').trim()]));
+  });
 }

@@ -1,0 +1,60 @@
+/**
+ * Scores the committed routing model on a labelled CSV (columns text_tokens, category):
+ *   npx tsx scripts/routing/evaluate.ts [file.csv]        (default: ../shared/data/complaints/dev.csv)
+ * Also the CSV reader and the report that train.ts prints, so both speak of the same numbers.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { evaluateClassifier, loadCommittedClassifier } from '../../core/routing/classifier.js';
+import { parseCsvRecords } from '../../core/platform/csv.js';
+import type { LabelledText, Metrics } from '../../core/routing/classifier.js';
+
+export const defaultDataDir = fileURLToPath(new URL('../../../shared/data/complaints/', import.meta.url));
+
+export async function readCsvRecords(path: string): Promise<Record<string, string>[]> {
+  return parseCsvRecords(await readFile(path, 'utf8'), path);
+}
+
+export async function readLabelledCsv(path: string): Promise<LabelledText[]> {
+  return (await readCsvRecords(path)).map((record) => {
+    const text = record.text_tokens;
+    const category = record.category;
+    if (text === undefined || category === undefined) throw new Error(`${path} needs the columns text_tokens and category.`);
+    return { text: text.trim(), category: category.trim() };
+  });
+}
+
+// CJK characters take two columns in a terminal.
+const displayWidth = (text: string): number => [...text].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
+const padStart = (text: string, width: number): string => ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
+const padEnd = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
+
+export function formatReport(metrics: Metrics): string {
+  const { labels } = metrics;
+  const nameWidth = Math.max(...labels.map(displayWidth)) + 2;
+  const lines = [
+    `accuracy ${metrics.accuracy.toFixed(4)}   macro-F1 ${metrics.macroF1.toFixed(4)}`,
+    '',
+    `${padEnd('category', nameWidth)} precision  recall      F1  support`,
+    ...labels.map((label) => {
+      const m = metrics.perClass[label];
+      const cells = [m?.precision, m?.recall, m?.f1].map((v) => padStart((v ?? 0).toFixed(4), 8));
+      return `${padEnd(label, nameWidth)} ${cells[0]}  ${cells[1]} ${cells[2]} ${padStart(String(m?.support ?? 0), 8)}`;
+    }),
+    '',
+    'confusion matrix (rows: true category, columns: predicted, in the order above)',
+    ...labels.map((label, k) => padEnd(label, nameWidth) + (metrics.confusion[k] ?? []).map((n) => padStart(String(n), 6)).join('')),
+  ];
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const path = process.argv[2] ?? `${defaultDataDir}dev.csv`;
+  const classifier = await loadCommittedClassifier();
+  const examples = await readLabelledCsv(path);
+  const metrics = evaluateClassifier(classifier, examples);
+  console.log(`${path}: ${examples.length} messages\n`);
+  console.log(formatReport(metrics));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();
