@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # Kamailio (SIP server with WebSocket), SIPp (test callers) and Chromium (browser tests) are
 # started for real by the system and the tests.
-apt_packages=(kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-utils-modules sip-tester chromium)
+apt_packages=(kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-utils-modules kamailio-autheph-modules sip-tester chromium)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

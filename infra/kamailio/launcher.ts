@@ -1,0 +1,363 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '../free-port.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
+
+/** What CI and developers install; the launcher names them when something is missing. */
+export const kamailioDebianPackages = [
+  'kamailio',
+  'kamailio-websocket-modules',
+  'kamailio-extra-modules',
+  'kamailio-utils-modules',
+  'kamailio-autheph-modules',
+];
+
+/** Modules kamailio.cfg loads beyond the core package, and the Debian package that ships each. */
+const modulePackages: Record<string, string> = {
+  'websocket.so': 'kamailio-websocket-modules',
+  'xhttp.so': 'kamailio',
+  'auth_ephemeral.so': 'kamailio-autheph-modules',
+  'http_client.so': 'kamailio-utils-modules',
+  'jansson.so': 'kamailio-extra-modules',
+  'dialog.so': 'kamailio',
+  'htable.so': 'kamailio',
+};
+
+export interface KamailioOptions {
+  /** Absolute directory for the generated configuration, pid file and control socket. */
+  runDir: string;
+  host?: string;
+  /** UDP and TCP port for plain SIP; a free one when left out. */
+  sipPort?: number;
+  /** TCP port for SIP over WebSocket (ws://); a free one when left out. */
+  wsPort?: number;
+  /** Domain of the AORs and the digest realm, e.g. "hotline.local". */
+  domain: string;
+  /** Shared with the API, which issues the ephemeral SIP credentials with it. */
+  secret: string;
+  /** Base URL of the API's internal telephony endpoints, e.g. "http://127.0.0.1:3000". */
+  apiUrl: string;
+  /** Sent as X-Telephony-Token to the API. */
+  telephonyToken: string;
+  /** Sources allowed to call the hotline number without credentials (UDP/TCP only). */
+  trunkSubnets?: string[];
+  /** How long staff phones ring when the API does not set a limit (fallback ringing). */
+  defaultRingSeconds?: number;
+  /** Kamailio's debug level, -5 (alerts only) … 3 (debug); default 1 (warnings and errors). */
+  logLevel?: number;
+  log?: (line: string) => void;
+}
+
+export interface KamailioServer {
+  sipPort: number;
+  wsPort: number;
+  pid: number;
+  /** ws:// URL for sip.js. */
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export class KamailioNotInstalledError extends Error {
+  constructor(detail: string) {
+    super(`${detail}. Install it with: apt-get install ${kamailioDebianPackages.join(' ')}`);
+    this.name = 'KamailioNotInstalledError';
+  }
+}
+
+export async function startKamailio(options: KamailioOptions): Promise<KamailioServer> {
+  const log = options.log ?? (() => {});
+  if (!path.isAbsolute(options.runDir)) throw new Error(`runDir must be absolute: ${options.runDir}`);
+  const modulesDir = findModulesDir();
+  mkdirSync(options.runDir, { recursive: true, mode: 0o700 });
+
+  const host = options.host ?? '127.0.0.1';
+  const sipPort = options.sipPort ?? (await freeUdpAndTcpPort(host));
+  const wsPort = options.wsPort ?? (await freeTcpPort(host, [sipPort]));
+  const pidFile = path.join(options.runDir, 'kamailio.pid');
+  const configFile = path.join(options.runDir, 'kamailio.cfg');
+  writeFileSync(
+    configFile,
+    renderDefines({ ...options, host, sipPort, wsPort, modulesDir, ctlSocket: path.join(options.runDir, 'kamailio_ctl') }),
+    { mode: 0o600 },
+  );
+
+  const check = spawnSync('kamailio', ['-c', '-f', configFile], { encoding: 'utf8' });
+  if (check.status !== 0) {
+    throw new Error(`kamailio -c rejected ${configFile}:\n${lastLines(check.stderr || check.stdout, 30)}`);
+  }
+
+  const args = ['-f', configFile, '-DD', '-E', '-P', pidFile, '-m', '64', '-M', '8'];
+  // setpriv (util-linux, always on Debian) makes the kernel send SIGTERM to Kamailio if this
+  // process dies without stopping it, even by SIGKILL; Kamailio then stops its own children.
+  const child = hasSetpriv()
+    ? spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'kamailio', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+    : spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return supervise(child, { host, sipPort, wsPort, log });
+}
+
+interface RenderInput extends KamailioOptions {
+  host: string;
+  sipPort: number;
+  wsPort: number;
+  modulesDir: string;
+  ctlSocket: string;
+}
+
+/** The generated file: defines, then the repository's configuration. */
+function renderDefines(input: RenderInput): string {
+  const defines: [string, string][] = [
+    ['LISTEN_HOST', checked('host', input.host, /^[0-9A-Za-z.:-]+$/)],
+    ['SIP_PORT', integer('sipPort', input.sipPort, 1, 65535)],
+    ['WS_PORT', integer('wsPort', input.wsPort, 1, 65535)],
+    ['SIP_DOMAIN', quoted('domain', input.domain, /^[A-Za-z0-9.-]+$/)],
+    ['AUTH_SECRET', quoted('secret', input.secret, /^[A-Za-z0-9._~+/=-]{16,}$/)],
+    ['API_URL', quoted('apiUrl', input.apiUrl.replace(/\/+$/, ''), /^https?:\/\/[A-Za-z0-9.:[\]/_-]+$/)],
+    ['TELEPHONY_TOKEN', quoted('telephonyToken', input.telephonyToken, /^[A-Za-z0-9._~+/=-]{16,}$/)],
+    ['TRUNK_SUBNETS', quoted('trunkSubnets', (input.trunkSubnets ?? ['127.0.0.1/32']).join(','), /^[0-9A-Fa-f.:/,]+$/)],
+    ['MODULES_DIR', quoted('modulesDir', input.modulesDir, /^[A-Za-z0-9._/-]+$/)],
+    ['CTL_SOCKET', quoted('runDir', `unix:${input.ctlSocket}`, /^unix:[A-Za-z0-9._/-]+$/)],
+    ['LOG_LEVEL', integer('logLevel', input.logLevel ?? 1, -5, 3)],
+  ];
+  if (input.defaultRingSeconds !== undefined) {
+    defines.push(['DEFAULT_RING_SECONDS', integer('defaultRingSeconds', input.defaultRingSeconds, 1, 300)]);
+  }
+  return [
+    '#!KAMAILIO',
+    '# Generated by infra/kamailio/launcher.ts; holds secrets, hence mode 0600.',
+    ...defines.map(([name, value]) => `#!define ${name} ${value}`),
+    `include_file "${checked('configuration path', kamailioConfigFile, /^[^"\n]+$/)}"`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Values end up inside Kamailio's preprocessor and string literals, which have no escaping we
+ * could rely on; refusing anything outside a plain character set keeps a stray quote or newline
+ * from rewriting the configuration.
+ */
+function checked(name: string, value: string, allowed: RegExp): string {
+  if (!allowed.test(value)) throw new Error(`Kamailio setting ${name} has characters it cannot carry: ${JSON.stringify(value)}`);
+  return value;
+}
+
+function quoted(name: string, value: string, allowed: RegExp): string {
+  return `"${checked(name, value, allowed)}"`;
+}
+
+function integer(name: string, value: number, min: number, max: number): string {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`Kamailio setting ${name} must be an integer from ${min} to ${max}, not ${value}`);
+  }
+  return String(value);
+}
+
+function findModulesDir(): string {
+  const help = spawnSync('kamailio', ['-h'], { encoding: 'utf8' });
+  if (help.error) throw new KamailioNotInstalledError('Kamailio is not installed (no `kamailio` on the PATH)');
+  const fromHelp = /-L path.*\(default: ([^)]+)\)/.exec(`${help.stdout}${help.stderr}`)?.[1];
+  const dir = fromHelp && existsSync(fromHelp) ? fromHelp : debianModulesDir();
+  if (!dir) throw new KamailioNotInstalledError('Kamailio\'s module directory was not found');
+  const missing = Object.keys(modulePackages).filter((module) => !existsSync(path.join(dir, module)));
+  if (missing.length > 0) {
+    const packages = [...new Set(missing.map((module) => modulePackages[module]))].join(' ');
+    throw new KamailioNotInstalledError(`Kamailio modules ${missing.join(', ')} are missing from ${dir} (packages: ${packages})`);
+  }
+  return dir;
+}
+
+function debianModulesDir(): string | undefined {
+  const candidates = existsSync('/usr/lib')
+    ? readdirSync('/usr/lib').map((entry) => path.join('/usr/lib', entry, 'kamailio/modules'))
+    : [];
+  return candidates.find((dir) => existsSync(path.join(dir, 'tm.so')));
+}
+
+function hasSetpriv(): boolean {
+  return spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
+}
+
+async function supervise(
+  child: ChildProcess,
+  { host, sipPort, wsPort, log }: { host: string; sipPort: number; wsPort: number; log: (line: string) => void },
+): Promise<KamailioServer> {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8000);
+    for (const line of chunk.split('\n')) if (line.trim()) log(`kamailio: ${line}`);
+  });
+  // Without a listener a failed spawn would be an uncaught 'error' event.
+  child.once('error', (error) => (stderr += `\n${error.message}`));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`kamailio did not start: ${stderr.trim()}`);
+  // Synchronous on purpose: 'exit' listeners cannot wait. SIGTERM lets Kamailio stop its children.
+  const terminateOnExit = () => child.kill('SIGTERM');
+  process.once('exit', terminateOnExit);
+
+  const stop = async () => {
+    process.removeListener('exit', terminateOnExit);
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    // Remember the workers now: once the main process is gone they are no longer its children.
+    const workers = descendants(pid);
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+    await waitForExit(workers, 3000);
+    killAll(workers);
+  };
+
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      process.removeListener('exit', terminateOnExit);
+      throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr, 30)}`);
+    }
+    if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort)) && (await tcpAccepts(host, wsPort))) {
+      return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, stop };
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`kamailio did not answer on ${host}:${sipPort}/${wsPort} within 15 s:\n${lastLines(stderr, 30)}`);
+    }
+    await delay(100);
+  }
+}
+
+/** All processes below pid, from /proc (Kamailio forks one level of workers, some fork again). */
+function descendants(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name (field 2) may contain spaces; the parent pid follows the closing paren.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length > 0) {
+    const parent = queue.shift();
+    for (const [candidate, ppid] of parents) {
+      if (ppid === parent) {
+        found.push(candidate);
+        queue.push(candidate);
+      }
+    }
+  }
+  return found;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitForExit(pids: number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (pids.some(isAlive) && Date.now() < deadline) await delay(50);
+}
+
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+}
+
+/** An OPTIONS ping: the UDP socket is bound and a SIP worker is answering. */
+function sipAnswersOverUdp(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    const timer = setTimeout(() => finish(false), 300);
+    function finish(ok: boolean) {
+      clearTimeout(timer);
+      socket.close();
+      resolve(ok);
+    }
+    socket.on('error', () => finish(false));
+    socket.on('message', (message) => finish(message.toString('latin1').startsWith('SIP/2.0 200')));
+    socket.bind(0, host, () => {
+      const local = socket.address();
+      const branch = `z9hG4bK-probe-${Date.now()}`;
+      const request = [
+        `OPTIONS sip:${host}:${port} SIP/2.0`,
+        `Via: SIP/2.0/UDP ${host}:${local.port};branch=${branch};rport`,
+        'Max-Forwards: 70',
+        `From: <sip:probe@${host}>;tag=probe`,
+        `To: <sip:${host}:${port}>`,
+        `Call-ID: ${branch}@launcher`,
+        'CSeq: 1 OPTIONS',
+        'Content-Length: 0',
+        '',
+        '',
+      ].join('\r\n');
+      socket.send(request, port, host);
+    });
+  });
+}
+
+function tcpAccepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(300);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function freeTcpPort(host: string, avoid: number[] = []): Promise<number> {
+  for (;;) {
+    const port = await freePort(host);
+    if (!avoid.includes(port)) return port;
+  }
+}
+
+/** SIP listens on UDP and TCP with one port number, so both must be free. */
+async function freeUdpAndTcpPort(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freeTcpPort(host);
+    if (await udpPortFree(host, port)) return port;
+  }
+  throw new Error(`no port free for both UDP and TCP on ${host}`);
+}
+
+function udpPortFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
+    socket.once('error', () => resolve(false));
+    socket.bind(port, host, () => socket.close(() => resolve(true)));
+  });
+}
+
+function lastLines(text: string, count: number): string {
+  return text.trim().split('\n').slice(-count).join('\n');
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
