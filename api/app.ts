@@ -10,6 +10,7 @@ import { auditRouter } from './audit/audit.router.js';
 import { categoriesRouter } from './categories/categories.router.js';
 import { departmentsRouter } from './departments/departments.router.js';
 import { healthRouter } from './health/health.router.js';
+import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { authenticate } from './http/authenticate.js';
 import { EndpointRegistry } from './http/endpoint.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -24,6 +25,8 @@ export interface AppDeps {
   logger: Logger;
   cookieSecure: boolean;
   trustProxy: boolean;
+  /** Web-form submissions per client address and hour. */
+  publicSubmitPerHour?: number;
 }
 
 /** The whole HTTP API as a value: server.ts listens on it, tests drive it with supertest. */
@@ -46,11 +49,13 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
   app.use(openApiRouter(openapi));
+  app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));
   app.use(departmentsRouter(endpoints, services.departments));
   app.use(categoriesRouter(endpoints, services.categories));
   app.use(auditRouter(endpoints, services.audit));
+  app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
 
   app.use(unknownRoute);
   app.use(errorHandler(logger));

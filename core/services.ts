@@ -8,7 +8,11 @@ import { Categories } from './categories/categories.js';
 import { departmentModel } from './departments/department.js';
 import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
+import { revisionModel } from './platform/compare-and-set.js';
+import { idempotencyModel } from './platform/idempotency.js';
 import type { Config } from './platform/config.js';
+import { HotlineSettings } from './settings/hotline-settings.js';
+import { Tickets } from './tickets/tickets.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -24,14 +28,20 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const departmentsModel = departmentModel(connection);
   const categoriesModel = categoryModel(connection);
   const audit = new AuditLog(auditModel(connection));
-  await initModels(connection);
-  return {
+  const hotlineSettings = new HotlineSettings(connection, audit);
+  const services = {
     connection,
     audit,
+    settings: hotlineSettings,
     authentication: new Authentication(accounts, audit, settings.authentication),
     users: new Users(accounts, departmentsModel, audit),
     departments: new Departments(departmentsModel, accounts.users, categoriesModel, audit),
     categories: new Categories(categoriesModel, departmentsModel, audit),
+    tickets: new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings),
   };
+  revisionModel(connection);
+  idempotencyModel(connection);
+  await initModels(connection);
+  return services;
 }
 export type Services = Awaited<ReturnType<typeof createServices>>;

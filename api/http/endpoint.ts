@@ -12,7 +12,8 @@ type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodObject<z.ZodRawShape>;
 type Out<S> = S extends ZodType ? z.output<S> : undefined;
 
-export interface HandlerInput<P, Q, B, A> {
+export interface HandlerInput<P, Q, B, A, H = undefined> {
+  headers: Out<H>;
   params: Out<P>;
   query: Out<Q>;
   body: Out<B>;
@@ -23,13 +24,21 @@ export interface HandlerInput<P, Q, B, A> {
   res: Response;
 }
 
-export interface Endpoint<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends ZodType | undefined, Auth extends 'public' | 'user'> {
+export interface Endpoint<
+  P extends AnyObject | undefined,
+  Q extends AnyObject | undefined,
+  B extends ZodType | undefined,
+  Auth extends 'public' | 'user',
+  H extends AnyObject | undefined = undefined,
+> {
   method: Method;
   /** Express syntax (`/api/users/:id`); converted for the OpenAPI document. */
   path: string;
   summary: string;
   tags: string[];
   auth: Auth;
+  /** Only the headers the endpoint reads; others pass through unchecked. */
+  headers?: H;
   params?: P;
   query?: Q;
   body?: B;
@@ -38,7 +47,7 @@ export interface Endpoint<P extends AnyObject | undefined, Q extends AnyObject |
   response?: ZodType;
   /** Error statuses this endpoint can answer besides 400/401/500. */
   errors?: number[];
-  handle(input: HandlerInput<P, Q, B, Auth extends 'user' ? Actor : Actor | null>): Promise<unknown>;
+  handle(input: HandlerInput<P, Q, B, Auth extends 'user' ? Actor : Actor | null, H>): Promise<unknown>;
 }
 
 const errorStatusText: Record<number, string> = {
@@ -59,7 +68,7 @@ export class ValidationError extends DomainError {
   }
 }
 
-function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'params' | 'query' | 'body') {
+function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
   if (!schema) return undefined;
   const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
   if (result.success) return result.data;
@@ -85,9 +94,15 @@ export class EndpointRegistry {
     private readonly clock: Clock,
   ) {}
 
-  mount<P extends AnyObject | undefined, Q extends AnyObject | undefined, B extends ZodType | undefined, Auth extends 'public' | 'user'>(
+  mount<
+    P extends AnyObject | undefined,
+    Q extends AnyObject | undefined,
+    B extends ZodType | undefined,
+    Auth extends 'public' | 'user',
+    H extends AnyObject | undefined = undefined,
+  >(
     router: Router,
-    endpoint: Endpoint<P, Q, B, Auth>,
+    endpoint: Endpoint<P, Q, B, Auth, H>,
     ...middleware: RequestHandler[]
   ): void {
     this.document(endpoint);
@@ -97,18 +112,21 @@ export class EndpointRegistry {
       if (endpoint.auth === 'user' && !actor) {
         throw new DomainError('UNAUTHENTICATED', 'Sign in first (session cookie or Bearer token).');
       }
+      const headers = check(endpoint.headers, req.headers, 'headers');
       const params = check(endpoint.params, req.params, 'params');
       const query = check(endpoint.query, req.query, 'query');
       const body = check(endpoint.body, req.body, 'body');
       const ctx = actor ? { actor, now: this.clock.now(), requestId: req.requestId } : undefined;
-      const result = await endpoint.handle({ params, query, body, actor, ctx, req, res } as never);
+      const result = await endpoint.handle({ headers, params, query, body, actor, ctx, req, res } as never);
       if (res.headersSent) return;
-      if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-      else res.status(status).json(result);
+      // A handler may answer another documented success status (e.g. 200 for an idempotent replay of a 201).
+      const answered = (res.locals.status as number | undefined) ?? status;
+      if (answered === 204 || result === undefined) res.status(answered === 200 ? 204 : answered).end();
+      else res.status(answered).json(result);
     });
   }
 
-  private document(endpoint: Endpoint<AnyObject | undefined, AnyObject | undefined, ZodType | undefined, 'public' | 'user'>): void {
+  private document(endpoint: Endpoint<AnyObject | undefined, AnyObject | undefined, ZodType | undefined, 'public' | 'user', AnyObject | undefined>): void {
     const status = endpoint.status ?? 200;
     const responses: RouteConfig['responses'] = {
       [status]: endpoint.response
@@ -126,6 +144,7 @@ export class EndpointRegistry {
       tags: endpoint.tags,
       security: endpoint.auth === 'user' ? [{ session: [] }, { bearer: [] }] : [],
       request: {
+        ...(endpoint.headers ? { headers: endpoint.headers } : {}),
         ...(endpoint.params ? { params: endpoint.params } : {}),
         ...(endpoint.query ? { query: endpoint.query } : {}),
         ...(endpoint.body ? { body: { required: true, content: { 'application/json': { schema: endpoint.body } } } } : {}),

@@ -7,11 +7,14 @@ export interface Actor {
   username: string;
   roles: Role[];
   departmentId: string | null;
-  via: 'session' | 'token' | 'system';
+  /** `public`: a requester without an account (web form, survey link). */
+  via: 'session' | 'token' | 'system' | 'public';
 }
 
 /** Seeds, commands and scheduled jobs act as the system, with an administrator's rights. */
 export const systemActor: Actor = { userId: '', username: 'system', roles: ['administrator'], departmentId: null, via: 'system' };
+
+export const publicActor: Actor = { userId: '', username: 'public', roles: [], departmentId: null, via: 'public' };
 
 /** What a department-scoped grant is checked against: the department and its ancestors. */
 export interface DepartmentRef {
@@ -42,6 +45,10 @@ const policy = {
   },
   'categories.manage': { administrator: 'all' },
   'audit.read': { administrator: 'all', supervisor: 'all' },
+  'settings.manage': { administrator: 'all' },
+  'tickets.intake': { operator: 'all', dispatcher: 'all', supervisor: 'all', administrator: 'all' },
+  /** Reading requesters' personal-data access log. */
+  'privacy.read': { administrator: 'all', supervisor: 'all' },
   'knowledge.read': {
     administrator: 'all', supervisor: 'all', dispatcher: 'all', operator: 'all',
     department_head: 'all', department_staff: 'all',

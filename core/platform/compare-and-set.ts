@@ -36,6 +36,8 @@ export async function compareAndSet<T extends { version: number }>(
   set: Partial<T>,
   now: Date,
   entity: string,
+  /** Runs once this writer has won the step, before the document is written (e.g. append its event). */
+  afterClaim?: () => Promise<void>,
 ): Promise<T & { _id: unknown }> {
   const revisions = revisionModel(model.db);
   const claimId = `${model.collection.name}:${id}:${expectedVersion + 1}`;
@@ -48,6 +50,7 @@ export async function compareAndSet<T extends { version: number }>(
     const current = await model.findById(id, { version: 1 }).lean();
     throw versionConflict(entity, id, (current as { version?: number } | null)?.version ?? expectedVersion);
   }
+  await afterClaim?.();
   const updated = await model.findOneAndUpdate({ _id: id, version: expectedVersion } as never, { $set: next } as never, { returnDocument: 'after' }).lean();
   if (!updated) {
     const current = await model.findById(id, { version: 1 }).lean();

@@ -11,6 +11,6 @@ mkdir -p "$(dirname "$out")"
 # is not needed. GOFLAGS is cleared so a user's -mod=vendor cannot break the build.
 export GOPROXY=${GOPROXY:-https://proxy.golang.org} GOSUMDB=off GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
 cd "$here"
-go build -trimpath -o "$out.tmp" .
+go build -trimpath -tags ferretdb_no_postgresql -o "$out.tmp" .
 mv "$out.tmp" "$out"
 echo "built $out"

@@ -33,7 +33,7 @@ export function useTestApp(options: { maxFailures?: number; at?: string } = {}):
     context.services = await createServices(context.connection, {
       authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
     });
-    context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false });
+    context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), cookieSecure: false, trustProxy: false });
   });
   after(async () => {
     await context.connection?.dropDatabase().catch(() => {});

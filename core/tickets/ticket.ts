@@ -1,0 +1,193 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Clock, RequestType, Urgency, WarningLevel } from '../clocks/index.js';
+import { REQUEST_TYPES } from '../clocks/index.js';
+import { defineModel } from '../platform/database.js';
+
+export const ticketStates = [
+  'received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'replied',
+  'awaiting_callback', 'closed', 'archived', 'merged', 'cancelled',
+] as const;
+export type TicketState = (typeof ticketStates)[number];
+
+/** States in which a ticket still needs someone to act; the others are done. */
+export const openStates: readonly TicketState[] = ['received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'replied', 'awaiting_callback', 'closed'];
+
+export const channels = ['phone', 'web', 'app', 'sms', 'email', 'open311', 'mailbox', 'online', 'import'] as const;
+export type Channel = (typeof channels)[number];
+export const requestTypes = REQUEST_TYPES;
+export const urgencies = ['normal', 'urgent'] as const;
+export const satisfactions = ['satisfied', 'basically_satisfied', 'dissatisfied'] as const;
+export type Satisfaction = (typeof satisfactions)[number];
+
+export const partStates = ['dispatched', 'accepted', 'replied', 'released', 'returned', 'withdrawn'] as const;
+/** One department's share of a ticket: the lead (主办) or an assisting department (协办). */
+export type PartState = (typeof partStates)[number];
+
+export interface Requester {
+  name: string | null;
+  phone: string | null;
+  email: string | null;
+  address: string | null;
+  /** 保密: departments never see name, phone or e-mail. */
+  confidential: boolean;
+}
+
+export interface Assignment {
+  departmentId: string;
+  /** The department's ancestors: users of any of them see the ticket too. */
+  departmentAncestors: string[];
+  role: 'lead' | 'assist';
+  state: PartState;
+  dispatchedAt: Date;
+  acceptClock: Clock;
+  acceptedAt: Date | null;
+  /** Accepted after the accept limit: counted against the department's response rate. */
+  acceptedLate: boolean;
+  replyClock: Clock;
+  repliedAt: Date | null;
+  reply: string | null;
+}
+
+export interface CallbackResult {
+  resolved: boolean | null;
+  satisfaction: Satisfaction | null;
+  comment: string | null;
+  at: Date;
+  /** How the requester answered: on the phone with an operator, or on the survey page. */
+  via: 'phone' | 'survey' | 'sms' | 'unreachable';
+}
+
+export interface Ticket {
+  number: string;
+  channel: Channel;
+  requestType: RequestType;
+  categoryId: string | null;
+  categoryPath: string | null;
+  urgency: Urgency;
+  requester: Requester;
+  location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
+  subject: string;
+  content: string;
+  attachments: { name: string; contentType: string; size: number; url: string | null }[];
+  callId: string | null;
+  /** Who wrote the ticket (operator), or null for self-service channels. */
+  intakeBy: string | null;
+  state: TicketState;
+  version: number;
+  assignments: Assignment[];
+  /** Union of every current assignment's department and its ancestors. */
+  scope: string[];
+  dispatchClock: Clock | null;
+  callbackClock: Clock | null;
+  infoRequest: { items: string[]; requestedAt: Date; receivedAt: Date | null } | null;
+  pendingExtension: { departmentId: string; until: Date; reason: string; requestedAt: Date } | null;
+  returnCount: number;
+  /** The state a pending return interrupted, so a rejected return goes back to it. */
+  stateBeforeReturn: TicketState | null;
+  urgeCount: number;
+  supervisedAt: Date | null;
+  reopenCount: number;
+  callback: CallbackResult | null;
+  parentId: string | null;
+  cancelReason: string | null;
+  /** The worst warning over the running clocks, and when the next one changes: the sweep reads these. */
+  warning: WarningLevel;
+  nextDeadlineAt: Date | null;
+  /** The lead department's reply deadline, for lists. */
+  dueAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  closedAt: Date | null;
+}
+
+const clockSchema = new Schema<Clock>(
+  {
+    startedAt: { type: Date, required: true },
+    limit: { amount: Number, unit: String },
+    pauses: [{ _id: false, from: Date, to: { type: Date, default: null } }],
+    extendedTo: { type: Date, default: null },
+  },
+  { _id: false },
+);
+
+const assignmentSchema = new Schema<Assignment>(
+  {
+    departmentId: { type: String, required: true },
+    departmentAncestors: [String],
+    role: { type: String, enum: ['lead', 'assist'], required: true },
+    state: { type: String, enum: partStates, required: true },
+    dispatchedAt: { type: Date, required: true },
+    acceptClock: { type: clockSchema, required: true },
+    acceptedAt: { type: Date, default: null },
+    acceptedLate: { type: Boolean, default: false },
+    replyClock: { type: clockSchema, required: true },
+    repliedAt: { type: Date, default: null },
+    reply: { type: String, default: null },
+  },
+  { _id: false },
+);
+
+const ticketSchema = new Schema<Ticket>(
+  {
+    number: { type: String, required: true },
+    channel: { type: String, enum: channels, required: true },
+    requestType: { type: String, enum: requestTypes, required: true },
+    categoryId: { type: String, default: null },
+    categoryPath: { type: String, default: null },
+    urgency: { type: String, enum: urgencies, required: true },
+    requester: {
+      name: { type: String, default: null },
+      phone: { type: String, default: null },
+      email: { type: String, default: null },
+      address: { type: String, default: null },
+      confidential: { type: Boolean, default: false },
+    },
+    location: {
+      address: { type: String, default: null },
+      departmentId: { type: String, default: null },
+      coordinates: { type: { lat: Number, lng: Number }, default: null, _id: false },
+    },
+    subject: { type: String, required: true },
+    content: { type: String, required: true },
+    attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
+    callId: { type: String, default: null },
+    intakeBy: { type: String, default: null },
+    state: { type: String, enum: ticketStates, required: true },
+    version: { type: Number, required: true },
+    assignments: { type: [assignmentSchema], default: [] },
+    scope: { type: [String], default: [] },
+    dispatchClock: { type: clockSchema, default: null },
+    callbackClock: { type: clockSchema, default: null },
+    infoRequest: { type: { items: [String], requestedAt: Date, receivedAt: { type: Date, default: null } }, default: null, _id: false },
+    pendingExtension: { type: { departmentId: String, until: Date, reason: String, requestedAt: Date }, default: null, _id: false },
+    returnCount: { type: Number, default: 0 },
+    stateBeforeReturn: { type: String, default: null },
+    urgeCount: { type: Number, default: 0 },
+    supervisedAt: { type: Date, default: null },
+    reopenCount: { type: Number, default: 0 },
+    callback: {
+      type: { resolved: { type: Boolean, default: null }, satisfaction: { type: String, default: null }, comment: { type: String, default: null }, at: Date, via: String },
+      default: null,
+      _id: false,
+    },
+    parentId: { type: String, default: null },
+    cancelReason: { type: String, default: null },
+    warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
+    nextDeadlineAt: { type: Date, default: null },
+    dueAt: { type: Date, default: null },
+    createdAt: { type: Date, required: true },
+    updatedAt: { type: Date, required: true },
+    closedAt: { type: Date, default: null },
+  },
+  { versionKey: false, collection: 'tickets', minimize: false },
+);
+ticketSchema.index({ number: 1 }, { unique: true });
+ticketSchema.index({ state: 1, createdAt: -1 });
+ticketSchema.index({ nextDeadlineAt: 1 });
+ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
+ticketSchema.index({ parentId: 1 });
+ticketSchema.index({ callId: 1 });
+
+export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
+export type TicketDocument = Ticket & { _id: unknown };
+export const ticketId = (ticket: TicketDocument): string => String(ticket._id);

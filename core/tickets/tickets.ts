@@ -1,0 +1,364 @@
+import { createHash } from 'node:crypto';
+import { Types, type Connection, type Model } from 'mongoose';
+import { authorize, type Actor, type DepartmentRef } from '../accounts/access.js';
+import type { ActionContext } from '../audit/audit.js';
+import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type RequestType, type Urgency } from '../clocks/index.js';
+import type { Category } from '../categories/category.js';
+import type { Department } from '../departments/department.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
+import { assertId, notFound } from '../platform/documents.js';
+import { DomainError, isDomainError } from '../platform/errors.js';
+import { once } from '../platform/idempotency.js';
+import type { HotlineSettings } from '../settings/hotline-settings.js';
+import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
+import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
+import { TicketNumbers } from './ticket-numbers.js';
+import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
+import { openStates, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+
+export interface IntakeInput {
+  channel: Channel;
+  requestType: RequestType;
+  urgency?: Urgency;
+  categoryId?: string | null;
+  requester: { name?: string | null; phone?: string | null; email?: string | null; address?: string | null; confidential?: boolean };
+  location?: { address?: string | null; departmentId?: string | null; coordinates?: { lat: number; lng: number } | null };
+  subject: string;
+  content: string;
+  attachments?: { name: string; contentType: string; size: number; url?: string | null }[];
+  callId?: string | null;
+  /** Imports keep the original intake time. */
+  receivedAt?: Date;
+}
+
+export interface TicketFilter {
+  state?: TicketState[];
+  departmentId?: string;
+  categoryId?: string;
+  channel?: Channel;
+  urgency?: Urgency;
+  warning?: 'none' | 'yellow' | 'red';
+  overdue?: boolean;
+  open?: boolean;
+  from?: Date;
+  to?: Date;
+  phone?: string;
+  intakeBy?: string;
+  sort?: 'newest' | 'oldest' | 'due';
+  cursor?: string;
+  limit: number;
+}
+
+/** Department inputs the API gives as ids; the use case resolves them to refs with ancestors. */
+type WithDepartmentIds<A extends TicketAction> = ActionInputs[A] extends { lead: DepartmentRef }
+  ? Omit<ActionInputs[A], 'lead' | 'assists'> & { lead: string; assists?: string[] }
+  : ActionInputs[A];
+export type ActionRequest<A extends TicketAction> = WithDepartmentIds<A>;
+
+export interface TicketHooks {
+  /** Called after every successful write (intake or action), e.g. to re-index text or notify. */
+  afterChange?: (ticket: TicketDocument, event: TicketEvent) => Promise<void>;
+}
+
+export class Tickets {
+  readonly tickets: Model<Ticket>;
+  readonly events: Model<TicketEvent>;
+  private readonly reads: Model<RequesterRead>;
+  private readonly numbers: TicketNumbers;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly departments: Model<Department>,
+    private readonly categories: Model<Category>,
+    private readonly settings: HotlineSettings,
+    private readonly hooks: TicketHooks = {},
+  ) {
+    this.tickets = ticketModel(connection);
+    this.events = ticketEventModel(connection);
+    this.reads = requesterReadModel(connection);
+    this.numbers = new TicketNumbers(connection);
+  }
+
+  /** 受理: creates a ticket; with an idempotency key a retried request returns the first ticket. */
+  async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<{ id: string; number: string; replayed: boolean }> {
+    if (ctx.actor.via !== 'public') authorize(ctx.actor, 'tickets.intake');
+    const create = () => this.create(ctx, input);
+    let created: { id: string; replayed: boolean };
+    if (idempotencyKey) {
+      const fingerprint = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+      const scope = ctx.actor.via === 'public' ? 'public' : `user-${ctx.actor.userId}`;
+      created = await once(this.connection, `intake:${scope}`, idempotencyKey, fingerprint, ctx.now, create);
+    } else {
+      created = { id: await create(), replayed: false };
+    }
+    const { number } = await this.load(created.id);
+    return { ...created, number };
+  }
+
+  /** Any action of the transition table, as a compare-and-set on the ticket's version. */
+  async act<A extends TicketAction>(ctx: ActionContext, id: string, action: A, request: ActionRequest<A>, expectedVersion?: number): Promise<TicketView> {
+    const current = await this.load(id);
+    if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
+    const env = await this.env(ctx.now, current.categoryId);
+    if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
+    const input = await this.resolveInput(action, request, current);
+    const { ticket, event } = decide(current, action, input, ctx.actor, env);
+    let written: TicketDocument;
+    let stored: TicketEvent;
+    try {
+      ({ written, stored } = await this.write(id, current.version, ticket, event, ctx));
+    } catch (err) {
+      if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
+      throw err;
+    }
+    await this.hooks.afterChange?.(written, stored);
+    return presentTicket(written, ctx.actor, env);
+  }
+
+  async get(actor: Actor, id: string, now: Date): Promise<TicketView> {
+    const ticket = await this.load(id);
+    if (!mayRead(actor, ticket)) throw notFound('ticket', id);
+    const view = presentTicket(ticket, actor, await this.env(now, ticket.categoryId));
+    if (seesRequester(actor, ticket) && (ticket.requester.name || ticket.requester.phone)) await this.recordRead(actor, [id], now, 'ticket');
+    return view;
+  }
+
+  async history(actor: Actor, id: string): Promise<TicketEvent[]> {
+    const ticket = await this.load(id);
+    if (!mayRead(actor, ticket)) throw notFound('ticket', id);
+    return this.events.find({ ticketId: id }).sort({ version: 1 }).lean();
+  }
+
+  async list(actor: Actor, filter: TicketFilter): Promise<{ items: TicketSummary[]; nextCursor: string | null }> {
+    const query: Record<string, unknown> = {};
+    const centre = actor.roles.some((r) => ['operator', 'dispatcher', 'supervisor', 'administrator'].includes(r));
+    if (!centre) {
+      if (!actor.departmentId) throw new DomainError('FORBIDDEN', 'Your account belongs to no department.');
+      if (filter.departmentId && filter.departmentId !== actor.departmentId) {
+        const target = await this.departments.findById(filter.departmentId, { ancestors: 1 }).lean();
+        if (!target || !target.ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
+      }
+      query.scope = filter.departmentId ?? actor.departmentId;
+    } else if (filter.departmentId) query.scope = filter.departmentId;
+    if (filter.state?.length) query.state = filter.state.length === 1 ? filter.state[0] : { $in: filter.state };
+    else if (filter.open !== undefined) query.state = filter.open ? { $in: openStates } : { $nin: openStates };
+    if (filter.categoryId) query.categoryId = filter.categoryId;
+    if (filter.channel) query.channel = filter.channel;
+    if (filter.urgency) query.urgency = filter.urgency;
+    if (filter.warning) query.warning = filter.warning;
+    if (filter.phone) query['requester.phone'] = filter.phone;
+    if (filter.intakeBy) query.intakeBy = filter.intakeBy;
+    if (filter.overdue) query.warning = 'red';
+    if (filter.from || filter.to) query.createdAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };
+
+    const sort = filter.sort ?? 'newest';
+    const key = sort === 'due' ? 'dueAt' : '_id';
+    const direction = sort === 'newest' ? -1 : 1;
+    if (filter.cursor) Object.assign(query, cursorFilter(filter.cursor, key, direction));
+    const rows = await this.tickets
+      .find(query)
+      .sort(key === '_id' ? { _id: direction } : { [key]: direction, _id: direction })
+      .limit(filter.limit + 1)
+      .lean();
+    const page = rows.slice(0, filter.limit);
+    const last = page.at(-1);
+    const nextCursor = rows.length > filter.limit && last ? encodeCursor(key === '_id' ? null : (last.dueAt ?? null), String(last._id)) : null;
+    return { items: page.map(summarizeTicket), nextCursor };
+  }
+
+  /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
+  async byPhone(actor: Actor, phone: string, now: Date, limit = 20): Promise<TicketSummary[]> {
+    authorize(actor, 'tickets.intake');
+    const rows = await this.tickets.find({ 'requester.phone': phone }).sort({ createdAt: -1 }).limit(limit).lean();
+    if (rows.length) await this.recordRead(actor, rows.map((r) => String(r._id)), now, 'caller_history');
+    return rows.map(summarizeTicket);
+  }
+
+  /** For the requester without an account: the number and the phone they gave must both match. */
+  async follow(number: string, phone: string) {
+    const ticket = await this.tickets.findOne({ number }).lean();
+    if (!ticket || !ticket.requester.phone || ticket.requester.phone !== phone) {
+      throw new DomainError('TICKET_NOT_FOUND', 'No ticket with this number and phone.');
+    }
+    const events = await this.events.find({ ticketId: String(ticket._id) }).sort({ version: 1 }).lean();
+    const publicSteps = new Set(['intake', 'resolve_on_call', 'dispatch', 'accept', 'request_info', 'receive_info', 'interim_reply', 'approve_reply', 'callback', 'archive', 'cancel', 'merge']);
+    const lead = ticket.assignments.find((a) => a.role === 'lead');
+    return {
+      number: ticket.number,
+      state: ticket.state,
+      subject: ticket.subject,
+      createdAt: ticket.createdAt,
+      reply: ['awaiting_callback', 'closed', 'archived'].includes(ticket.state) ? (lead?.reply ?? null) : null,
+      informationRequested: ticket.state === 'waiting_info' ? (ticket.infoRequest?.items ?? []) : [],
+      steps: events.filter((e) => publicSteps.has(e.action)).map((e) => ({ action: e.action, at: e.at, state: e.to })),
+    };
+  }
+
+  async requesterReads(actor: Actor, ticketId: string): Promise<RequesterRead[]> {
+    authorize(actor, 'privacy.read');
+    return this.reads.find({ ticketId }).sort({ at: -1 }).limit(500).lean();
+  }
+
+  /** The lifecycle environment for a ticket: now, calendar, limits and its category's own limits. */
+  async env(now: Date, categoryId: string | null): Promise<LifecycleEnv> {
+    const settings = await this.settings.current();
+    return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: await this.categoryLimits(categoryId) };
+  }
+
+  private async create(ctx: ActionContext, input: IntakeInput): Promise<string> {
+    const category = input.categoryId ? await this.categories.findById(input.categoryId).lean() : null;
+    if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
+    if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
+      throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
+    }
+    const receivedAt = input.receivedAt ?? ctx.now;
+    const env = await this.env(ctx.now, input.categoryId ?? null);
+    const urgency = input.urgency ?? 'normal';
+    const draft: Ticket = settleClocks({
+      number: '',
+      channel: input.channel,
+      requestType: input.requestType,
+      categoryId: input.categoryId ?? null,
+      categoryPath: category?.path ?? null,
+      urgency,
+      requester: {
+        name: input.requester.name ?? null, phone: input.requester.phone ?? null, email: input.requester.email ?? null,
+        address: input.requester.address ?? null, confidential: input.requester.confidential ?? false,
+      },
+      location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
+      subject: input.subject,
+      content: input.content,
+      attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
+      callId: input.callId ?? null,
+      intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId,
+      state: 'received',
+      version: 1,
+      assignments: [],
+      scope: [],
+      dispatchClock: { startedAt: receivedAt, limit: resolveLimit('dispatch', input.requestType, urgency, env.categoryLimits, env.limits), pauses: [], extendedTo: null },
+      callbackClock: null,
+      infoRequest: null,
+      pendingExtension: null,
+      returnCount: 0,
+      stateBeforeReturn: null,
+      urgeCount: 0,
+      supervisedAt: null,
+      reopenCount: 0,
+      callback: null,
+      parentId: null,
+      cancelReason: null,
+      warning: 'none',
+      nextDeadlineAt: null,
+      dueAt: null,
+      createdAt: receivedAt,
+      updatedAt: ctx.now,
+      closedAt: null,
+    }, env);
+
+    const _id = new Types.ObjectId();
+    for (let attempt = 0; ; attempt++) {
+      const number = await this.numbers.candidate(receivedAt);
+      try {
+        await this.tickets.create({ ...draft, _id, number });
+        await this.numbers.used(number);
+        break;
+      } catch (err) {
+        const duplicateNumber = (err as { code?: number; message?: string }).code === 11000 && String((err as Error).message).includes('number');
+        if (!duplicateNumber || attempt > 50) throw err;
+      }
+    }
+    const id = String(_id);
+    const event = await this.appendEvent(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
+    await this.hooks.afterChange?.(await this.load(id), event);
+    return id;
+  }
+
+  private async write(id: string, version: number, next: Ticket, event: Omit<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'actor'>, ctx: ActionContext) {
+    let stored: TicketEvent | undefined;
+    // structuredClone turned the ObjectId into a plain object; the _id is never rewritten anyway.
+    const { version: _v, _id: _clonedId, ...fields } = next as TicketDocument;
+    // The event is appended as soon as this writer has won the version step, so history and state move together.
+    const written = await compareAndSet(this.tickets, id, version, fields, ctx.now, 'ticket', async () => {
+      stored = await this.appendEvent(id, version + 1, ctx, event);
+    });
+    return { written: written as TicketDocument, stored: stored! };
+  }
+
+  private async appendEvent(ticketId: string, version: number, ctx: ActionContext, event: Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>): Promise<TicketEvent> {
+    const { actor } = ctx;
+    const record: TicketEvent = {
+      _id: `${ticketId}:${version}`, ticketId, version, at: ctx.now,
+      actor: { userId: actor.userId || null, username: actor.username, roles: actor.roles, departmentId: actor.departmentId, via: actor.via },
+      ...event,
+    };
+    await this.events.create(record);
+    return record;
+  }
+
+  private conflict(ticket: TicketDocument, actor: Actor, env: LifecycleEnv): DomainError {
+    return new DomainError('VERSION_CONFLICT', `The ticket changed meanwhile (now ${ticket.state}, version ${ticket.version}); reload it.`, {
+      state: ticket.state, currentVersion: ticket.version, allowedActions: allowedActions(ticket, actor, env),
+    });
+  }
+
+  private async resolveInput<A extends TicketAction>(action: A, request: ActionRequest<A>, ticket: TicketDocument): Promise<ActionInputs[A]> {
+    if (action === 'merge') {
+      const parentId = (request as ActionInputs['merge']).parentId;
+      assertId(parentId, 'ticket');
+      const parent = await this.tickets.findById(parentId, { state: 1, parentId: 1 }).lean();
+      if (!parent || parentId === String(ticket._id)) throw new DomainError('PARENT_NOT_FOUND', 'The parent ticket does not exist.', { field: 'parentId' });
+      if (!openStates.includes(parent.state) || parent.state === 'closed') throw new DomainError('PARENT_NOT_OPEN', 'Merge into a ticket that is still open.', { field: 'parentId' });
+      return request as ActionInputs[A];
+    }
+    if (!('lead' in (request as object))) return request as ActionInputs[A];
+    const { lead, assists = [], ...rest } = request as { lead: string; assists?: string[] };
+    const refs = await Promise.all([lead, ...assists].map((id, i) => this.departmentRef(id, i === 0 ? 'lead' : 'assists')));
+    return { ...rest, lead: refs[0]!, assists: refs.slice(1) } as ActionInputs[A];
+  }
+
+  private async departmentRef(id: string, field: string): Promise<DepartmentRef> {
+    const department = /^[0-9a-f]{24}$/i.test(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
+    if (!department || !department.active) throw new DomainError('DEPARTMENT_NOT_FOUND', `No active department with id ${id}.`, { field });
+    return { id, ancestors: department.ancestors };
+  }
+
+  private async categoryLimits(categoryId: string | null): Promise<LimitOverrides> {
+    if (!categoryId) return {};
+    const category = await this.categories.findById(categoryId, { complex: 1, ancestors: 1 }).lean();
+    if (!category) return {};
+    // A complex top-level class makes its whole subtree complex.
+    const complex = category.complex || (category.ancestors.length > 0 && (await this.categories.exists({ _id: { $in: category.ancestors }, complex: true })) !== null);
+    return complex ? COMPLEX_CATEGORY_LIMITS : {};
+  }
+
+  private async load(id: string): Promise<TicketDocument> {
+    assertId(id, 'ticket');
+    const ticket = await this.tickets.findById(id).lean();
+    if (!ticket) throw notFound('ticket', id);
+    return ticket as TicketDocument;
+  }
+
+  private async recordRead(actor: Actor, ticketIds: string[], now: Date, purpose: RequesterRead['purpose']): Promise<void> {
+    await this.reads.insertMany(ticketIds.map((ticketId) => ({ at: now, ticketId, userId: actor.userId || null, username: actor.username, roles: actor.roles, purpose })));
+  }
+}
+
+function encodeCursor(value: Date | null, id: string): string {
+  return Buffer.from(JSON.stringify([value?.toISOString() ?? null, id])).toString('base64url');
+}
+
+function cursorFilter(cursor: string, key: string, direction: 1 | -1): Record<string, unknown> {
+  let value: string | null;
+  let id: string;
+  try {
+    [value, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string | null, string];
+    assertId(id, 'cursor');
+  } catch {
+    throw new DomainError('INVALID_CURSOR', 'The cursor is not one this API returned.', { field: 'cursor' });
+  }
+  const op = direction === 1 ? '$gt' : '$lt';
+  const objectId = new Types.ObjectId(id);
+  if (key === '_id') return { _id: { [op]: objectId } };
+  const at = value ? new Date(value) : null;
+  return { $or: [{ [key]: { [op]: at } }, { [key]: at, _id: { [op]: objectId } }] };
+}
