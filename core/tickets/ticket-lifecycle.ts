@@ -140,6 +140,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
   },
   release_assist: {
     from: handling, who: 'centre',
+    guard: (t) => (t.assignments.some((a) => a.role === 'assist' && ['dispatched', 'accepted'].includes(a.state)) ? null : 'no assisting department is still working on it'),
     apply: (t, input) => {
       const part = t.assignments.find((a) => a.role === 'assist' && a.departmentId === input.departmentId && ['dispatched', 'accepted'].includes(a.state));
       if (!part) throw refusal(t, 'release_assist', 'that department has no open assisting part');
@@ -208,7 +209,9 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     guard: (t) => (t.pendingExtension ? 'an extension request is already waiting for a decision' : null),
     apply: (t, input, actor, env) => {
       const due = clockStatus(leadOf(t)!.replyClock, env.now, env.calendar, env.thresholds).dueAt;
-      if (due && input.until <= due) throw refusal(t, 'request_extension', 'the requested deadline is not later than the current one', 'until');
+      if (due && input.until <= due) {
+        throw new DomainError('EXTENSION_NOT_LATER', 'The requested deadline is not later than the current one.', { field: 'until', dueAt: due });
+      }
       t.pendingExtension = { departmentId: actor.departmentId ?? '', until: input.until, reason: input.reason, requestedAt: env.now };
       return t.state;
     },
@@ -353,10 +356,8 @@ export function mayRead(actor: Actor, t: Pick<Ticket, 'scope'>): boolean {
   return actor.departmentId !== null && t.scope.includes(actor.departmentId);
 }
 
-function refusal(t: Ticket, action: TicketAction, reason: string, field?: string): DomainError {
-  return new DomainError('INVALID_TRANSITION', `Cannot ${action} a ticket in state ${t.state}: ${reason}.`, {
-    action, state: t.state, reason, ...(field ? { field } : {}),
-  });
+function refusal(t: Ticket, action: TicketAction, reason: string): DomainError {
+  return new DomainError('INVALID_TRANSITION', `Cannot ${action} a ticket in state ${t.state}: ${reason}.`, { action, state: t.state, reason });
 }
 
 /** The actions this actor could take on the ticket now (inputs aside): shown to users and in 409s. */
@@ -379,18 +380,25 @@ export interface Decision {
 export function decide<A extends TicketAction>(ticket: Ticket, action: A, input: ActionInputs[A], actor: Actor, env: LifecycleEnv): Decision {
   const rule = transitions[action] as Rule<A>;
   const allowed = () => allowedActions(ticket, actor, env);
-  if (!actorMay(rule.who, actor, ticket)) {
-    throw new DomainError('FORBIDDEN', `Your role or department may not ${action} this ticket.`, { action, state: ticket.state, allowedActions: allowed() });
-  }
+  // State first: whoever may read the ticket learns why nobody could act on it now.
   if (!rule.from.includes(ticket.state)) {
     throw new DomainError('INVALID_TRANSITION', `Cannot ${action} a ticket in state ${ticket.state}.`, { action, state: ticket.state, allowedActions: allowed() });
+  }
+  if (!actorMay(rule.who, actor, ticket)) {
+    throw new DomainError('FORBIDDEN', `Your role or department may not ${action} this ticket.`, { action, state: ticket.state, allowedActions: allowed() });
   }
   const blocked = rule.guard?.(ticket, actor, env);
   if (blocked) {
     throw new DomainError('INVALID_TRANSITION', `Cannot ${action}: ${blocked}.`, { action, state: ticket.state, reason: blocked, allowedActions: allowed() });
   }
   const next = structuredClone(ticket);
-  const to = rule.apply(next, input, actor, env);
+  let to: TicketState;
+  try {
+    to = rule.apply(next, input, actor, env);
+  } catch (err) {
+    if (err instanceof DomainError) throw new DomainError(err.code, err.message, { ...err.details, allowedActions: allowed() });
+    throw err;
+  }
   next.state = to;
   next.updatedAt = env.now;
   const settled = settleClocks(next, env);

@@ -108,7 +108,7 @@ export class Tickets {
     try {
       ({ written, stored } = await this.write(id, current.version, ticket, event, ctx));
     } catch (err) {
-      if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
+      if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.loadNewerThan(id, current.version), ctx.actor, env);
       throw err;
     }
     await this.hooks.afterChange?.(written, stored);
@@ -329,6 +329,16 @@ export class Tickets {
     // A complex top-level class makes its whole subtree complex.
     const complex = category.complex || (category.ancestors.length > 0 && (await this.categories.exists({ _id: { $in: category.ancestors }, complex: true })) !== null);
     return complex ? COMPLEX_CATEGORY_LIMITS : {};
+  }
+
+  /** The winner of a version step writes a moment after claiming it: wait briefly to report its result. */
+  private async loadNewerThan(id: string, version: number): Promise<TicketDocument> {
+    let ticket = await this.load(id);
+    for (let i = 0; i < 25 && ticket.version <= version; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      ticket = await this.load(id);
+    }
+    return ticket;
   }
 
   private async load(id: string): Promise<TicketDocument> {
