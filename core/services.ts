@@ -13,6 +13,7 @@ import { idempotencyModel } from './platform/idempotency.js';
 import type { Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
+import { DeadlineSweep } from './sla/deadline-sweep.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -29,6 +30,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const categoriesModel = categoryModel(connection);
   const audit = new AuditLog(auditModel(connection));
   const hotlineSettings = new HotlineSettings(connection, audit);
+  const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings);
   const services = {
     connection,
     audit,
@@ -37,7 +39,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
     users: new Users(accounts, departmentsModel, audit),
     departments: new Departments(departmentsModel, accounts.users, categoriesModel, audit),
     categories: new Categories(categoriesModel, departmentsModel, audit),
-    tickets: new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings),
+    tickets,
+    deadlineSweep: new DeadlineSweep(connection, tickets),
   };
   revisionModel(connection);
   idempotencyModel(connection);

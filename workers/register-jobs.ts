@@ -4,6 +4,7 @@ import type { Services } from '../core/services.js';
 import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
 import { purgeExpiredJob } from './jobs/purge-expired.job.js';
+import { sweepDeadlinesJob } from './jobs/sweep-deadlines.job.js';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 
@@ -11,6 +12,7 @@ type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 export async function registerJobs(agenda: Agenda, deps: { services: Services; clock: Clock; logger: Logger }): Promise<void> {
   const handlers: Handlers = {
     'maintenance.purge-expired': purgeExpiredJob(deps.services, deps.clock, deps.logger),
+    'tickets.sweep-deadlines': sweepDeadlinesJob(deps.services, deps.clock, deps.logger),
   };
   for (const [name, handle] of Object.entries(handlers) as [JobName, (payload: never) => Promise<void>][]) {
     agenda.define(name, async (job) => handle(job.attrs.data as never));

@@ -9,7 +9,7 @@ import { channels, ticketStates } from '../../core/tickets/ticket.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, phone } from '../http/common-schemas.js';
 import { rateLimit } from '../http/rate-limit.js';
-import { actionBodies, actionSummaries, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
+import { actionBodies, actionSummaries, type HttpAction, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
 
 const warning = z.enum(['none', 'yellow', 'red']);
 
@@ -106,7 +106,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     },
   });
 
-  for (const action of ticketActions) {
+  for (const action of Object.keys(actionBodies) as HttpAction[]) {
     endpoints.mount(router, {
       method: 'post', path: `/api/tickets/:id/${action.replaceAll('_', '-')}`, summary: actionSummaries[action], tags: ['ticket actions'],
       auth: 'user', errors: [403, 404, 409], params: idParams, body: actionBodies[action], response: ticketView,

@@ -59,6 +59,9 @@ export const idempotencyHeaders = z.object({
 
 const departmentIds = { lead: objectId, assists: z.array(objectId).max(10).optional() };
 
+/** Actions people take over HTTP; the deadline sweep's warnings are the system's alone. */
+export type HttpAction = Exclude<TicketAction, 'warn'>;
+
 /** The body of each action; every one may carry the version the client read. */
 export const actionBodies = {
   resolve_on_call: z.strictObject({ answer: text(5000), knowledgeArticleId: objectId.nullable().optional(), version: expectedVersion }),
@@ -91,9 +94,9 @@ export const actionBodies = {
   archive: z.strictObject({ version: expectedVersion }),
   merge: z.strictObject({ parentId: objectId, reason: reason.nullable().optional(), version: expectedVersion }),
   cancel: z.strictObject({ reason, version: expectedVersion }),
-} satisfies Record<TicketAction, z.ZodType>;
+} satisfies Record<HttpAction, z.ZodType>;
 
-export const actionSummaries: Record<TicketAction, string> = {
+export const actionSummaries: Record<HttpAction, string> = {
   resolve_on_call: '直办：answered on the call; the ticket goes to callback',
   dispatch: '派单：assign the lead and assisting departments',
   accept: '签收：the department acknowledges its part',

@@ -6,8 +6,13 @@
 export interface JobPayloads {
   /** Deletes expired sessions and stale login-throttle windows (TTL indexes are unavailable on FerretDB). */
   'maintenance.purge-expired': Record<string, never>;
+  /** The deadline watch: yellow and red warnings (red urges), supervision a working day after red. */
+  'tickets.sweep-deadlines': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
 
-export const schedules: { name: JobName; every: string }[] = [{ name: 'maintenance.purge-expired', every: '15 minutes' }];
+export const schedules: { name: JobName; every: string }[] = [
+  { name: 'maintenance.purge-expired', every: '15 minutes' },
+  { name: 'tickets.sweep-deadlines', every: '1 minute' },
+];

@@ -37,6 +37,8 @@ export interface ActionInputs {
   request_extension: { until: Date; reason: string };
   approve_extension: Record<string, never>;
   deny_extension: { reason: string };
+  /** Raised by the deadline sweep; red also urges the department. */
+  warn: { level: 'yellow' | 'red' };
   urge: { reason?: string | null };
   supervise: { reason: string };
   callback: { resolved: boolean | null; satisfaction: Satisfaction | null; comment?: string | null; via: CallbackResult['via'] };
@@ -51,8 +53,8 @@ export type TicketAction = keyof ActionInputs;
  * Who may act: centre staff (dispatch desk and above), intake staff (operators and above), the
  * ticket's departments, or supervisors. The system actor holds the administrator role.
  */
-type Who = 'intake' | 'centre' | 'urger' | 'overseer' | 'lead' | 'assigned';
-const rolesOf: Record<Exclude<Who, 'lead' | 'assigned'>, readonly Role[]> = {
+type Who = 'intake' | 'centre' | 'urger' | 'overseer' | 'lead' | 'assigned' | 'system';
+const rolesOf: Record<Exclude<Who, 'lead' | 'assigned' | 'system'>, readonly Role[]> = {
   intake: ['operator', 'dispatcher', 'supervisor', 'administrator'],
   centre: ['dispatcher', 'supervisor', 'administrator'],
   urger: ['dispatcher', 'supervisor', 'administrator'],
@@ -234,6 +236,15 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       return t.state;
     },
   },
+  warn: {
+    from: ['received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'awaiting_callback'], who: 'system',
+    apply: (t, input) => {
+      if (severity[input.level] <= severity[t.warnedLevel]) throw refusal(t, 'warn', `the ${input.level} warning is already recorded`);
+      t.warnedLevel = input.level;
+      if (input.level === 'red' && t.assignments.length > 0) t.urgeCount += 1;
+      return t.state;
+    },
+  },
   urge: {
     from: ['dispatched', 'in_handling', 'waiting_info', 'returned', 'replied'], who: 'urger',
     apply: (t) => {
@@ -342,6 +353,7 @@ const actorInDepartment = (actor: Actor, part: Assignment) =>
   actor.departmentId !== null && (part.departmentId === actor.departmentId || part.departmentAncestors.includes(actor.departmentId));
 
 function actorMay(who: Who, actor: Actor, t: Ticket): boolean {
+  if (who === 'system') return actor.via === 'system';
   if (who === 'lead') {
     const lead = leadOf(t);
     return !!lead && actorInDepartment(actor, lead);
@@ -417,6 +429,11 @@ function eventData(action: TicketAction, input: unknown): Record<string, unknown
 
 const severity: Record<WarningLevel, number> = { none: 0, yellow: 1, red: 2 };
 
+/** The minute (UTC, `YYYY-MM-DDTHH:mm`) in which an instant falls, rounded up so nothing is swept early. */
+export function deadlineMinuteOf(at: Date): string {
+  return new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16);
+}
+
 /**
  * Recomputes what the sweep and the lists read: the worst warning over the running clocks, the
  * next instant one changes (or a red ticket becomes due for supervision), the lead's reply
@@ -446,7 +463,10 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
   }
   const lead = leadOf(t);
   t.warning = warning;
+  // A new stage (say, accepted after a red accept clock) may warn again when its own clocks run late.
+  if (severity[t.warnedLevel] > severity[warning]) t.warnedLevel = warning;
   t.nextDeadlineAt = next;
+  t.deadlineMinute = next ? deadlineMinuteOf(next) : null;
   t.dueAt = lead && running.includes(lead.replyClock) ? clockStatus(lead.replyClock, env.now, env.calendar, env.thresholds).dueAt : null;
   t.scope = [...new Set(t.assignments.filter((a) => a.state !== 'withdrawn').flatMap((a) => [a.departmentId, ...a.departmentAncestors]))];
   return t;

@@ -92,7 +92,15 @@ export interface Ticket {
   cancelReason: string | null;
   /** The worst warning over the running clocks, and when the next one changes: the sweep reads these. */
   warning: WarningLevel;
+  /** The warning last recorded as an event, so the sweep raises each level once per stage. */
+  warnedLevel: WarningLevel;
   nextDeadlineAt: Date | null;
+  /**
+   * `nextDeadlineAt` rounded up to its minute, as a string: the sweep finds due tickets with one
+   * indexed equality query per minute, because FerretDB 1.x pushes only equality down to SQLite
+   * and would scan every ticket for a range query.
+   */
+  deadlineMinute: string | null;
   /** The lead department's reply deadline, for lists. */
   dueAt: Date | null;
   createdAt: Date;
@@ -173,7 +181,9 @@ const ticketSchema = new Schema<Ticket>(
     parentId: { type: String, default: null },
     cancelReason: { type: String, default: null },
     warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
+    warnedLevel: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     nextDeadlineAt: { type: Date, default: null },
+    deadlineMinute: { type: String, default: null },
     dueAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -183,7 +193,7 @@ const ticketSchema = new Schema<Ticket>(
 );
 ticketSchema.index({ number: 1 }, { unique: true });
 ticketSchema.index({ state: 1, createdAt: -1 });
-ticketSchema.index({ nextDeadlineAt: 1 });
+ticketSchema.index({ deadlineMinute: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });

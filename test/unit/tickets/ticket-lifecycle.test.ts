@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { Actor } from '../../../core/accounts/access.js';
+import { systemActor, type Actor } from '../../../core/accounts/access.js';
 import { DomainError } from '../../../core/platform/errors.js';
 import { allowedActions, decide, ticketActions, type ActionInputs, type TicketAction } from '../../../core/tickets/ticket-lifecycle.js';
 import { ticketStates, type TicketState } from '../../../core/tickets/ticket.js';
@@ -23,6 +23,7 @@ const inputs: { [A in TicketAction]: ActionInputs[A] } = {
   request_extension: { until: new Date('2026-03-20T02:00:00Z'), reason: '需要施工' },
   approve_extension: {},
   deny_extension: { reason: '理由不足' },
+  warn: { level: 'red' },
   urge: {},
   supervise: { reason: '超期未办' },
   callback: { resolved: false, satisfaction: 'dissatisfied', via: 'phone' },
@@ -54,6 +55,7 @@ const expected: Record<TicketAction, Partial<Record<TicketState, TicketState>>> 
   request_extension: { in_handling: 'in_handling', waiting_info: 'waiting_info' },
   approve_extension: {},
   deny_extension: {},
+  warn: { received: 'received', dispatched: 'dispatched', in_handling: 'in_handling', waiting_info: 'waiting_info', returned: 'returned', awaiting_callback: 'awaiting_callback' },
   urge: { dispatched: 'dispatched', in_handling: 'in_handling', waiting_info: 'waiting_info', returned: 'returned', replied: 'replied' },
   supervise: { dispatched: 'dispatched', in_handling: 'in_handling', waiting_info: 'waiting_info', returned: 'returned' },
   callback: { awaiting_callback: 'closed' },
@@ -91,6 +93,7 @@ const mayAct: Record<TicketAction, Actor[]> = {
   request_extension: [leadStaff, leadHead, parentDeptStaff],
   approve_extension: [dispatcher, supervisor, administrator],
   deny_extension: [dispatcher, supervisor, administrator],
+  warn: [systemActor],
   urge: [dispatcher, supervisor, administrator],
   supervise: [supervisor, administrator],
   callback: [operator, dispatcher, supervisor, administrator],
@@ -213,5 +216,18 @@ describe('Ticket lifecycle: the transition table', () => {
     assert.equal(late.assignments[0]?.acceptedLate, true);
     const onTime = decide(aTicketIn('dispatched'), 'accept', {}, leadStaff, lifecycleEnv(new Date('2026-03-02T08:00:00Z'))).ticket;
     assert.equal(onTime.assignments[0]?.acceptedLate, false);
+  });
+
+  it('when a clock turns red, then only the system raises the warning once, and red urges the department', () => {
+    const redNow = new Date('2026-03-09T03:00:00Z');
+    const overdue = aTicketIn('in_handling', { warning: 'red', warnedLevel: 'yellow' });
+    const { ticket } = decide(overdue, 'warn', { level: 'red' }, systemActor, lifecycleEnv(redNow));
+    assert.equal(ticket.warnedLevel, 'red');
+    assert.equal(ticket.urgeCount, 1);
+    assert.equal(refusal(() => decide(ticket, 'warn', { level: 'red' }, systemActor, lifecycleEnv(redNow))).code, 'INVALID_TRANSITION');
+    assert.equal(refusal(() => decide(overdue, 'warn', { level: 'red' }, supervisor, lifecycleEnv(redNow))).code, 'FORBIDDEN');
+    // Red since Monday 10:00: supervision is due one working day later, the sweep finds it then.
+    assert.equal(ticket.nextDeadlineAt?.toISOString(), '2026-03-10T02:00:00.000Z');
+    assert.equal(ticket.deadlineMinute, '2026-03-10T02:00');
   });
 });
