@@ -14,6 +14,8 @@ import type { Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
+import { TicketRouting } from './routing/ticket-routing.js';
+import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -22,6 +24,12 @@ export interface ServiceSettings {
 export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
 });
+
+/** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
+function lazyClassifier(): () => Promise<RoutingClassifier> {
+  let loading: Promise<RoutingClassifier> | undefined;
+  return () => (loading ??= loadCommittedClassifier());
+}
 
 /** The use cases over one database, shared by the API, the workers, the scripts and the tests. */
 export async function createServices(connection: Connection, settings: ServiceSettings) {
@@ -41,6 +49,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     categories: new Categories(categoriesModel, departmentsModel, audit),
     tickets,
     deadlineSweep: new DeadlineSweep(connection, tickets),
+    routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
   };
   revisionModel(connection);
   idempotencyModel(connection);

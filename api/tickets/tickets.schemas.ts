@@ -59,8 +59,8 @@ export const idempotencyHeaders = z.object({
 
 const departmentIds = { lead: objectId, assists: z.array(objectId).max(10).optional() };
 
-/** Actions people take over HTTP; the deadline sweep's warnings are the system's alone. */
-export type HttpAction = Exclude<TicketAction, 'warn'>;
+/** Actions people take over HTTP; warnings and routing proposals are the workers' alone. */
+export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing'>;
 
 /** The body of each action; every one may carry the version the client read. */
 export const actionBodies = {
@@ -160,4 +160,6 @@ export const settingsBody = z.strictObject({
     .optional(),
   thresholds: z.strictObject({ yellow: z.number().gt(0).lt(1), red: z.number().gt(0).max(1) }).optional(),
   returnCap: z.number().int().min(0).max(10).optional(),
+  routingKeywords: z.array(z.strictObject({ keyword: text(40), departmentId: objectId })).max(1000).optional(),
+  autoDispatchThreshold: z.number().min(0).max(1).meta({ description: '1 disables automatic dispatch' }).optional(),
 });

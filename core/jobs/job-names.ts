@@ -8,6 +8,8 @@ export interface JobPayloads {
   'maintenance.purge-expired': Record<string, never>;
   /** The deadline watch: yellow and red warnings (red urges), supervision a working day after red. */
   'tickets.sweep-deadlines': Record<string, never>;
+  /** Proposes departments for new tickets; dispatches at once above the confidence threshold. */
+  'tickets.route-new': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -15,4 +17,5 @@ export type JobName = keyof JobPayloads;
 export const schedules: { name: JobName; every: string }[] = [
   { name: 'maintenance.purge-expired', every: '15 minutes' },
   { name: 'tickets.sweep-deadlines', every: '1 minute' },
+  { name: 'tickets.route-new', every: '10 seconds' },
 ];

@@ -14,6 +14,10 @@ export interface HotlineSettingsData {
   limits: LimitTable;
   thresholds: WarningThresholds;
   returnCap: number;
+  /** Words in a ticket's text that send it to a department (rules come before the classifier). */
+  routingKeywords: { keyword: string; departmentId: string }[];
+  /** A routing suggestion at least this confident is dispatched without a dispatcher. */
+  autoDispatchThreshold: number;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -30,6 +34,8 @@ const settingsSchema = new Schema<SettingsDocument>(
     limits: { type: Schema.Types.Mixed, default: DEFAULT_LIMITS },
     thresholds: { type: Schema.Types.Mixed, default: DEFAULT_WARNING_THRESHOLDS },
     returnCap: { type: Number, default: 2 },
+    routingKeywords: { type: Schema.Types.Mixed, default: [] },
+    autoDispatchThreshold: { type: Number, default: 0.9 },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -44,6 +50,8 @@ export const defaultSettings = (): HotlineSettingsData => ({
   limits: DEFAULT_LIMITS,
   thresholds: DEFAULT_WARNING_THRESHOLDS,
   returnCap: 2,
+  routingKeywords: [],
+  autoDispatchThreshold: 0.9,
 });
 
 export interface CurrentSettings extends HotlineSettingsData {
@@ -77,6 +85,8 @@ export class HotlineSettings {
       limits: data.limits,
       thresholds: data.thresholds,
       returnCap: data.returnCap,
+      routingKeywords: data.routingKeywords,
+      autoDispatchThreshold: data.autoDispatchThreshold,
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
     };

@@ -5,7 +5,7 @@ import {
   type Clock, type LimitOverrides, type LimitTable, type WarningLevel, type WarningThresholds, type WorkingCalendar,
 } from '../clocks/index.js';
 import { DomainError } from '../platform/errors.js';
-import type { Assignment, CallbackResult, Satisfaction, Ticket, TicketState } from './ticket.js';
+import type { Assignment, CallbackResult, RoutingSuggestion, Satisfaction, Ticket, TicketState } from './ticket.js';
 
 /** Everything a rule needs besides the ticket: time, calendar and the administrator's settings. */
 export interface LifecycleEnv {
@@ -21,6 +21,8 @@ export interface LifecycleEnv {
 
 export interface ActionInputs {
   resolve_on_call: { answer: string; knowledgeArticleId?: string | null };
+  /** The routing job's proposal: up to three departments with confidence. */
+  propose_routing: { suggestions: RoutingSuggestion[] };
   dispatch: { lead: DepartmentRef; assists?: DepartmentRef[]; reason?: string | null };
   accept: Record<string, never>;
   request_info: { items: string[] };
@@ -86,9 +88,19 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       return 'awaiting_callback';
     },
   },
+  propose_routing: {
+    from: ['received'], who: 'system',
+    guard: (t) => (t.routing.status === 'pending' ? null : 'routing was already proposed'),
+    apply: (t, input, _actor, env) => {
+      t.routing = { status: 'proposed', suggestions: input.suggestions, proposedAt: env.now, taken: null };
+      return t.state;
+    },
+  },
   dispatch: {
     from: ['received'], who: 'centre',
-    apply: (t, input, _actor, env) => {
+    apply: (t, input, actor, env) => {
+      const taken = t.routing.suggestions.findIndex((s) => s.departmentId === input.lead.id);
+      t.routing = { ...t.routing, taken: taken >= 0 ? taken : null, status: actor.via === 'system' && t.routing.status === 'proposed' ? 'auto_dispatched' : t.routing.status };
       t.dispatchClock = null;
       t.assignments = assignmentsFor(t, input.lead, input.assists ?? [], env);
       return 'dispatched';

@@ -57,6 +57,23 @@ export interface CallbackResult {
   via: 'phone' | 'survey' | 'sms' | 'unreachable';
 }
 
+export interface RoutingSuggestion {
+  departmentId: string;
+  categoryId: string | null;
+  /** What the suggestion rests on, for the dispatcher: a rule's description or the predicted category. */
+  label: string;
+  confidence: number;
+  source: 'category' | 'location' | 'keyword' | 'classifier';
+}
+
+export interface Routing {
+  status: 'pending' | 'proposed' | 'auto_dispatched';
+  suggestions: RoutingSuggestion[];
+  proposedAt: Date | null;
+  /** Which suggestion the dispatch followed (index), or null when none was: routing accuracy in production. */
+  taken: number | null;
+}
+
 export interface Ticket {
   number: string;
   channel: Channel;
@@ -70,6 +87,7 @@ export interface Ticket {
   content: string;
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
+  routing: Routing;
   /** Who wrote the ticket (operator), or null for self-service channels. */
   intakeBy: string | null;
   state: TicketState;
@@ -159,6 +177,12 @@ const ticketSchema = new Schema<Ticket>(
     content: { type: String, required: true },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
+    routing: {
+      status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched'], default: 'pending' },
+      suggestions: [{ _id: false, departmentId: String, categoryId: { type: String, default: null }, label: String, confidence: Number, source: String }],
+      proposedAt: { type: Date, default: null },
+      taken: { type: Number, default: null },
+    },
     intakeBy: { type: String, default: null },
     state: { type: String, enum: ticketStates, required: true },
     version: { type: Number, required: true },
@@ -197,6 +221,7 @@ ticketSchema.index({ deadlineMinute: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
+ticketSchema.index({ 'routing.status': 1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };

@@ -230,6 +230,7 @@ export class Tickets {
       content: input.content,
       attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
       callId: input.callId ?? null,
+      routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
       intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId,
       state: 'received',
       version: 1,

@@ -43,6 +43,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     requester: { name: '张三', phone: '13800138000', email: null, address: null, confidential: false },
     location: { address: null, departmentId: null, coordinates: null },
     subject: '楼道堆放杂物', content: '楼道堆放杂物，存在消防隐患。', attachments: [], callId: null, intakeBy: 'u-operator',
+    routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     state, version: 3, assignments,
     scope: assignments.flatMap((a) => [a.departmentId, ...a.departmentAncestors]),
     dispatchClock: state === 'received' ? clock(monday10, 5, 'minutes') : null,

@@ -7,6 +7,7 @@ import { aPart, aTicketIn, anActor, assistDept, leadDept, lifecycleEnv, monday10
 
 const inputs: { [A in TicketAction]: ActionInputs[A] } = {
   resolve_on_call: { answer: '按知识库答复' },
+  propose_routing: { suggestions: [{ departmentId: leadDept.id, categoryId: null, label: '城乡建设', confidence: 0.95, source: 'classifier' }] },
   dispatch: { lead: leadDept },
   accept: {},
   request_info: { items: ['具体门牌号'] },
@@ -39,6 +40,7 @@ const inputs: { [A in TicketAction]: ActionInputs[A] } = {
  */
 const expected: Record<TicketAction, Partial<Record<TicketState, TicketState>>> = {
   resolve_on_call: { received: 'awaiting_callback' },
+  propose_routing: { received: 'received' },
   dispatch: { received: 'dispatched' },
   accept: { dispatched: 'in_handling' },
   request_info: { in_handling: 'waiting_info' },
@@ -77,6 +79,7 @@ const otherStaff = anActor(['department_staff'], otherDept.id);
 /** Who may take each action (in a state that allows it); everybody else is refused with FORBIDDEN. */
 const mayAct: Record<TicketAction, Actor[]> = {
   resolve_on_call: [operator, dispatcher, supervisor, administrator],
+  propose_routing: [systemActor],
   dispatch: [dispatcher, supervisor, administrator],
   accept: [leadStaff, leadHead, parentDeptStaff],
   request_info: [leadStaff, leadHead, parentDeptStaff],
