@@ -10,19 +10,39 @@ import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
 import { revisionModel } from './platform/compare-and-set.js';
 import { idempotencyModel } from './platform/idempotency.js';
-import type { Config } from './platform/config.js';
+import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
+import { countersFor, DepartmentCounters } from './analytics/department-counters.js';
+import { Callbacks } from './callbacks/callbacks.js';
+import { MonthlyRanking } from './analytics/monthly-ranking.js';
+import { ticketEventModel } from './tickets/ticket-events.js';
+import { Outbox } from './notifications/outbox.js';
+import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
+import { TermIndex } from './search/term-index.js';
+import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
+import { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { ticketModel } from './tickets/ticket.js';
+import { CallRecords } from './calls/call-records.js';
+import { MissedCalls } from './calls/missed-calls.js';
+import { Telephony } from './calls/telephony.js';
+import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
+  /** Without them (tests), the configuration's defaults. */
+  notices?: NoticeSettings;
+  /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
+  telephony?: TelephonySettings | null;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
+  notices: noticeSettingsFrom(config),
+  telephony: telephonySettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -38,18 +58,44 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const categoriesModel = categoryModel(connection);
   const audit = new AuditLog(auditModel(connection));
   const hotlineSettings = new HotlineSettings(connection, audit);
-  const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings);
+  const outbox = new Outbox(connection);
+  const noticeSettings = settings.notices ?? noticeSettingsFrom(loadConfig({}));
+  const notices = new TicketNotices(
+    outbox, { departments: departmentsModel, users: accounts.users, events: ticketEventModel(connection) }, hotlineSettings, noticeSettings,
+  );
+  const termIndex = new TermIndex(connection);
+  const counters = new DepartmentCounters(connection);
+  const callRecords = new CallRecords(connection, ticketModel(connection));
+  const missedCalls = new MissedCalls(connection);
+  const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
+    async onEvent(ticket, event) {
+      await counters.record(event._id, countersFor(event, ticket));
+      await notices.enqueueFor(ticket, event);
+      if (event.action === 'intake') await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`);
+      await callRecords.ticketEvent(ticket, event);
+    },
+  });
   const services = {
     connection,
     audit,
     settings: hotlineSettings,
     authentication: new Authentication(accounts, audit, settings.authentication),
     users: new Users(accounts, departmentsModel, audit),
-    departments: new Departments(departmentsModel, accounts.users, categoriesModel, audit),
+    departments: new Departments(departmentsModel, accounts.users, categoriesModel, knowledgeArticleModel(connection), audit),
     categories: new Categories(categoriesModel, departmentsModel, audit),
     tickets,
+    outbox,
+    notices,
     deadlineSweep: new DeadlineSweep(connection, tickets),
     routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
+    termIndex,
+    counters,
+    callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
+    ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
+    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, termIndex, audit),
+    callRecords,
+    missedCalls,
+    telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
   };
   revisionModel(connection);
   idempotencyModel(connection);

@@ -4,11 +4,12 @@ import type { Services } from '../core/services.js';
 import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
 import { purgeExpired } from '../core/maintenance/purge-expired.js';
+import type { NoticeSender } from '../core/notifications/notice-sender.js';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 
 /** Every job handler and every schedule of the worker process. */
-export async function registerJobs(agenda: Agenda, deps: { services: Services; clock: Clock; logger: Logger }): Promise<void> {
+export async function registerJobs(agenda: Agenda, deps: { services: Services; clock: Clock; logger: Logger; noticeSender: NoticeSender }): Promise<void> {
   const { services, clock, logger } = deps;
   // Periodic use cases are idempotent by construction; the job only runs them and logs what they did.
   const reporting = <R extends object>(job: JobName, run: () => Promise<R>, worthLogging: (report: R) => boolean) => async () => {
@@ -18,7 +19,12 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
   const handlers: Handlers = {
     'maintenance.purge-expired': reporting('maintenance.purge-expired', () => purgeExpired(services.connection, services.authentication, clock.now()), () => true),
     'tickets.sweep-deadlines': reporting('tickets.sweep-deadlines', () => services.deadlineSweep.run(clock.now()), (r) => r.examined > 0),
+    'notifications.send': reporting('notifications.send', () => deps.noticeSender.sendDue(clock), (r) => r.sent + r.retried + r.failed + r.recovered > 0),
     'tickets.route-new': reporting('tickets.route-new', () => services.routing.routePending(clock.now()), (r) => r.proposed + r.skipped > 0),
+    'callbacks.send-surveys': reporting('callbacks.send-surveys', () => services.callbacks.sendSurveys(clock.now()), (r) => r.sent + r.noContact > 0),
+    'callbacks.follow-up': reporting('callbacks.follow-up', () => services.callbacks.followUpAll(clock.now()), (r) => r.archived + r.reopened > 0),
+    'analytics.fold-counters': reporting('analytics.fold-counters', () => services.counters.fold(), (r) => r.events > 0),
+    'analytics.monthly-ranking': reporting('analytics.monthly-ranking', () => services.ranking.mailPreviousMonth(clock.now()), () => true),
   };
   for (const [name, handle] of Object.entries(handlers) as [JobName, (payload: never) => Promise<void>][]) {
     agenda.define(name, async (job) => handle(job.attrs.data as never));

@@ -7,6 +7,8 @@ import { systemClock } from '../core/platform/clock.js';
 import { connectDatabase } from '../core/platform/database.js';
 import { createServices, serviceSettings } from '../core/services.js';
 import { openDatabaseServer } from '../infra/database-server.js';
+import { NoticeSender } from '../core/notifications/notice-sender.js';
+import { transportsFromConfig } from '../core/notifications/transports.js';
 import { registerJobs } from './register-jobs.js';
 
 // Composition root of the worker process: the only place here that reads the environment.
@@ -22,7 +24,8 @@ const agenda = new Agenda({
   processEvery: '5 seconds',
   name: `worker-${process.pid}`,
 });
-await registerJobs(agenda, { services, clock: systemClock, logger });
+const noticeSender = new NoticeSender(services.outbox, transportsFromConfig(config), { name: `worker-${process.pid}` });
+await registerJobs(agenda, { services, clock: systemClock, logger, noticeSender });
 await agenda.start();
 logger.info({ engine: server.engine }, 'workers started');
 

@@ -7,7 +7,9 @@ import { ticketActions, type TicketAction } from '../../core/tickets/ticket-life
 import type { ActionRequest, Tickets } from '../../core/tickets/tickets.js';
 import { channels, ticketStates } from '../../core/tickets/ticket.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
-import { idParams, phone } from '../http/common-schemas.js';
+import { idParams, objectId, phone } from '../http/common-schemas.js';
+import { duplicateCandidates } from '../../core/tickets/duplicates.js';
+import type { TermIndex } from '../../core/search/term-index.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { actionBodies, actionSummaries, type HttpAction, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
 
@@ -52,7 +54,9 @@ const ticketEvent = z
   .catchall(z.unknown())
   .meta({ id: 'TicketEvent' });
 
-export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tickets; settings: HotlineSettings; clock: Clock }): Router {
+const duplicateCandidate = ticketSummary.extend({ reasons: z.array(z.enum(['same_phone', 'same_place_and_category', 'similar_text'])), score: z.number() });
+
+export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tickets; settings: HotlineSettings; termIndex: TermIndex; clock: Clock }): Router {
   const router = Router();
   const { tickets, clock } = deps;
 
@@ -73,6 +77,35 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     method: 'get', path: '/api/tickets', summary: 'Tickets you may see, with filters and cursor pagination', tags: ['tickets'], auth: 'user',
     errors: [403], query: listQuery, response: z.object({ items: z.array(ticketSummary), nextCursor: z.string().nullable() }),
     handle: ({ actor, query }) => tickets.list(actor, query),
+  });
+
+  endpoints.mount(router, {
+    method: 'get', path: '/api/tickets/search', summary: 'Chinese keyword search over subject and content, best matches first', tags: ['tickets'],
+    auth: 'user', query: z.strictObject({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }),
+    response: z.object({ items: z.array(ticketSummary) }),
+    async handle({ actor, query }) {
+      return { items: await tickets.search(actor, deps.termIndex, query.q, query.limit) };
+    },
+  });
+
+  endpoints.mount(router, {
+    method: 'post', path: '/api/tickets/duplicates', summary: '并单候选：possible duplicates of a ticket being written (same phone, same place and category, similar text)',
+    tags: ['tickets'], auth: 'user', errors: [403],
+    body: z.strictObject({ phone: phone.nullable().optional(), locationDepartmentId: objectId.nullable().optional(), categoryId: objectId.nullable().optional(), text: z.string().trim().min(1).max(10_000) }),
+    response: z.object({ items: z.array(duplicateCandidate) }),
+    async handle({ actor, body }) {
+      return { items: await duplicateCandidates(tickets, deps.termIndex, actor, body, clock.now()) };
+    },
+  });
+
+  endpoints.mount(router, {
+    method: 'get', path: '/api/tickets/:id/duplicates', summary: 'Possible duplicates of this ticket, to merge it into one of them', tags: ['tickets'],
+    auth: 'user', errors: [403, 404], params: idParams, response: z.object({ items: z.array(duplicateCandidate) }),
+    async handle({ actor, params }) {
+      const ticket = await tickets.get(actor, params.id, clock.now());
+      const probe = { excludeId: ticket.id, phone: ticket.requester.phone, locationDepartmentId: ticket.location.departmentId, categoryId: ticket.categoryId, text: `${ticket.subject} ${ticket.content}` };
+      return { items: await duplicateCandidates(tickets, deps.termIndex, actor, probe, clock.now()) };
+    },
   });
 
   endpoints.mount(router, {

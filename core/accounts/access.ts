@@ -46,7 +46,14 @@ const policy = {
   'categories.manage': { administrator: 'all' },
   'audit.read': { administrator: 'all', supervisor: 'all' },
   'settings.manage': { administrator: 'all' },
+  /** Rates and rankings: the centre sees every department, a head their own. */
+  'analytics.read': { administrator: 'all', supervisor: 'all', dispatcher: 'all', department_head: 'own_department' },
   'tickets.intake': { operator: 'all', dispatcher: 'all', supervisor: 'all', administrator: 'all' },
+  /** Taking calls: SIP credentials, agent state, the callback queue (漏接回拨), reports on one's calls, one's own figures. */
+  'calls.take': { operator: 'all', dispatcher: 'all', supervisor: 'all' },
+  'calls.read': { operator: 'all', dispatcher: 'all', supervisor: 'all', administrator: 'all' },
+  /** Every operator's figures; releasing a callback another operator claimed. */
+  'calls.oversee': { supervisor: 'all', administrator: 'all' },
   /** Reading requesters' personal-data access log. */
   'privacy.read': { administrator: 'all', supervisor: 'all' },
   'knowledge.read': {

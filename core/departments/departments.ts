@@ -3,6 +3,7 @@ import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { authorize, authorizeDepartmentFields, type Actor } from '../accounts/access.js';
 import type { User } from '../accounts/account-models.js';
 import type { Category } from '../categories/category.js';
+import type { KnowledgeArticle } from '../knowledge/knowledge-article.js';
 import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
@@ -32,9 +33,11 @@ export interface DepartmentImportRow {
 
 export class Departments {
   constructor(
-    private readonly departments: Model<Department>,
+    /** Read-only lookups elsewhere (scopes, names) use the model; changes go through this class. */
+    readonly model: Model<Department>,
     private readonly users: Model<User>,
     private readonly categories: Model<Category>,
+    private readonly articles: Model<KnowledgeArticle>,
     private readonly audit: AuditLog,
   ) {}
 
@@ -45,7 +48,7 @@ export class Departments {
     if (filter.parentId) query.parentId = filter.parentId;
     if (filter.active !== undefined) query.active = filter.active;
     if (filter.under) query.ancestors = filter.under;
-    const rows = await this.departments.find(query).sort({ code: 1 }).lean();
+    const rows = await this.model.find(query).sort({ code: 1 }).lean();
     return rows.map(presentDepartment);
   }
 
@@ -58,7 +61,7 @@ export class Departments {
     authorize(ctx.actor, 'departments.create');
     const ancestors = await this.ancestorsUnder(input.parentId ?? null);
     await this.assertCodeFree(input.code);
-    const created = await this.departments.create({
+    const created = await this.model.create({
       code: input.code,
       name: input.name,
       nameEn: input.nameEn ?? null,
@@ -99,7 +102,7 @@ export class Departments {
     }
     if (fields.active === false) await this.assertUnused(id, 'deactivate');
 
-    const updated = await compareAndSet(this.departments, id, version, set, ctx.now, 'department');
+    const updated = await compareAndSet(this.model, id, version, set, ctx.now, 'department');
     if (parentChanged) await this.reparentDescendants(id, current.ancestors, updated.ancestors);
     await this.audit.record(ctx, 'department.update', { type: 'department', id }, diff(current as unknown as Record<string, unknown>, set as Record<string, unknown>));
     return presentDepartment(updated);
@@ -109,7 +112,7 @@ export class Departments {
     authorize(ctx.actor, 'departments.delete');
     const current = await this.load(id);
     await this.assertUnused(id, 'delete');
-    await this.departments.deleteOne({ _id: id });
+    await this.model.deleteOne({ _id: id });
     await this.audit.record(ctx, 'department.delete', { type: 'department', id }, { code: current.code, name: current.name });
   }
 
@@ -122,7 +125,7 @@ export class Departments {
     let created = 0;
     let updated = 0;
     for (const row of ordered) {
-      const parent = row.parentCode ? await this.departments.findOne({ code: row.parentCode }).lean() : null;
+      const parent = row.parentCode ? await this.model.findOne({ code: row.parentCode }).lean() : null;
       if (row.parentCode && !parent) {
         throw new DomainError('PARENT_NOT_FOUND', `Parent ${row.parentCode} of ${row.code} does not exist.`, { field: 'parentCode', code: row.code });
       }
@@ -135,7 +138,7 @@ export class Departments {
         contacts: { emails: row.emails ?? [], phone: row.phone ?? null },
         updatedAt: ctx.now,
       };
-      const result = await this.departments.updateOne(
+      const result = await this.model.updateOne(
         { code: row.code },
         { $set: values, $inc: { version: 1 }, $setOnInsert: { code: row.code, active: true, createdAt: ctx.now } },
         { upsert: true },
@@ -149,7 +152,7 @@ export class Departments {
 
   private async load(id: string) {
     assertId(id, 'department');
-    const department = await this.departments.findById(id).lean();
+    const department = await this.model.findById(id).lean();
     if (!department) throw notFound('department', id);
     return department;
   }
@@ -157,24 +160,25 @@ export class Departments {
   private async ancestorsUnder(parentId: string | null): Promise<string[]> {
     if (!parentId) return [];
     assertId(parentId, 'department');
-    const parent = await this.departments.findById(parentId, { ancestors: 1 }).lean();
+    const parent = await this.model.findById(parentId, { ancestors: 1 }).lean();
     if (!parent) throw new DomainError('PARENT_NOT_FOUND', `No department with id ${parentId}.`, { field: 'parentId' });
     return [...parent.ancestors, parentId];
   }
 
   private async assertCodeFree(code: string): Promise<void> {
-    if (await this.departments.exists({ code })) {
+    if (await this.model.exists({ code })) {
       throw new DomainError('DUPLICATE_CODE', `A department with code ${code} exists.`, { field: 'code' });
     }
   }
 
   private async assertUnused(id: string, verb: string): Promise<void> {
-    const [child, user, category] = await Promise.all([
-      this.departments.exists({ parentId: id }),
+    const [child, user, category, article] = await Promise.all([
+      this.model.exists({ parentId: id }),
       this.users.exists({ departmentId: id, active: true }),
       this.categories.exists({ defaultDepartmentId: id }),
+      this.articles.exists({ departmentId: id, status: { $ne: 'archived' } }),
     ]);
-    const uses = [child && 'sub-departments', user && 'active users', category && 'categories routed to it'].filter(Boolean);
+    const uses = [child && 'sub-departments', user && 'active users', category && 'categories routed to it', article && 'knowledge articles'].filter(Boolean);
     if (uses.length > 0) {
       throw new DomainError('DEPARTMENT_IN_USE', `Cannot ${verb} a department that still has ${uses.join(', ')}.`, { uses });
     }
@@ -182,9 +186,9 @@ export class Departments {
 
   /** Rewrites the ancestor prefix of a moved subtree with one batched bulkWrite. */
   private async reparentDescendants(id: string, oldAncestors: string[], newAncestors: string[]): Promise<void> {
-    const descendants = await this.departments.find({ ancestors: id }, { ancestors: 1 }).lean();
+    const descendants = await this.model.find({ ancestors: id }, { ancestors: 1 }).lean();
     if (descendants.length === 0) return;
-    await this.departments.bulkWrite(
+    await this.model.bulkWrite(
       descendants.map((d) => ({
         updateOne: {
           filter: { _id: d._id },

@@ -21,7 +21,7 @@ revisionSchema.index({ at: 1 });
 export const revisionModel = (connection: Connection): Model<Revision> => defineModel(connection, 'Revision', revisionSchema);
 
 /** A writer that claimed a step but never applied it (a crash) blocks the document this long at most. */
-const abandonedAfterMs = 30_000;
+export const abandonedAfterMs = 30_000;
 
 /**
  * Compare-and-set on `version`. FerretDB 1.x evaluates an update's filter and writes the document
@@ -51,7 +51,9 @@ export async function compareAndSet<T extends { version: number }>(
     throw versionConflict(entity, id, (current as { version?: number } | null)?.version ?? expectedVersion);
   }
   await afterClaim?.();
-  const updated = await model.findOneAndUpdate({ _id: id, version: expectedVersion } as never, { $set: next } as never, { returnDocument: 'after' }).lean();
+  // Filtered by `_id` alone: the claim already makes this writer the only one for this step, and
+  // FerretDB hands only an `_id` filter to SQLite (any other filter is evaluated over every document).
+  const updated = await model.findOneAndUpdate({ _id: id } as never, { $set: next } as never, { returnDocument: 'after' }).lean();
   if (!updated) {
     const current = await model.findById(id, { version: 1 }).lean();
     throw versionConflict(entity, id, (current as { version?: number } | null)?.version ?? expectedVersion);

@@ -5,6 +5,8 @@ const boolean = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+/** Carried unescaped into Kamailio's configuration, hence the plain character set. */
+const sharedSecret = z.string().regex(/^[A-Za-z0-9._~+/=-]{16,}$/, 'at least 16 letters, digits or ._~+/=-');
 
 /**
  * Every setting the processes read, validated once at start-up. Only composition roots pass
@@ -33,7 +35,32 @@ export const configSchema = z.object({
   SMTP_USER: z.string().optional(),
   SMTP_PASSWORD: z.string().optional(),
   MAIL_FROM: z.string().min(3).default('12345 热线 <noreply@hotline12345.local>'),
+  /** An HTTP SMS gateway (POST JSON with a bearer token); without it SMS are appended to a file under DATA_DIR. */
+  SMS_GATEWAY_URL: z.url().optional(),
+  SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /** The language of notices to requesters and departments. */
+  NOTICE_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   TRUST_PROXY: boolean.default(false),
+  /**
+   * Telephony (Kamailio). SIP_SECRET signs the operators' SIP credentials and TELEPHONY_TOKEN
+   * authenticates Kamailio to the API; both are shared with Kamailio, required in production, and
+   * generated per start by `npm start` in development. Without them the API has no telephony.
+   */
+  SIP_SECRET: sharedSecret.optional(),
+  TELEPHONY_TOKEN: sharedSecret.optional(),
+  /** Domain of the operators' SIP addresses and the digest realm. */
+  SIP_DOMAIN: z.string().regex(/^[A-Za-z0-9.-]+$/, 'letters, digits, . and - only').default('hotline.local'),
+  /** Where Kamailio listens: plain SIP (UDP and TCP, for the trunk) and SIP over WebSocket; port 0 = any free port. */
+  SIP_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'an address or host name').default('127.0.0.1'),
+  SIP_PORT: port.default(5060),
+  SIP_WS_PORT: port.default(5066),
+  /** The WebSocket URL browsers connect to (wss://… behind TLS in production); default ws://SIP_HOST:SIP_WS_PORT. */
+  SIP_WS_URL: z.string().regex(/^wss?:\/\/[^\s]+$/, 'must start with ws:// or wss://').optional(),
+  /** Addresses that may call the hotline number without credentials (the trunk), comma-separated. */
+  SIP_TRUNK_SUBNETS: z.string().regex(/^[0-9A-Fa-f.:/]+(,[0-9A-Fa-f.:/]+)*$/, 'comma-separated addresses or subnets').default('127.0.0.1/32'),
+  SIP_CREDENTIAL_TTL_HOURS: positiveInt.max(168).default(12),
+  /** How long an operator's phone rings before the call counts as missed. */
+  RING_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
 });
 
 export type Config = z.infer<typeof configSchema> & { COOKIE_SECURE: boolean };

@@ -41,6 +41,8 @@ export interface ActionInputs {
   deny_extension: { reason: string };
   /** Raised by the deadline sweep; red also urges the department. */
   warn: { level: 'yellow' | 'red' };
+  /** The callbacks job sent the survey, or found no way to reach the requester. */
+  send_survey: { sent: boolean };
   urge: { reason?: string | null };
   supervise: { reason: string };
   callback: { resolved: boolean | null; satisfaction: Satisfaction | null; comment?: string | null; via: CallbackResult['via'] };
@@ -84,7 +86,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     from: ['received'], who: 'intake',
     apply: (t, _input, _actor, env) => {
       t.dispatchClock = null;
-      t.callbackClock = newClock(env.now, resolveLimit('callback', t.requestType, t.urgency, env.categoryLimits, env.limits));
+      startCallback(t, env);
       return 'awaiting_callback';
     },
   },
@@ -148,6 +150,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       const part = partOf(t, actor, ['accepted'])!;
       part.state = 'replied';
       part.repliedAt = env.now;
+      part.repliedLate = clockStatus(part.replyClock, env.now, env.calendar, env.thresholds).remainingMs < 0;
       part.reply = input.text;
       return complete(t) ? 'replied' : t.state;
     },
@@ -165,7 +168,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
   approve_reply: {
     from: ['replied'], who: 'centre',
     apply: (t, _input, _actor, env) => {
-      t.callbackClock = newClock(env.now, resolveLimit('callback', t.requestType, t.urgency, env.categoryLimits, env.limits));
+      startCallback(t, env);
       return 'awaiting_callback';
     },
   },
@@ -257,6 +260,14 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       return t.state;
     },
   },
+  send_survey: {
+    from: ['awaiting_callback'], who: 'system',
+    guard: (t) => (t.survey.status === 'pending' ? null : 'the survey was already sent'),
+    apply: (t, input, _actor, env) => {
+      t.survey = { status: input.sent ? 'sent' : 'no_contact', sentAt: input.sent ? env.now : null };
+      return t.state;
+    },
+  },
   urge: {
     from: ['dispatched', 'in_handling', 'waiting_info', 'returned', 'replied'], who: 'urger',
     apply: (t) => {
@@ -331,6 +342,12 @@ const callbackNegative = (t: Ticket) => t.callback !== null && (t.callback.resol
 
 const newClock = (startedAt: Date, limit: Clock['limit']): Clock => ({ startedAt, limit, pauses: [], extendedTo: null });
 
+function startCallback(t: Ticket, env: LifecycleEnv): void {
+  t.callbackClock = newClock(env.now, resolveLimit('callback', t.requestType, t.urgency, env.categoryLimits, env.limits));
+  t.callback = null;
+  t.survey = { status: 'pending', sentAt: null };
+}
+
 function assignmentsFor(t: Ticket, lead: DepartmentRef, assists: DepartmentRef[], env: LifecycleEnv): Assignment[] {
   const seen = new Set<string>();
   return [{ ref: lead, role: 'lead' as const }, ...assists.map((ref) => ({ ref, role: 'assist' as const }))]
@@ -346,6 +363,7 @@ function assignmentsFor(t: Ticket, lead: DepartmentRef, assists: DepartmentRef[]
       acceptedLate: false,
       replyClock: newClock(env.now, resolveLimit('reply', t.requestType, t.urgency, env.categoryLimits, env.limits)),
       repliedAt: null,
+      repliedLate: false,
       reply: null,
     }));
 }

@@ -45,6 +45,8 @@ export interface Assignment {
   acceptedLate: boolean;
   replyClock: Clock;
   repliedAt: Date | null;
+  /** Replied after the (extended) reply deadline: counted against the on-time reply rate. */
+  repliedLate: boolean;
   reply: string | null;
 }
 
@@ -106,6 +108,12 @@ export interface Ticket {
   supervisedAt: Date | null;
   reopenCount: number;
   callback: CallbackResult | null;
+  /**
+   * The satisfaction survey of the current callback round: `pending` once the reply is accepted
+   * (the callbacks job sends it), `no_contact` when the requester left neither mobile nor e-mail
+   * and an operator must call.
+   */
+  survey: { status: 'none' | 'pending' | 'sent' | 'no_contact'; sentAt: Date | null };
   parentId: string | null;
   cancelReason: string | null;
   /** The worst warning over the running clocks, and when the next one changes: the sweep reads these. */
@@ -148,6 +156,7 @@ const assignmentSchema = new Schema<Assignment>(
     acceptedLate: { type: Boolean, default: false },
     replyClock: { type: clockSchema, required: true },
     repliedAt: { type: Date, default: null },
+    repliedLate: { type: Boolean, default: false },
     reply: { type: String, default: null },
   },
   { _id: false },
@@ -202,6 +211,10 @@ const ticketSchema = new Schema<Ticket>(
       default: null,
       _id: false,
     },
+    survey: {
+      status: { type: String, enum: ['none', 'pending', 'sent', 'no_contact'], default: 'none' },
+      sentAt: { type: Date, default: null },
+    },
     parentId: { type: String, default: null },
     cancelReason: { type: String, default: null },
     warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
@@ -222,6 +235,7 @@ ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
 ticketSchema.index({ 'routing.status': 1 });
+ticketSchema.index({ 'survey.status': 1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };

@@ -10,6 +10,7 @@ import { assertId, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { once } from '../platform/idempotency.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
+import type { TermIndex } from '../search/term-index.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
@@ -56,8 +57,12 @@ type WithDepartmentIds<A extends TicketAction> = ActionInputs[A] extends { lead:
 export type ActionRequest<A extends TicketAction> = WithDepartmentIds<A>;
 
 export interface TicketHooks {
-  /** Called after every successful write (intake or action), e.g. to re-index text or notify. */
-  afterChange?: (ticket: TicketDocument, event: TicketEvent) => Promise<void>;
+  /**
+   * Runs for every event once its writer has won the version step and before the ticket is
+   * written: what it stores (notices, counters, search terms) goes together with the event, so a
+   * crash cannot keep a state change and lose its consequences. Must be idempotent per event.
+   */
+  onEvent?: (ticket: TicketDocument, event: TicketEvent) => Promise<void>;
 }
 
 export class Tickets {
@@ -104,14 +109,12 @@ export class Tickets {
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
     let written: TicketDocument;
-    let stored: TicketEvent;
     try {
-      ({ written, stored } = await this.write(id, current.version, ticket, event, ctx));
+      written = await this.write(id, current.version, ticket, event, ctx);
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.loadNewerThan(id, current.version), ctx.actor, env);
       throw err;
     }
-    await this.hooks.afterChange?.(written, stored);
     return presentTicket(written, ctx.actor, env);
   }
 
@@ -164,6 +167,20 @@ export class Tickets {
     const last = page.at(-1);
     const nextCursor = rows.length > filter.limit && last ? encodeCursor(key === '_id' ? null : (last.dueAt ?? null), String(last._id)) : null;
     return { items: page.map(summarizeTicket), nextCursor };
+  }
+
+  /** Keyword search, best matches first; only tickets the actor may read are returned. */
+  async search(actor: Actor, termIndex: TermIndex, query: string, limit: number): Promise<TicketSummary[]> {
+    const readable = new Map<string, TicketDocument>();
+    const ids = await termIndex.search('ticket', query, {
+      limit,
+      accept: async (batch) => {
+        const rows = (await Promise.all(batch.map((id) => this.tickets.findById(id).lean()))) as (TicketDocument | null)[];
+        for (const t of rows) if (t && mayRead(actor, t)) readable.set(String(t._id), t);
+        return batch.filter((id) => readable.has(id));
+      },
+    });
+    return ids.map((id) => summarizeTicket(readable.get(id)!));
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -246,6 +263,7 @@ export class Tickets {
       supervisedAt: null,
       reopenCount: 0,
       callback: null,
+      survey: { status: 'none', sentAt: null },
       parentId: null,
       cancelReason: null,
       warning: 'none',
@@ -260,10 +278,10 @@ export class Tickets {
 
     const _id = new Types.ObjectId();
     for (let attempt = 0; ; attempt++) {
-      const number = await this.numbers.candidate(receivedAt);
+      draft.number = await this.numbers.candidate(receivedAt);
       try {
-        await this.tickets.create({ ...draft, _id, number });
-        await this.numbers.used(number);
+        await this.tickets.create({ ...draft, _id });
+        await this.numbers.used(draft.number);
         break;
       } catch (err) {
         const duplicateNumber = (err as { code?: number; message?: string }).code === 11000 && String((err as Error).message).includes('number');
@@ -272,19 +290,19 @@ export class Tickets {
     }
     const id = String(_id);
     const event = await this.appendEvent(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    await this.hooks.afterChange?.(await this.load(id), event);
+    await this.hooks.onEvent?.({ ...draft, _id }, event);
     return id;
   }
 
   private async write(id: string, version: number, next: Ticket, event: Omit<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'actor'>, ctx: ActionContext) {
-    let stored: TicketEvent | undefined;
     // structuredClone turned the ObjectId into a plain object; the _id is never rewritten anyway.
     const { version: _v, _id: _clonedId, ...fields } = next as TicketDocument;
     // The event is appended as soon as this writer has won the version step, so history and state move together.
     const written = await compareAndSet(this.tickets, id, version, fields, ctx.now, 'ticket', async () => {
-      stored = await this.appendEvent(id, version + 1, ctx, event);
+      const stored = await this.appendEvent(id, version + 1, ctx, event);
+      await this.hooks.onEvent?.({ ...next, _id: new Types.ObjectId(id) }, stored);
     });
-    return { written: written as TicketDocument, stored: stored! };
+    return written as TicketDocument;
   }
 
   private async appendEvent(ticketId: string, version: number, ctx: ActionContext, event: Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>): Promise<TicketEvent> {

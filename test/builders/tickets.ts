@@ -25,7 +25,7 @@ export function aPart(dept: { id: string; ancestors: string[] }, role: Assignmen
   return {
     departmentId: dept.id, departmentAncestors: dept.ancestors, role, state, dispatchedAt: at,
     acceptClock: clock(at, 1, 'working_days'), acceptedAt: state === 'dispatched' ? null : at, acceptedLate: false,
-    replyClock: clock(at, 5, 'working_days'), repliedAt: state === 'replied' ? at : null, reply: state === 'replied' ? '已处理' : null,
+    replyClock: clock(at, 5, 'working_days'), repliedAt: state === 'replied' ? at : null, repliedLate: false, reply: state === 'replied' ? '已处理' : null,
   };
 }
 
@@ -54,6 +54,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     stateBeforeReturn: state === 'returned' ? 'in_handling' : null,
     urgeCount: 0, supervisedAt: null, reopenCount: 0,
     callback: state === 'closed' || state === 'archived' ? { resolved: false, satisfaction: 'dissatisfied', comment: null, at: monday10, via: 'phone' } : null,
+    survey: { status: state === 'awaiting_callback' ? 'pending' : 'none', sentAt: null },
     parentId: null, cancelReason: null, warning: 'none', warnedLevel: 'none', nextDeadlineAt: null, deadlineMinute: null, dueAt: null,
     createdAt: monday10, updatedAt: monday10, closedAt: null,
     ...overrides,

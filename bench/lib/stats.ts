@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+/** Shared figures for the benchmarks: medians, percentiles, timing, concurrency, machine notes. */
+
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** Nearest-rank percentile (p in 0–100): with 50 samples, p99 is the largest. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
+  return sorted[Math.min(rank, sorted.length) - 1]!;
+}
+
+export async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { ms: performance.now() - started, value };
+}
+
+export interface ConcurrentRun {
+  /** Latency of each task, in milliseconds, in completion order. */
+  latencies: number[];
+  wallMs: number;
+  /** Tasks per second over the wall time. */
+  throughput: number;
+  errors: number;
+  firstError: unknown;
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight; each task gets its index. */
+export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<ConcurrentRun> {
+  const latencies: number[] = [];
+  let next = 0;
+  let errors = 0;
+  let firstError: unknown = null;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < count) {
+      const index = next++;
+      const at = performance.now();
+      try {
+        await task(index);
+        latencies.push(performance.now() - at);
+      } catch (err) {
+        errors += 1;
+        firstError ??= err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const wallMs = performance.now() - started;
+  return { latencies, wallMs, throughput: (latencies.length / wallMs) * 1000, errors, firstError };
+}
+
+export function loadAverage(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').trim();
+  } catch {
+    return 'unavailable';
+  }
+}
+
+export function machineNotes(): string {
+  const cpu = cpus();
+  return `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}`;
+}
+
+export const ms = (value: number): string =>
+  Number.isNaN(value) ? '–' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
+
+export const rate = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+/** A plain-text table: the first column left-aligned, the others right-aligned. */
+export function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+/** A deterministic pseudo-random generator (mulberry32), so two runs seed the same data. */
+export function randomSource(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}

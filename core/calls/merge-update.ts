@@ -1,0 +1,35 @@
+import type { Model } from 'mongoose';
+import { compareAndSet } from '../platform/compare-and-set.js';
+import { versionConflict } from '../platform/documents.js';
+import { isDomainError } from '../platform/errors.js';
+
+const maxAttempts = 25;
+
+/**
+ * For changes that merge rather than decide (call events, browser reports, ticket links): a lost
+ * compare-and-set is not the caller's conflict, so the change is recomputed on the newer record
+ * and tried again. `change` returns null when the record already says what it would write, which
+ * makes repeated events and reports no-ops. Resolves to null when the record does not exist.
+ */
+export async function mergeUpdate<T extends { version: number }>(
+  model: Model<T>,
+  id: string,
+  entity: string,
+  now: Date,
+  change: (current: T) => Partial<T> | null,
+): Promise<(T & { _id: unknown }) | null> {
+  for (let attempt = 1; ; attempt++) {
+    const current = (await model.findById(id).lean()) as (T & { _id: unknown }) | null;
+    if (!current) return null;
+    const set = change(current);
+    if (!set) return current;
+    try {
+      return await compareAndSet(model, id, current.version, set, now, entity);
+    } catch (err) {
+      if (!isDomainError(err) || err.code !== 'VERSION_CONFLICT') throw err;
+      if (attempt >= maxAttempts) throw versionConflict(entity, id, current.version);
+      // Writers that collided would collide again at once; a little jitter lets one through.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import type { Connection, Model } from 'mongoose';
+import { authorize, can } from '../accounts/access.js';
+import type { Actor } from '../accounts/access.js';
+import type { ActionContext } from '../audit/audit.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
+import { notFound } from '../platform/documents.js';
+import { DomainError } from '../platform/errors.js';
+import { mergeUpdate } from './merge-update.js';
+import {
+  missedCallModel, presentMissedCall,
+  type MissedCall, type MissedCallOutcome, type MissedCallState, type MissedCallView,
+} from './missed-call.js';
+
+const entity = 'missed call';
+
+/** The callback queue (漏接回拨): operators claim a number, call it back and say how it went. */
+export class MissedCalls {
+  readonly model: Model<MissedCall>;
+
+  constructor(connection: Connection) {
+    this.model = missedCallModel(connection);
+  }
+
+  /** A missed call joins its number's unfinished item, so a citizen who tried five times is called back once. */
+  async add(caller: string, callId: string, at: Date, now: Date): Promise<void> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const latest = await this.model.findOne({ caller }, { round: 1, state: 1 }).sort({ round: -1 }).lean();
+      if (latest && latest.state !== 'done') {
+        const joined = await mergeUpdate(this.model, latest._id, entity, now, (current) => {
+          if (current.state === 'done' || current.callIds.includes(callId)) return null;
+          return { callIds: [...current.callIds, callId], lastMissedAt: at > current.lastMissedAt ? at : current.lastMissedAt, updatedAt: now };
+        });
+        // Finished meanwhile: the number needs a new round.
+        if (joined?.state !== 'done') return;
+        continue;
+      }
+      const round = (latest?.round ?? 0) + 1;
+      try {
+        await this.model.create({
+          _id: `${caller}-${round}`, caller, round, callIds: [callId], firstMissedAt: at, lastMissedAt: at, state: 'open', version: 1, updatedAt: now,
+        });
+        return;
+      } catch (err) {
+        // Another missed call from the number opened this round first: join it.
+        if ((err as { code?: number }).code !== 11000) throw err;
+      }
+    }
+    throw new DomainError('VERSION_CONFLICT', `The callback queue for ${caller} kept changing; the missed call ${callId} was not queued.`, { callId });
+  }
+
+  /** Oldest first: the citizen who has waited longest is called back first. */
+  async list(actor: Actor, filter: { state: MissedCallState; limit: number }): Promise<MissedCallView[]> {
+    authorize(actor, 'calls.take');
+    const rows = await this.model.find({ state: filter.state }).sort({ firstMissedAt: 1, _id: 1 }).limit(filter.limit).lean();
+    return rows.map(presentMissedCall);
+  }
+
+  /** Compare-and-set on the item: of two operators claiming at once, one gets it and the other 409. */
+  async claim(ctx: ActionContext, id: string): Promise<MissedCallView> {
+    authorize(ctx.actor, 'calls.take');
+    const item = await this.load(id);
+    if (item.state !== 'open') throw taken(item);
+    const claimed = await compareAndSet(this.model, id, item.version, {
+      state: 'claimed', claimedBy: { userId: ctx.actor.userId, username: ctx.actor.username }, claimedAt: ctx.now, updatedAt: ctx.now,
+    }, ctx.now, entity);
+    return presentMissedCall(claimed);
+  }
+
+  async done(ctx: ActionContext, id: string, result: { outcome: MissedCallOutcome; note?: string | null; callbackCallId?: string | null }): Promise<MissedCallView> {
+    const item = await this.claimedByActor(ctx.actor, id);
+    const finished = await compareAndSet(this.model, id, item.version, {
+      state: 'done',
+      outcome: result.outcome,
+      note: result.note ?? null,
+      callbackCallId: result.callbackCallId ?? null,
+      doneAt: ctx.now,
+      updatedAt: ctx.now,
+    }, ctx.now, entity);
+    return presentMissedCall(finished);
+  }
+
+  /** Back to the queue: by the operator who claimed it, or by a supervisor when that operator has gone. */
+  async release(ctx: ActionContext, id: string): Promise<MissedCallView> {
+    const item = can(ctx.actor, 'calls.oversee') ? await this.load(id) : await this.claimedByActor(ctx.actor, id);
+    if (item.state !== 'claimed') throw taken(item);
+    const released = await compareAndSet(this.model, id, item.version, { state: 'open', claimedBy: null, claimedAt: null, updatedAt: ctx.now }, ctx.now, entity);
+    return presentMissedCall(released);
+  }
+
+  private async claimedByActor(actor: Actor, id: string): Promise<MissedCall> {
+    authorize(actor, 'calls.take');
+    const item = await this.load(id);
+    if (item.state !== 'claimed') throw taken(item);
+    if (item.claimedBy?.userId !== actor.userId) {
+      throw new DomainError('FORBIDDEN', `${item.claimedBy?.username} is calling this number back.`, { claimedBy: item.claimedBy });
+    }
+    return item;
+  }
+
+  private async load(id: string): Promise<MissedCall> {
+    const item = await this.model.findById(id).lean();
+    if (!item) throw notFound('missed_call', id);
+    return item;
+  }
+}
+
+/** The state moved on since the caller looked: a conflict, like a ticket's (409 with what it is now). */
+function taken(item: MissedCall): DomainError {
+  const now = item.state === 'claimed' ? `claimed by ${item.claimedBy?.username}` : item.state;
+  return new DomainError('VERSION_CONFLICT', `This missed call is ${now}; reload the queue.`, {
+    state: item.state, claimedBy: item.claimedBy, currentVersion: item.version,
+  });
+}

@@ -1,0 +1,188 @@
+import type { Model } from 'mongoose';
+import type { ActionContext, AuditLog } from '../audit/audit.js';
+import { authorize, can, listScope, type Actor, type DepartmentRef } from '../accounts/access.js';
+import type { Category } from '../categories/category.js';
+import type { Department } from '../departments/department.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
+import { assertId, diff, notFound } from '../platform/documents.js';
+import { DomainError } from '../platform/errors.js';
+import type { TermIndex } from '../search/term-index.js';
+import { presentArticle, type ArticleStatus, type ArticleView, type KnowledgeArticle } from './knowledge-article.js';
+
+export interface ArticleInput {
+  question: string;
+  answer: string;
+  categoryId?: string | null;
+  departmentId: string;
+  /** Archiving has its own use case. */
+  status?: Exclude<ArticleStatus, 'archived'>;
+  reviewDueAt?: Date;
+}
+
+export type ArticleChanges = Partial<ArticleInput> & { version: number };
+
+export interface ArticleFilter {
+  categoryId?: string;
+  departmentId?: string;
+  status?: ArticleStatus;
+  /** Articles whose review date has passed (archived ones need no review), or with `false` the others. */
+  reviewOverdue?: boolean;
+  limit: number;
+}
+
+/** How long an answer is trusted before its department must check it again. */
+export const defaultReviewDays = 180;
+const dayMs = 86_400_000;
+const entity = (id: string) => ({ type: 'knowledge_article', id });
+
+export class KnowledgeBase {
+  constructor(
+    private readonly articles: Model<KnowledgeArticle>,
+    private readonly departments: Model<Department>,
+    private readonly categories: Model<Category>,
+    private readonly terms: TermIndex,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /** Most recently changed first. */
+  async list(ctx: ActionContext, filter: ArticleFilter): Promise<ArticleView[]> {
+    authorize(ctx.actor, 'knowledge.read');
+    const conditions: Record<string, unknown>[] = [await this.visibleTo(ctx.actor)];
+    if (filter.categoryId) conditions.push({ categoryId: filter.categoryId });
+    if (filter.departmentId) conditions.push({ departmentId: filter.departmentId });
+    if (filter.status) conditions.push({ status: filter.status });
+    if (filter.reviewOverdue === true) conditions.push({ reviewDueAt: { $lt: ctx.now } }, { status: { $ne: 'archived' } });
+    if (filter.reviewOverdue === false) conditions.push({ $or: [{ reviewDueAt: { $gte: ctx.now } }, { status: 'archived' }] });
+    const rows = await this.articles.find({ $and: conditions }).sort({ updatedAt: -1, _id: -1 }).limit(filter.limit).lean();
+    return rows.map(presentArticle);
+  }
+
+  async get(actor: Actor, id: string): Promise<ArticleView> {
+    authorize(actor, 'knowledge.read');
+    const article = await this.load(id);
+    if (article.status !== 'published') authorize(actor, 'knowledge.manage', await this.departmentRef(article.departmentId));
+    return presentArticle(article);
+  }
+
+  /** Articles whose question or answer contain the words of the query, best match first. */
+  async search(actor: Actor, query: string, limit: number): Promise<ArticleView[]> {
+    authorize(actor, 'knowledge.read');
+    const visible = await this.visibleTo(actor);
+    const found = new Map<string, ArticleView>();
+    const ids = await this.terms.search('knowledge', query, {
+      limit,
+      accept: async (batch) => {
+        const rows = await this.articles.find({ $and: [{ _id: { $in: batch } }, visible] }).lean();
+        return rows.map((row) => {
+          const view = presentArticle(row);
+          found.set(view.id, view);
+          return view.id;
+        });
+      },
+    });
+    return ids.map((id) => found.get(id)!);
+  }
+
+  async create(ctx: ActionContext, input: ArticleInput): Promise<ArticleView> {
+    authorize(ctx.actor, 'knowledge.manage', await this.departmentRef(input.departmentId));
+    await this.assertCategory(input.categoryId ?? null);
+    const created = await this.articles.create({
+      question: input.question,
+      answer: input.answer,
+      categoryId: input.categoryId ?? null,
+      departmentId: input.departmentId,
+      reviewDueAt: input.reviewDueAt ?? reviewDueFrom(ctx.now, defaultReviewDays),
+      reviewedAt: null,
+      status: input.status ?? 'draft',
+      version: 1,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+      createdBy: ctx.actor.userId || null,
+    });
+    const view = presentArticle(created.toObject());
+    await this.terms.index('knowledge', view.id, searchText(view));
+    const { question, answer, categoryId, departmentId, status, reviewDueAt } = view;
+    await this.audit.record(ctx, 'knowledge.create', entity(view.id), { question, answer, categoryId, departmentId, status, reviewDueAt });
+    return view;
+  }
+
+  async update(ctx: ActionContext, id: string, changes: ArticleChanges): Promise<ArticleView> {
+    const current = await this.load(id);
+    authorize(ctx.actor, 'knowledge.manage', await this.departmentRef(current.departmentId));
+    const { version, ...fields } = changes;
+    // Moving an article away needs the right to manage it where it goes, too.
+    if (fields.departmentId !== undefined && fields.departmentId !== current.departmentId) {
+      authorize(ctx.actor, 'knowledge.manage', await this.departmentRef(fields.departmentId));
+    }
+    if (fields.categoryId) await this.assertCategory(fields.categoryId);
+    const updated = presentArticle(await compareAndSet(this.articles, id, version, { ...fields, updatedAt: ctx.now }, ctx.now, 'knowledge_article'));
+    if (searchText(updated) !== searchText(current)) await this.terms.index('knowledge', id, searchText(updated));
+    await this.audit.record(ctx, 'knowledge.update', entity(id), diff(current as unknown as Record<string, unknown>, fields));
+    return updated;
+  }
+
+  /** The department confirms the answer still holds: the next review is due `days` from now. */
+  async markReviewed(ctx: ActionContext, id: string, input: { version: number; days?: number }): Promise<ArticleView> {
+    const current = await this.loadManageable(ctx.actor, id, 'review');
+    const set = { reviewDueAt: reviewDueFrom(ctx.now, input.days ?? defaultReviewDays), reviewedAt: ctx.now, updatedAt: ctx.now };
+    const updated = await compareAndSet(this.articles, id, input.version, set, ctx.now, 'knowledge_article');
+    await this.audit.record(ctx, 'knowledge.review', entity(id), diff(current as unknown as Record<string, unknown>, { reviewDueAt: set.reviewDueAt }));
+    return presentArticle(updated);
+  }
+
+  /** Archived articles leave the operators' view but stay searchable for their department. */
+  async archive(ctx: ActionContext, id: string, input: { version: number }): Promise<ArticleView> {
+    const current = await this.loadManageable(ctx.actor, id, 'archive');
+    const updated = await compareAndSet(this.articles, id, input.version, { status: 'archived', updatedAt: ctx.now }, ctx.now, 'knowledge_article');
+    await this.audit.record(ctx, 'knowledge.archive', entity(id), { status: { from: current.status, to: 'archived' } });
+    return presentArticle(updated);
+  }
+
+  private async load(id: string) {
+    assertId(id, 'knowledge_article');
+    const article = await this.articles.findById(id).lean();
+    if (!article) throw notFound('knowledge_article', id);
+    return article;
+  }
+
+  private async loadManageable(actor: Actor, id: string, action: string) {
+    const article = await this.load(id);
+    authorize(actor, 'knowledge.manage', await this.departmentRef(article.departmentId));
+    if (article.status === 'archived') {
+      throw new DomainError('INVALID_TRANSITION', `Cannot ${action} an archived article.`, { action, status: article.status });
+    }
+    return article;
+  }
+
+  /**
+   * Everyone reads published articles; unpublished ones only those who could manage them: all of
+   * them for administrators, their own department's and those below for department staff and heads.
+   */
+  private async visibleTo(actor: Actor): Promise<Record<string, unknown>> {
+    if (!can(actor, 'knowledge.manage')) return { status: 'published' };
+    const scope = listScope(actor, 'knowledge.manage');
+    if ('all' in scope) return {};
+    const below = await this.departments.find({ ancestors: scope.departmentId }, { _id: 1 }).lean();
+    const own = [scope.departmentId, ...below.map((d) => String(d._id))];
+    return { $or: [{ status: 'published' }, { departmentId: { $in: own } }] };
+  }
+
+  private async departmentRef(departmentId: string): Promise<DepartmentRef> {
+    assertId(departmentId, 'department');
+    const department = await this.departments.findById(departmentId, { ancestors: 1 }).lean();
+    if (!department) throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${departmentId}.`, { field: 'departmentId' });
+    return { id: departmentId, ancestors: department.ancestors };
+  }
+
+  private async assertCategory(categoryId: string | null): Promise<void> {
+    if (!categoryId) return;
+    assertId(categoryId, 'category');
+    if (!(await this.categories.exists({ _id: categoryId }))) {
+      throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${categoryId}.`, { field: 'categoryId' });
+    }
+  }
+}
+
+const searchText = (article: { question: string; answer: string }) => `${article.question}\n${article.answer}`;
+
+const reviewDueFrom = (now: Date, days: number) => new Date(now.getTime() + days * dayMs);

@@ -1,0 +1,105 @@
+/**
+ * Every notice the hotline sends: its id, the channels it may go out on, its subject and the data
+ * it is rendered with. Whoever enqueues a notice and the `.hbs` files beside this one both follow
+ * this contract; `render.ts` reads the files.
+ */
+export const locales = ['zh-CN', 'en'] as const;
+export type Locale = (typeof locales)[number];
+
+export const noticeChannels = ['email', 'sms'] as const;
+export type NoticeChannel = (typeof noticeChannels)[number];
+
+/** The ticket facts a department may read about a requester: absent (null) when they asked for confidentiality. */
+export interface VisibleRequester {
+  name: string | null;
+  phone: string | null;
+}
+
+export interface RankingRow {
+  rank: number;
+  department: string;
+  /** Fractions in 0…1. */
+  responseRate: number;
+  resolutionRate: number;
+  satisfactionRate: number;
+  score: number;
+}
+
+export interface TemplateData {
+  /** To the requester, right after intake. `followUrl` already carries the phone the follow page asks for. */
+  'ticket-received': { number: string; subject: string; followUrl: string | null };
+  /** To each contact of each department the ticket was (re-)dispatched to. */
+  'ticket-dispatched': {
+    number: string;
+    subject: string;
+    category: string | null;
+    departmentName: string;
+    lead: boolean;
+    deadline: Date | null;
+    requester: VisibleRequester | null;
+  };
+  'ticket-urged': { number: string; subject: string; departmentName: string; deadline: Date | null; urgeCount: number; reason: string | null };
+  /** To the department heads and the supervisors. */
+  'ticket-supervised': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
+  /** To the department that returned the ticket. `newLead` names the department it went to when approved. */
+  'return-decided': { number: string; subject: string; departmentName: string; approved: boolean; newLead: string | null; reason: string | null };
+  'extension-decided': { number: string; subject: string; departmentName: string; approved: boolean; until: Date | null; reason: string | null };
+  'reply-sent-back': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
+  /** To the requester. `surveyUrl` is the survey page with its single-use token in it. */
+  'callback-survey': { number: string; surveyUrl: string; expiresAt: Date };
+  'monthly-ranking': { month: string; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
+}
+export type TemplateId = keyof TemplateData;
+
+interface CatalogueEntry {
+  channels: readonly NoticeChannel[];
+  /** Handlebars, rendered with the same data as the body. */
+  subject: Record<Locale, string>;
+}
+
+export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
+  'ticket-received': {
+    channels: ['email', 'sms'],
+    subject: { 'zh-CN': '您的诉求已受理（工单号 {{number}}）', en: 'Your request has been received (ticket {{number}})' },
+  },
+  'ticket-dispatched': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【派单】工单 {{number}}：{{subject}}', en: '[Dispatch] Ticket {{number}}: {{subject}}' },
+  },
+  'ticket-urged': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【催办】工单 {{number}}', en: '[Urged] Ticket {{number}}' },
+  },
+  'ticket-supervised': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【督办】工单 {{number}}（{{departmentName}}）', en: '[Supervised] Ticket {{number}} ({{departmentName}})' },
+  },
+  'return-decided': {
+    channels: ['email'],
+    subject: {
+      'zh-CN': '工单 {{number}} 退单申请{{#if approved}}已通过{{else}}未通过{{/if}}',
+      en: 'Ticket {{number}}: return {{#if approved}}approved{{else}}rejected{{/if}}',
+    },
+  },
+  'extension-decided': {
+    channels: ['email'],
+    subject: {
+      'zh-CN': '工单 {{number}} 延期申请{{#if approved}}已批准{{else}}未获批准{{/if}}',
+      en: 'Ticket {{number}}: extension {{#if approved}}approved{{else}}denied{{/if}}',
+    },
+  },
+  'reply-sent-back': {
+    channels: ['email'],
+    subject: { 'zh-CN': '工单 {{number}} 答复被退回', en: 'Ticket {{number}}: reply sent back' },
+  },
+  'callback-survey': {
+    channels: ['email', 'sms'],
+    subject: { 'zh-CN': '请评价工单 {{number}} 的办理结果', en: 'How did we do? Ticket {{number}}' },
+  },
+  'monthly-ranking': {
+    channels: ['email'],
+    subject: { 'zh-CN': '{{month}} 承办单位三率排名', en: 'Department ranking for {{month}}: the three rates' },
+  },
+};
+
+export const templateIds = Object.keys(catalogue) as TemplateId[];
