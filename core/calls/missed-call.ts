@@ -11,7 +11,7 @@ export type MissedCallOutcome = (typeof missedCallOutcomes)[number];
 export interface MissedCall {
   /**
    * `<number>-<round>`: a number's first item is round 1, the next one after it is done round 2.
-   * Two missed calls creating the next round at once collide on `_id`, so there is at most one
+   * Two missed calls creating a round at once collide on `_id`, so there is at most one
    * unfinished item per number.
    */
   _id: string;
@@ -52,10 +52,26 @@ const missedCallSchema = new Schema<MissedCall>(
   },
   { versionKey: false, collection: 'missed_calls', minimize: false },
 );
-missedCallSchema.index({ caller: 1, round: -1 });
 missedCallSchema.index({ state: 1, firstMissedAt: 1 });
 
 export const missedCallModel = (connection: Connection): Model<MissedCall> => defineModel(connection, 'MissedCall', missedCallSchema);
+
+/**
+ * A number's current round, so that a missed call finds its item by `_id` alone (the only filter
+ * FerretDB does not evaluate over every document) however long the queue's history grows.
+ */
+export interface CallbackNumber {
+  _id: string;
+  round: number;
+  version: number;
+}
+
+const callbackNumberSchema = new Schema<CallbackNumber>(
+  { _id: { type: String, required: true }, round: { type: Number, required: true }, version: { type: Number, required: true } },
+  { versionKey: false, collection: 'missed_call_numbers' },
+);
+
+export const callbackNumberModel = (connection: Connection): Model<CallbackNumber> => defineModel(connection, 'CallbackNumber', callbackNumberSchema);
 
 export function presentMissedCall(item: MissedCall) {
   const { _id, round: _round, updatedAt: _updatedAt, ...fields } = item;

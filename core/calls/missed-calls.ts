@@ -1,14 +1,13 @@
 import type { Connection, Model } from 'mongoose';
-import { authorize, can } from '../accounts/access.js';
-import type { Actor } from '../accounts/access.js';
+import { authorize, can, type Actor } from '../accounts/access.js';
 import type { ActionContext } from '../audit/audit.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { notFound } from '../platform/documents.js';
-import { DomainError } from '../platform/errors.js';
+import { DomainError, isDomainError } from '../platform/errors.js';
 import { mergeUpdate } from './merge-update.js';
 import {
-  missedCallModel, presentMissedCall,
-  type MissedCall, type MissedCallOutcome, type MissedCallState, type MissedCallView,
+  callbackNumberModel, missedCallModel, presentMissedCall,
+  type CallbackNumber, type MissedCall, type MissedCallOutcome, type MissedCallState, type MissedCallView,
 } from './missed-call.js';
 
 const entity = 'missed call';
@@ -16,34 +15,41 @@ const entity = 'missed call';
 /** The callback queue (漏接回拨): operators claim a number, call it back and say how it went. */
 export class MissedCalls {
   readonly model: Model<MissedCall>;
+  private readonly numbers: Model<CallbackNumber>;
 
   constructor(connection: Connection) {
     this.model = missedCallModel(connection);
+    this.numbers = callbackNumberModel(connection);
   }
 
   /** A missed call joins its number's unfinished item, so a citizen who tried five times is called back once. */
   async add(caller: string, callId: string, at: Date, now: Date): Promise<void> {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const latest = await this.model.findOne({ caller }, { round: 1, state: 1 }).sort({ round: -1 }).lean();
-      if (latest && latest.state !== 'done') {
-        const joined = await mergeUpdate(this.model, latest._id, entity, now, (current) => {
-          if (current.state === 'done' || current.callIds.includes(callId)) return null;
-          return { callIds: [...current.callIds, callId], lastMissedAt: at > current.lastMissedAt ? at : current.lastMissedAt, updatedAt: now };
-        });
-        // Finished meanwhile: the number needs a new round.
-        if (joined?.state !== 'done') return;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const number = await this.numbers.findById(caller).lean();
+      if (!number) {
+        await this.numbers.create({ _id: caller, round: 1, version: 1 }).catch(ignoreDuplicate);
         continue;
       }
-      const round = (latest?.round ?? 0) + 1;
-      try {
-        await this.model.create({
-          _id: `${caller}-${round}`, caller, round, callIds: [callId], firstMissedAt: at, lastMissedAt: at, state: 'open', version: 1, updatedAt: now,
-        });
-        return;
-      } catch (err) {
-        // Another missed call from the number opened this round first: join it.
-        if ((err as { code?: number }).code !== 11000) throw err;
+      const id = `${caller}-${number.round}`;
+      const joined = await mergeUpdate(this.model, id, entity, now, (current) => {
+        if (current.state === 'done' || current.callIds.includes(callId)) return null;
+        return { callIds: [...current.callIds, callId], lastMissedAt: at > current.lastMissedAt ? at : current.lastMissedAt, updatedAt: now };
+      });
+      if (!joined) {
+        try {
+          await this.model.create({
+            _id: id, caller, round: number.round, callIds: [callId], firstMissedAt: at, lastMissedAt: at, state: 'open', version: 1, updatedAt: now,
+          });
+          return;
+        } catch (err) {
+          // Another missed call from the number opened this round first: join it.
+          ignoreDuplicate(err);
+          continue;
+        }
       }
+      if (joined.state !== 'done' || joined.callIds.includes(callId)) return;
+      // Called back already: the number starts its next round (whoever advances it first).
+      await compareAndSet(this.numbers, caller, number.version, { round: number.round + 1 }, now, 'callback number').catch(ignoreConflict);
     }
     throw new DomainError('VERSION_CONFLICT', `The callback queue for ${caller} kept changing; the missed call ${callId} was not queued.`, { callId });
   }
@@ -110,4 +116,12 @@ function taken(item: MissedCall): DomainError {
   return new DomainError('VERSION_CONFLICT', `This missed call is ${now}; reload the queue.`, {
     state: item.state, claimedBy: item.claimedBy, currentVersion: item.version,
   });
+}
+
+function ignoreDuplicate(err: unknown): void {
+  if ((err as { code?: number }).code !== 11000) throw err;
+}
+
+function ignoreConflict(err: unknown): void {
+  if (!isDomainError(err) || err.code !== 'VERSION_CONFLICT') throw err;
 }

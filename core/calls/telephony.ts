@@ -128,7 +128,7 @@ export class Telephony {
       // Someone else answered (the ring-all fallback): whoever the router had claimed waits again.
       await this.releaseRinging(callId, now, () => ({ state: 'ready' }));
     } else if (event.event === 'ended') {
-      await this.forAgentsOnCall(callId, 'on_call', now, () => ({ state: 'after_call_work', stateSince: at }));
+      await this.forAgentsOfCall(callId, 'on_call', now, () => ({ state: 'after_call_work', stateSince: at }));
       // Still ringing for a call that is over: its "answered" event was lost, or another operator took it.
       await this.releaseRinging(callId, now, () => ({ state: 'ready' }));
     } else {
@@ -142,10 +142,10 @@ export class Telephony {
 
   private releaseRinging(callId: string, now: Date, next: () => Partial<AgentState>): Promise<void> {
     // The ringing state kept readySince, so an operator released unanswered keeps their place.
-    return this.forAgentsOnCall(callId, 'ringing', now, () => ({ ...next(), callId: null }));
+    return this.forAgentsOfCall(callId, 'ringing', now, () => ({ ...next(), callId: null }));
   }
 
-  private async forAgentsOnCall(callId: string, state: AgentState['state'], now: Date, next: () => Partial<AgentState>): Promise<void> {
+  private async forAgentsOfCall(callId: string, state: AgentState['state'], now: Date, next: () => Partial<AgentState>): Promise<void> {
     const agents = await this.agents.find({ callId, state }, { _id: 1 }).lean();
     for (const { _id } of agents) {
       await mergeUpdate(this.agents, _id, entity, now, (agent) =>

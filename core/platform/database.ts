@@ -34,12 +34,15 @@ export async function databaseAnswers(connection: Connection, timeoutMs = 1500):
 }
 
 /**
- * Builds indexes explicitly and fails loudly: a failed index build is otherwise only an 'error'
- * event on the model and can crash the process later.
+ * Builds every declared index explicitly and fails loudly: a failed index build is otherwise only
+ * an 'error' event on the model and can crash the process later.
  */
 export async function initModels(connection: Connection): Promise<void> {
   for (const model of Object.values(connection.models)) {
     await model.init();
+    // With autoIndex off (so no process builds indexes behind our back), init() builds nothing:
+    // the unique indexes the code relies on (ticket numbers, user names, codes) are created here.
+    await model.createIndexes();
   }
 }
 

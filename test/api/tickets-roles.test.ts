@@ -42,6 +42,7 @@ describe('API: every ticket action by every role', () => {
   const as = {} as Record<Who, SignedInAgent>;
   const ids = { lead: '', other: '', parent: '' };
   let parentTicket = '';
+  let inserted = 0;
 
   before(async function () {
     this.timeout(60_000);
@@ -73,7 +74,7 @@ describe('API: every ticket action by every role', () => {
     }
     if (action === 'archive') ticket.callback = { resolved: true, satisfaction: 'satisfied', comment: null, at: t.clock.now(), via: 'phone' };
     const _id = new Types.ObjectId();
-    await t.services.tickets.tickets.create({ ...ticket, _id, number: `2026030290${String(Math.floor(Math.random() * 1e4)).padStart(4, '0')}` });
+    await t.services.tickets.tickets.create({ ...ticket, _id, number: `20260302${String(900_000 + inserted++)}` });
     return String(_id);
   }
 
