@@ -4,6 +4,7 @@ import type { Categories } from '../../core/categories/categories.js';
 import { parseCsv } from '../../core/platform/csv.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
+import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
 
 export const categoryView = z
   .object({
@@ -17,6 +18,7 @@ export const categoryView = z
     path: z.string(),
     defaultDepartmentId: z.string().nullable(),
     complex: z.boolean(),
+    limits: z.record(z.string(), z.unknown()).nullable(),
     active: z.boolean(),
     version: z.number(),
     createdAt: z.date(),
@@ -35,8 +37,18 @@ const categoryInput = z.strictObject({
   active: z.boolean().optional(),
 });
 
+const limit = z.strictObject({ amount: z.number().positive().max(100_000), unit: z.enum(LIMIT_UNITS) });
+const perType = z.strictObject(Object.fromEntries(REQUEST_TYPES.map((t) => [t, limit.optional()])) as Record<(typeof REQUEST_TYPES)[number], z.ZodOptional<typeof limit>>);
+const limitOverrides = z.strictObject({
+  dispatch: limit.optional(),
+  accept: z.strictObject({ normal: limit.optional(), urgent: limit.optional() }).optional(),
+  reply: z.strictObject({ urgent: limit.optional(), normal: perType.optional() }).optional(),
+  callback: limit.optional(),
+});
+
 const categoryChanges = z.strictObject({
   version,
+  limits: limitOverrides.nullable().optional().meta({ description: 'This category\'s own time limits (and its sub-categories\'), each replacing the default' }),
   name: name.optional(),
   nameEn: z.string().trim().min(1).max(120).nullable().optional(),
   defaultDepartmentId: objectId.nullable().optional(),

@@ -6,6 +6,7 @@ import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { pathSeparator, presentCategory, type Category, type CategoryView } from './category.js';
+import type { LimitOverrides } from '../clocks/index.js';
 
 export interface CategoryInput {
   name: string;
@@ -18,6 +19,7 @@ export interface CategoryInput {
 
 export interface CategoryChanges {
   version: number;
+  limits?: LimitOverrides | null;
   name?: string;
   nameEn?: string | null;
   defaultDepartmentId?: string | null;
@@ -118,7 +120,7 @@ export class Categories {
             code: (parent ? `${parent.code}.` : '') + String(number).padStart(2, '0'),
             name, nameEn: null, level: (depth + 1) as Category['level'], parentId,
             ancestors: parent ? [...parent.ancestors, parent.id] : [], path,
-            defaultDepartmentId: null, complex: false, active: true, version: 1, createdAt: ctx.now, updatedAt: ctx.now,
+            defaultDepartmentId: null, complex: false, limits: null, active: true, version: 1, createdAt: ctx.now, updatedAt: ctx.now,
           };
           planned.push(doc);
           node = presentCategory(doc);
@@ -150,6 +152,7 @@ export class Categories {
       path: parent ? `${parent.path}${pathSeparator}${input.name}` : input.name,
       defaultDepartmentId: input.defaultDepartmentId ?? null,
       complex: input.complex ?? false,
+      limits: null,
       active: input.active ?? true,
       version: 1,
       createdAt: ctx.now,

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { defineModel } from '../platform/database.js';
+import type { LimitOverrides } from '../clocks/index.js';
 
 export interface Category {
   /** Hierarchical and stable: `03`, `03.02`, `03.02.11`. */
@@ -15,6 +16,8 @@ export interface Category {
   defaultDepartmentId: string | null;
   /** Complex categories get the long reply limit (15 working days by default). */
   complex: boolean;
+  /** The administrator's own limits for tickets of this category (and below), each replacing a default. */
+  limits: LimitOverrides | null;
   active: boolean;
   version: number;
   createdAt: Date;
@@ -32,6 +35,7 @@ const categorySchema = new Schema<Category>(
     path: { type: String, required: true },
     defaultDepartmentId: { type: String, default: null },
     complex: { type: Boolean, default: false },
+    limits: { type: Schema.Types.Mixed, default: null },
     active: { type: Boolean, default: true },
     version: { type: Number, default: 1 },
     createdAt: { type: Date, required: true },

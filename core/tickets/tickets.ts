@@ -343,13 +343,18 @@ export class Tickets {
     return { id, ancestors: department.ancestors };
   }
 
+  /**
+   * A category's limits: complexity (15 working days) and the administrator's overrides, each
+   * inherited from the nearest category up the tree that sets it.
+   */
   private async categoryLimits(categoryId: string | null): Promise<LimitOverrides> {
     if (!categoryId) return {};
-    const category = await this.categories.findById(categoryId, { complex: 1, ancestors: 1 }).lean();
+    const category = await this.categories.findById(categoryId, { complex: 1, limits: 1, ancestors: 1 }).lean();
     if (!category) return {};
-    // A complex top-level class makes its whole subtree complex.
-    const complex = category.complex || (category.ancestors.length > 0 && (await this.categories.exists({ _id: { $in: category.ancestors }, complex: true })) !== null);
-    return complex ? COMPLEX_CATEGORY_LIMITS : {};
+    const chain = [category, ...(await Promise.all([...category.ancestors].reverse().map((id) => this.categories.findById(id, { complex: 1, limits: 1 }).lean())))];
+    const complex = chain.some((c) => c?.complex);
+    const own = chain.find((c) => c?.limits)?.limits ?? {};
+    return mergeLimits(complex ? COMPLEX_CATEGORY_LIMITS : {}, own);
   }
 
   /** The winner of a version step writes a moment after claiming it: wait briefly to report its result. */
@@ -372,6 +377,15 @@ export class Tickets {
   private async recordRead(actor: Actor, ticketIds: string[], now: Date, purpose: RequesterRead['purpose']): Promise<void> {
     await this.reads.insertMany(ticketIds.map((ticketId) => ({ at: now, ticketId, userId: actor.userId || null, username: actor.username, roles: actor.roles, purpose })));
   }
+}
+
+function mergeLimits(base: LimitOverrides, over: LimitOverrides): LimitOverrides {
+  return {
+    ...base,
+    ...over,
+    accept: { ...base.accept, ...over.accept },
+    reply: { ...base.reply, ...over.reply, normal: { ...base.reply?.normal, ...over.reply?.normal } },
+  };
 }
 
 function encodeCursor(value: Date | null, id: string): string {

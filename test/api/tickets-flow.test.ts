@@ -75,4 +75,22 @@ describe('API: a ticket from intake to archive', () => {
     const wrongPhone = await supertest(t.app).get(`/api/public/tickets/${[...numbers][0]}?phone=13900000002`);
     assert.equal(wrongPhone.status, 404);
   });
+
+  it('when an administrator sets a category\'s limits, then tickets of it and of its sub-categories get those deadlines', async () => {
+    const admin = await signIn(t.app, (await aUser(t.services, ['administrator'])).username, testPassword);
+    const parent = await admin.post('/api/categories').send({ name: '供水' });
+    const child = await admin.post('/api/categories').send({ name: '停水', parentId: parent.body.id });
+    const set = await admin.patch(`/api/categories/${parent.body.id}`).send({
+      version: parent.body.version, limits: { accept: { normal: { amount: 2, unit: 'working_hours' } }, reply: { normal: { complaint: { amount: 1, unit: 'working_days' } } } },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const bad = await admin.patch(`/api/categories/${parent.body.id}`).send({ version: set.body.version, limits: { accept: { normal: { amount: -1, unit: 'weeks' } } } });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.details.fields.map((f: { field: string }) => f.field).sort(), ['limits.accept.normal.amount', 'limits.accept.normal.unit']);
+    const created = await operator.post('/api/tickets').send({ ...webRequest, channel: 'phone', categoryId: child.body.id });
+    const dispatched = await dispatcher.post(`/api/tickets/${created.body.id}/dispatch`).send({ lead: lead.id });
+    // Monday 10:00 China time: two working hours end at noon; one working day ends Tuesday 10:00.
+    assert.equal(dispatched.body.assignments[0].acceptDueAt, '2026-03-02T04:00:00.000Z');
+    assert.equal(dispatched.body.assignments[0].replyDueAt, '2026-03-03T02:00:00.000Z');
+  });
 });
