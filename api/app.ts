@@ -15,6 +15,7 @@ import { analyticsRouter } from './analytics/analytics.router.js';
 import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
+import { softphoneRouter } from '../softphone/serve.js';
 import { authenticate } from './http/authenticate.js';
 import { EndpointRegistry } from './http/endpoint.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   });
   app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
   app.use(openApiRouter(openapi));
+  app.use(softphoneRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));

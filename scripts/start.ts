@@ -5,6 +5,7 @@ import { loadConfigOrExit } from '../core/platform/config.js';
 import { openDatabaseServer } from '../infra/database-server.js';
 import { projectRoot } from '../infra/ferretdb/launcher.js';
 import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
+import { buildSoftphone } from '../softphone/build.js';
 
 /**
  * `npm start`: the whole system on one machine. Starts the database once (embedded FerretDB
@@ -15,6 +16,8 @@ import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '.
 const config = loadConfigOrExit(process.env);
 const log = (line: string) => console.log(`[start] ${line}`);
 const started = Date.now();
+await buildSoftphone({ minify: config.NODE_ENV === 'production', stopBuilder: true });
+log('softphone built: /softphone/');
 const database = await openDatabaseServer(config, log);
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

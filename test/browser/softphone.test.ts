@@ -1,0 +1,390 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { newSecret } from '../../core/accounts/secrets.js';
+import { issueSipCredentials, sipUserFor } from '../../core/calls/sip-credentials.js';
+import { systemClock } from '../../core/platform/clock.js';
+import { startKamailio, type KamailioServer } from '../../infra/kamailio/launcher.js';
+import { buildSoftphone } from '../../softphone/build.js';
+import { aUser, testPassword } from '../builders/builders.js';
+import { signIn } from '../helpers/test-app.js';
+import { nobodyReady, useTelephonyApp } from '../telephony/telephony-app.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const artifacts = path.resolve(here, '../../test-artifacts');
+
+interface CitizenOptions {
+  wsUrl: string;
+  domain: string;
+  user: string;
+  username: string;
+  password: string;
+}
+
+/** The citizen page's helpers (test/browser/citizen-page.ts). */
+interface CitizenWindow {
+  citizen: {
+    call(options: CitizenOptions & { dialled: string }): Promise<string>;
+    register(options: CitizenOptions): Promise<void>;
+    answer(): Promise<void>;
+    packetsReceived(): Promise<number>;
+    stop(): Promise<void>;
+  };
+}
+
+async function eventually<T>(read: () => Promise<T | null>, what: string, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from a second page)', function () {
+  this.timeout(60_000);
+
+  const secret = newSecret();
+  const token = newSecret();
+  let citizenDir: string;
+  let runDir: string;
+  let kamailio: KamailioServer;
+  let kamailioLog: string[] = [];
+  let browser: Browser;
+  const pageLog: string[] = [];
+
+  // The API, plus the test-only citizen page on /test-citizen/ (same origin, so no CORS).
+  const server = createServer((req, res) => {
+    if (req.url === '/test-citizen/') {
+      res.setHeader('content-type', 'text/html; charset=utf-8');
+      res.end('<!doctype html><meta charset="utf-8"><title>citizen</title><script type="module" src="/test-citizen/citizen.js"></script><body></body>');
+    } else if (req.url === '/test-citizen/citizen.js') {
+      res.setHeader('content-type', 'text/javascript');
+      res.end(readFileSync(path.join(citizenDir, 'citizen.js')));
+    } else {
+      t.app(req, res);
+    }
+  });
+  const baseUrl = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  before(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    citizenDir = mkdtempSync(path.join(tmpdir(), 'citizen-page-'));
+    await Promise.all([
+      buildSoftphone(),
+      build({ entryPoints: [path.join(here, 'citizen-page.ts')], bundle: true, format: 'esm', platform: 'browser', outfile: path.join(citizenDir, 'citizen.js'), logLevel: 'silent' }),
+      new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
+    ]);
+    runDir = mkdtempSync(path.join(tmpdir(), 'kamailio-softphone-'));
+    kamailio = await startKamailio({
+      runDir, domain: 'hotline.local', secret, apiUrl: baseUrl(), telephonyToken: token, log: (line) => kamailioLog.push(line),
+    });
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: [
+        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-background-networking', '--disable-component-update',
+        '--disable-sync', '--no-first-run', '--no-sandbox',
+      ],
+    });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await kamailio?.stop();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    for (const dir of [runDir, citizenDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      console.log(pageLog.slice(-40).join('\n'));
+      console.log(kamailioLog.slice(-40).join('\n'));
+    }
+    kamailioLog = [];
+  });
+
+  const t = useTelephonyApp(() => ({ SIP_SECRET: secret, TELEPHONY_TOKEN: token, SIP_WS_URL: kamailio.wsUrl, RING_SECONDS: '15' }), { clock: systemClock });
+
+  async function newPage(name: string): Promise<Page> {
+    const context = await browser.newContext({ locale: 'zh-CN' });
+    const page = await context.newPage();
+    page.on('console', (message) => pageLog.push(`[${name}] ${message.type()}: ${message.text()}`));
+    page.on('pageerror', (error) => pageLog.push(`[${name}] pageerror: ${error.message}`));
+    return page;
+  }
+
+  /** The softphone page, signed in as a new operator and registered. */
+  async function operatorPage(name: string, role: 'operator' | 'supervisor' = 'operator') {
+    const user = await aUser(t.services, [role]);
+    const page = await newPage(name);
+    await page.goto(`${baseUrl()}/softphone/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#login-form input[name=username]', user.username);
+    await page.fill('#login-form input[name=password]', testPassword);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 10_000 });
+    return { user, page, api: await signIn(t.app, user.username, testPassword) };
+  }
+
+  /** A citizen's page with SIP credentials for their number (as a web-call or trunk stand-in). */
+  async function citizenPage(number: string): Promise<{ page: Page; options: CitizenOptions }> {
+    const page = await newPage(`citizen ${number}`);
+    await page.goto(`${baseUrl()}/test-citizen/`);
+    await page.waitForFunction(() => 'citizen' in window);
+    const credentials = issueSipCredentials({ user: number, secret, now: new Date(), ttlSeconds: 3600 });
+    return { page, options: { wsUrl: kamailio.wsUrl, domain: 'hotline.local', user: number, username: credentials.username, password: credentials.password } };
+  }
+
+  it('serves the page with a CSP that lets it reach Kamailio and nothing inline', async () => {
+    const res = await fetch(`${baseUrl()}/softphone/`);
+    assert.equal(res.status, 200);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    assert.match(csp, /connect-src 'self' ws: wss:/);
+    assert.match(csp, /script-src 'self'(;|$)/);
+    assert.equal((await fetch(`${baseUrl()}/softphone/assets/softphone.js`)).status, 200);
+  });
+
+  it('an operator signs in, goes ready, sees the caller\'s earlier tickets while it rings, answers with audio, holds, writes the ticket and hangs up', async () => {
+    const citizenNumber = '13800138001';
+    const operatorUser = await aUser(t.services, ['operator']);
+    const seeded = await signIn(t.app, operatorUser.username, testPassword);
+    const earlier = await seeded.post('/api/tickets').send({
+      channel: 'phone', requestType: 'complaint', requester: { phone: citizenNumber }, subject: '楼道堆放杂物无人清理', content: '三单元楼道长期堆放杂物，存在消防隐患。',
+    });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+
+    // The operator signs in on the page and goes ready.
+    const operator = await newPage('operator');
+    await operator.goto(`${baseUrl()}/softphone/`);
+    await operator.waitForSelector('body[data-ready="true"]');
+    await operator.fill('#login-form input[name=username]', operatorUser.username);
+    await operator.fill('#login-form input[name=password]', testPassword);
+    await operator.click('#login-form button[type=submit]');
+    await operator.waitForSelector('#reg-state[data-state="registered"]', { timeout: 10_000 });
+    await operator.click('[data-agent-state="ready"]');
+    await operator.waitForSelector('#agent-state[data-state="ready"]');
+
+    // The citizen calls 12345 from another page.
+    const citizen = await newPage('citizen');
+    await citizen.goto(`${baseUrl()}/test-citizen/`);
+    await citizen.waitForFunction(() => 'citizen' in window);
+    const credentials = issueSipCredentials({ user: citizenNumber, secret, now: new Date(), ttlSeconds: 3600 });
+    const callOptions = { wsUrl: kamailio.wsUrl, domain: 'hotline.local', user: citizenNumber, username: credentials.username, password: credentials.password, dialled: '12345' };
+    const callId = await citizen.evaluate((options) => (window as unknown as CitizenWindow).citizen.call(options), callOptions);
+
+    // While it rings: the caller's number and earlier tickets, before answering.
+    await operator.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.waitForSelector('#caller-tickets[data-loaded="true"]');
+    assert.equal(await operator.textContent('#caller-number'), citizenNumber);
+    assert.equal(await operator.textContent('#call-id'), callId);
+    const history = await operator.textContent('#caller-tickets');
+    assert.ok(history?.includes(earlier.body.number) && history.includes('楼道堆放杂物无人清理'), `earlier tickets shown: ${history}`);
+    assert.equal(await operator.inputValue('#ticket-form input[name=phone]'), citizenNumber);
+    assert.equal(await operator.inputValue('#ticket-form input[name=callId]'), callId);
+    await operator.screenshot({ path: path.join(artifacts, 'softphone-ringing.png'), fullPage: true });
+
+    // Answer: audio flows both ways (browser ↔ browser, no media relay).
+    await operator.click('#answer');
+    await operator.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    await citizen.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+    await operator.waitForFunction(() => Number(document.querySelector('#packets-received')?.textContent) > 0, undefined, { timeout: 10_000 });
+    await eventually(async () => ((await citizen.evaluate(() => (window as unknown as CitizenWindow).citizen.packetsReceived())) > 0 ? true : null), 'audio at the citizen');
+
+    // Hold and resume (re-INVITEs through Kamailio).
+    await operator.click('#hold');
+    await operator.waitForSelector('#call[data-state="held"]');
+    await operator.screenshot({ path: path.join(artifacts, 'softphone-held.png'), fullPage: true });
+    await operator.click('#hold');
+    await operator.waitForSelector('#call[data-state="established"]');
+
+    // Mute and unmute; a DTMF tone.
+    await operator.click('#mute');
+    await operator.waitForSelector('#mute[aria-pressed="true"]');
+    await operator.click('#mute');
+    await operator.waitForSelector('#mute[aria-pressed="false"]');
+    await operator.click('[data-dtmf="1"]');
+    assert.equal(await operator.isHidden('#error'), true, (await operator.textContent('#error')) ?? '');
+
+    // The ticket, written during the call.
+    await operator.selectOption('#ticket-form select[name=requestType]', 'complaint');
+    await operator.fill('#ticket-form input[name=subject]', '楼道杂物仍未清理');
+    await operator.fill('#ticket-form textarea[name=content]', '来电人反映三单元楼道杂物至今未清理，要求物业尽快处理。');
+    await operator.check('#ticket-form input[name=resolvedOnCall]');
+    await operator.fill('#ticket-form textarea[name=answer]', '已告知来电人可联系社区居委会协调物业清理。');
+    await operator.click('#ticket-form button[type=submit]');
+    const ticketId = await (await operator.waitForSelector('#ticket-result[data-ticket-id]')).getAttribute('data-ticket-id');
+    assert.ok(ticketId);
+    await operator.screenshot({ path: path.join(artifacts, 'softphone-in-call.png'), fullPage: true });
+
+    // Hang up.
+    await operator.click('#hangup');
+    await operator.waitForSelector('#call[data-state="ended"]');
+    await citizen.waitForSelector('body[data-call-state="Terminated"]', { state: 'attached' });
+    await operator.waitForSelector('#agent-state[data-state="after_call_work"]');
+    // The audio devices are listed (Chromium's fake ones) once the page has used the microphone.
+    await operator.waitForSelector('#microphone option:nth-child(2)', { state: 'attached' });
+    await operator.screenshot({ path: path.join(artifacts, 'softphone-ended.png'), fullPage: true });
+
+    // The call record (Kamailio's events plus the browser's report) and the ticket are linked.
+    const record = await eventually(async () => {
+      const res = await seeded.get(`/api/calls/${encodeURIComponent(callId)}`);
+      const body = res.body as { endedAt?: string; browser?: { endedAt?: string } | null };
+      return res.status === 200 && body.endedAt && body.browser?.endedAt ? res.body : null;
+    }, 'the complete call record');
+    assert.deepEqual(
+      [record.direction, record.caller, record.callee, record.operatorId, record.outcome],
+      ['inbound', citizenNumber, '12345', operatorUser.id, 'answered'],
+    );
+    assert.deepEqual(record.ticketIds, [ticketId]);
+    assert.ok(record.browser.audio.packetsReceived > 0, JSON.stringify(record.browser));
+    assert.ok(record.browser.holdSeconds >= 0);
+    assert.equal(record.browser.endedBy, 'local');
+    const ticket = (await seeded.get(`/api/tickets/${ticketId}`)).body;
+    assert.deepEqual([ticket.channel, ticket.callId, ticket.requester.phone], ['phone', callId, citizenNumber]);
+    const events = (await seeded.get(`/api/tickets/${ticketId}/history`)).body.items as { action: string }[];
+    assert.ok(events.some((event) => event.action === 'resolve_on_call'), JSON.stringify(events.map((event) => event.action)));
+
+    await citizen.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it('with no operator ready the call becomes a missed call, and the operator calls back from the queue on the page', async () => {
+    const number = '13900139002';
+    await nobodyReady(t);
+    const operator = await operatorPage('operator (callback)');
+    await operator.page.click('[data-agent-state="not_ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="not_ready"]');
+
+    const citizen = await citizenPage(number);
+    const missedCallId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+    await citizen.page.waitForSelector('body[data-call-state="Terminated"]', { state: 'attached', timeout: 10_000 });
+    await citizen.page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+    const item = await eventually(async () => {
+      const items = (await operator.api.get('/api/telephony/missed-calls')).body.items as { id: string; callIds: string[] }[];
+      return items.find((candidate) => candidate.callIds.includes(missedCallId)) ?? null;
+    }, 'the missed call in the queue');
+
+    // The citizen is reachable again (registered); the operator calls back from the page.
+    const reachable = await citizenPage(number);
+    await reachable.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.register(options), reachable.options);
+    await operator.page.click('#refresh-missed');
+    const callBack = await operator.page.waitForSelector(`button[data-missed-call-id="${item.id}"]`);
+    await callBack.click();
+    await operator.page.waitForSelector('#call[data-state="calling"]');
+    await reachable.page.waitForSelector('body[data-incoming]', { state: 'attached', timeout: 10_000 });
+    await reachable.page.evaluate(() => (window as unknown as CitizenWindow).citizen.answer());
+    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    await operator.page.waitForFunction(() => Number(document.querySelector('#packets-received')?.textContent) > 0, undefined, { timeout: 10_000 });
+    const callbackCallId = await operator.page.textContent('#call-id');
+    await operator.page.screenshot({ path: path.join(artifacts, 'softphone-callback.png'), fullPage: true });
+    await operator.page.click('#hangup');
+    await operator.page.waitForSelector('#call[data-state="ended"]');
+
+    const done = await eventually(async () => {
+      const items = (await operator.api.get('/api/telephony/missed-calls?state=done')).body.items as { id: string; outcome: string; callbackCallId: string }[];
+      return items.find((candidate) => candidate.id === item.id) ?? null;
+    }, 'the missed call done');
+    assert.deepEqual([done.outcome, done.callbackCallId], ['reached', callbackCallId]);
+    const record = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(callbackCallId!)}`);
+      return res.status === 200 && res.body.endedAt ? res.body : null;
+    }, 'the callback call record');
+    assert.deepEqual([record.direction, record.callee, record.operatorId, record.outcome], ['outbound', number, operator.user.id, 'answered']);
+    await reachable.page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it('when the microphone is refused, answering shows it as an error and the browser reports it', async () => {
+    const number = '13700137003';
+    await nobodyReady(t);
+    const operator = await operatorPage('operator (no microphone)');
+    await operator.page.evaluate(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+    const citizen = await citizenPage(number);
+    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#error:not([hidden])');
+    assert.match((await operator.page.textContent('#error')) ?? '', /麦克风/);
+    await operator.page.screenshot({ path: path.join(artifacts, 'softphone-microphone-refused.png'), fullPage: true });
+    const record = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
+      return res.status === 200 && res.body.browser?.error ? res.body : null;
+    }, 'the browser report of the refused microphone');
+    assert.equal(record.browser.error, 'microphone refused');
+    await citizen.page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it('an operator transfers a call blind to a supervisor, whose page rings with the citizen\'s number', async () => {
+    const number = '13600136004';
+    await nobodyReady(t);
+    const operator = await operatorPage('operator (transfer)');
+    const supervisor = await operatorPage('supervisor', 'supervisor');
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+    const citizen = await citizenPage(number);
+    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    // The citizen's side has the 200 too (a REFER before that is dropped, as RFC 3261 dialogs go).
+    await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+
+    await operator.page.fill('#transfer-form input[name=target]', sipUserFor(supervisor.user.username));
+    await operator.page.click('#transfer-form button[type=submit]');
+    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+    await supervisor.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    assert.equal(await supervisor.page.textContent('#caller-number'), number);
+    await supervisor.page.click('#answer');
+    await supervisor.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    await supervisor.page.screenshot({ path: path.join(artifacts, 'softphone-transferred.png'), fullPage: true });
+    await supervisor.page.click('#hangup');
+    await supervisor.page.waitForSelector('#call[data-state="ended"]');
+
+    const record = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
+      return res.status === 200 && res.body.browser?.transferredTo ? res.body : null;
+    }, 'the transfer in the call record');
+    assert.equal(record.browser.transferredTo, sipUserFor(supervisor.user.username));
+    await citizen.page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it('when Kamailio goes away the page says so and registers again, with back-off, once it is back', async () => {
+    const operator = await operatorPage('operator (reconnect)');
+    const { sipPort, wsPort } = kamailio;
+    await kamailio.stop();
+    await operator.page.waitForSelector('#reg-state[data-state="reconnecting"]', { timeout: 10_000 });
+    assert.equal(await operator.page.isVisible('#error'), true);
+    await operator.page.screenshot({ path: path.join(artifacts, 'softphone-reconnecting.png'), fullPage: true });
+    kamailio = await startKamailio({
+      runDir, domain: 'hotline.local', secret, apiUrl: baseUrl(), telephonyToken: token, sipPort, wsPort, log: (line) => kamailioLog.push(line),
+    });
+    await operator.page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 20_000 });
+    assert.equal(await operator.page.isHidden('#error'), true);
+  });
+
+  it('a wrong password shows an error and no phone; the page switches to English', async () => {
+    const page = await newPage('wrong-password');
+    await page.goto(`${baseUrl()}/softphone/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#login-form input[name=username]', 'nobody');
+    await page.fill('#login-form input[name=password]', 'wrong');
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#error:not([hidden])');
+    assert.match((await page.textContent('#error')) ?? '', /登录失败/);
+    assert.equal(await page.isHidden('#phone-view'), true);
+    // zh-CN first, English on request.
+    await page.click('#lang');
+    assert.equal(await page.textContent('#login-form button[type=submit]'), 'Sign in');
+  });
+});
