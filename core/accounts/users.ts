@@ -11,19 +11,8 @@ import { departmentRoles, type Role } from './roles.js';
 import { apiTokenPrefix } from './authentication.js';
 import { hashToken, newSecret } from './secrets.js';
 
-export interface UserView {
-  id: string;
-  username: string;
-  displayName: string;
-  email: string | null;
-  phone: string | null;
-  roles: Role[];
-  departmentId: string | null;
-  active: boolean;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** A user as the API shows it: never the password hash. */
+export type UserView = Omit<User, 'passwordHash'> & { id: string };
 
 export function presentUser(user: User & { _id: unknown }): UserView {
   const { _id, passwordHash: _hidden, ...rest } = user;

@@ -228,57 +228,12 @@ export class Tickets {
     if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }
-    const receivedAt = input.receivedAt ?? ctx.now;
     const env = await this.env(ctx.now, input.categoryId ?? null);
-    const urgency = input.urgency ?? 'normal';
-    const draft: Ticket = settleClocks({
-      number: '',
-      channel: input.channel,
-      requestType: input.requestType,
-      categoryId: input.categoryId ?? null,
-      categoryPath: category?.path ?? null,
-      urgency,
-      requester: {
-        name: input.requester.name ?? null, phone: input.requester.phone ?? null, email: input.requester.email ?? null,
-        address: input.requester.address ?? null, confidential: input.requester.confidential ?? false,
-      },
-      location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
-      subject: input.subject,
-      content: input.content,
-      attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
-      callId: input.callId ?? null,
-      routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
-      intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId,
-      state: 'received',
-      version: 1,
-      assignments: [],
-      scope: [],
-      dispatchClock: { startedAt: receivedAt, limit: resolveLimit('dispatch', input.requestType, urgency, env.categoryLimits, env.limits), pauses: [], extendedTo: null },
-      callbackClock: null,
-      infoRequest: null,
-      pendingExtension: null,
-      returnCount: 0,
-      stateBeforeReturn: null,
-      urgeCount: 0,
-      supervisedAt: null,
-      reopenCount: 0,
-      callback: null,
-      survey: { status: 'none', sentAt: null },
-      parentId: null,
-      cancelReason: null,
-      warning: 'none',
-      warnedLevel: 'none',
-      nextDeadlineAt: null,
-      deadlineMinute: null,
-      dueAt: null,
-      createdAt: receivedAt,
-      updatedAt: ctx.now,
-      closedAt: null,
-    }, env);
+    const draft = newTicket(input, { intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId, categoryPath: category?.path ?? null, now: ctx.now }, env);
 
     const _id = new Types.ObjectId();
     for (let attempt = 0; ; attempt++) {
-      draft.number = await this.numbers.candidate(receivedAt);
+      draft.number = await this.numbers.candidate(draft.createdAt);
       try {
         await this.tickets.create({ ...draft, _id });
         await this.numbers.used(draft.number);
@@ -377,6 +332,59 @@ export class Tickets {
   private async recordRead(actor: Actor, ticketIds: string[], now: Date, purpose: RequesterRead['purpose']): Promise<void> {
     await this.reads.insertMany(ticketIds.map((ticketId) => ({ at: now, ticketId, userId: actor.userId || null, username: actor.username, roles: actor.roles, purpose })));
   }
+}
+
+/**
+ * A ticket as intake creates it (state `received`, its dispatch clock running), before it has a
+ * number. Pure; exported for the benchmarks' seeding, which must build tickets exactly like this.
+ */
+export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; categoryPath: string | null; now: Date }, env: LifecycleEnv): Ticket {
+  const receivedAt = input.receivedAt ?? facts.now;
+  const urgency = input.urgency ?? 'normal';
+  return settleClocks({
+    number: '',
+    channel: input.channel,
+    requestType: input.requestType,
+    categoryId: input.categoryId ?? null,
+    categoryPath: facts.categoryPath,
+    urgency,
+    requester: {
+      name: input.requester.name ?? null, phone: input.requester.phone ?? null, email: input.requester.email ?? null,
+      address: input.requester.address ?? null, confidential: input.requester.confidential ?? false,
+    },
+    location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
+    subject: input.subject,
+    content: input.content,
+    attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
+    callId: input.callId ?? null,
+    routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
+    intakeBy: facts.intakeBy,
+    state: 'received',
+    version: 1,
+    assignments: [],
+    scope: [],
+    dispatchClock: { startedAt: receivedAt, limit: resolveLimit('dispatch', input.requestType, urgency, env.categoryLimits, env.limits), pauses: [], extendedTo: null },
+    callbackClock: null,
+    infoRequest: null,
+    pendingExtension: null,
+    returnCount: 0,
+    stateBeforeReturn: null,
+    urgeCount: 0,
+    supervisedAt: null,
+    reopenCount: 0,
+    callback: null,
+    survey: { status: 'none', sentAt: null },
+    parentId: null,
+    cancelReason: null,
+    warning: 'none',
+    warnedLevel: 'none',
+    nextDeadlineAt: null,
+    deadlineMinute: null,
+    dueAt: null,
+    createdAt: receivedAt,
+    updatedAt: facts.now,
+    closedAt: null,
+  }, env);
 }
 
 function mergeLimits(base: LimitOverrides, over: LimitOverrides): LimitOverrides {

@@ -8,6 +8,7 @@
  * The weights are learnt from train.csv alone, so the dev.csv figures stay close to honest.
  * Same data, same artifact: the shuffles use a fixed seed and the date is recorded without a time.
  */
+import { seededRandom } from '../../core/platform/seeded-random.js';
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
@@ -39,18 +40,6 @@ interface LinearModel {
   readonly weights: Float64Array;
   readonly classes: number;
   readonly terms: number;
-}
-
-/** mulberry32: small, fast, and the same sequence on every machine. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function shuffleInPlace(order: number[], random: () => number): void {
