@@ -17,7 +17,8 @@ import type { Types } from 'mongoose';
 import { chinaDateKey } from '../core/clocks/index.js';
 import { deadlineMinuteOf } from '../core/tickets/ticket-lifecycle.js';
 import type { SweepReport } from '../core/sla/deadline-sweep.js';
-import { explainFind, openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import type { Services } from '../core/services.js';
+import { explainFind, openBenchDatabase, profileCommands, type BenchDatabase, type CommandProfile } from './lib/database.js';
 import { DueTickets, insertInBatches, loadMessages, openTicketForSweep, setupWorld, TicketFactory, type TicketDoc } from './lib/seed.js';
 import { loadAverage, machineNotes, median, ms, randomSource, rate, table, timed } from './lib/stats.js';
 
@@ -51,7 +52,7 @@ try {
 }
 console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 
-async function run({ services, connection, size }: BenchDatabase): Promise<void> {
+async function run({ services, connection, size, server: { uri } }: BenchDatabase): Promise<void> {
   const today = new Date();
   const world = await setupWorld(services, today);
   const now = options.now ? new Date(options.now) : sweepInstant(world.settings.calendar.isWorkingDay.bind(world.settings.calendar), today);
@@ -72,7 +73,7 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   const seeding = await insertInBatches(tickets, ticketCount, (i) => {
     if (Math.floor((i + 1) * dueShare) > Math.floor(i * dueShare)) {
       const doc = due.build();
-      originals.push(structuredClone(doc));
+      originals.push(doc);
       return doc;
     }
     for (;;) {
@@ -151,22 +152,35 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   const minuteQueryMs = median(measured[1]!.times);
 
   // ---- the sweep ----
-  const before = new Map<string, number>();
-  for (const { name } of await connection.db!.listCollections().toArray()) before.set(name, await connection.db!.collection(name).estimatedDocumentCount());
+  // The ids of every other collection's rows, so that a restore removes exactly what the sweep added.
+  const before = new Map<string, unknown[]>();
+  for (const { name } of await connection.db!.listCollections().toArray()) {
+    if (name !== 'tickets') before.set(name, (await connection.db!.collection(name).find({}, { projection: { _id: 1 } }).toArray()).map((row) => row._id));
+  }
   const sweepRows: string[][] = [];
   const reports: (SweepReport & { ms: number })[] = [];
+  let profile: CommandProfile | undefined;
   for (let round = 1; round <= rounds; round++) {
     if (round > 1) await restore(connection, before, originals, mark);
-    log(`sweep round ${round}`);
+    log(`sweep round ${round}${round === rounds && rounds > 1 ? ' (command-monitored)' : ''}`);
     const began = performance.now();
-    const running = services.deadlineSweep.run(now).then(
-      (report) => ({ report }),
-      (error: unknown) => ({ error }),
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), budgetMs)));
-    const outcome = await Promise.race([running, expired]);
-    clearTimeout(timer);
+    const sweepOnce = async (sweep: Services['deadlineSweep']) => {
+      const running = sweep.run(now).then(
+        (report) => ({ report }),
+        (error: unknown) => ({ error }),
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), budgetMs - (performance.now() - began))));
+      const result = await Promise.race([running, expired]);
+      clearTimeout(timer);
+      return result;
+    };
+    let outcome: Awaited<ReturnType<typeof sweepOnce>> = 'expired';
+    if (round === rounds && rounds > 1) {
+      profile = await profileCommands(uri, 'bench', async (monitored) => {
+        outcome = await sweepOnce(monitored.deadlineSweep);
+      });
+    } else outcome = await sweepOnce(services.deadlineSweep);
     const elapsed = performance.now() - began;
     if (outcome === 'expired') {
       const warned = await connection.db!.collection('ticket_events').countDocuments({ action: 'warn' });
@@ -187,6 +201,10 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     console.log(table(['', 'time', 'minutes walked', 'examined', 'warned', 'supervised', 'conflicts', 'vs baseline query'], sweepRows));
     const perTicket = (median(reports.map((r) => r.ms)) - median(reports.map((r) => r.minutes)) * minuteQueryMs) / Math.max(1, median(reports.map((r) => r.examined)));
     console.log(`  ≈ ${ms(perTicket)} per examined ticket after the minute queries (load, category limits, claim, event, counters, compare-and-set write)`);
+    if (profile) {
+      console.log(`  the database commands of round ${rounds} (durations summed):`);
+      console.log(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.slice(0, 12).map((r) => [r.command, String(r.count), ms(r.ms)])).replace(/^/gm, '    '));
+    }
   }
 }
 
@@ -200,14 +218,13 @@ function sweepInstant(isWorkingDay: (date: string) => boolean, from: Date): Date
 }
 
 /** Puts the due tickets, the mark and the collections the sweep wrote to back as they were seeded. */
-async function restore(connection: BenchDatabase['connection'], before: Map<string, number>, originals: TicketDoc[], mark: string): Promise<void> {
+async function restore(connection: BenchDatabase['connection'], before: Map<string, unknown[]>, originals: TicketDoc[], mark: string): Promise<void> {
   const db = connection.db!;
   for (const { name } of await db.listCollections().toArray()) {
     if (name === 'tickets' || name === 'sweep_marks') continue;
-    const count = await db.collection(name).estimatedDocumentCount();
-    if (count === (before.get(name) ?? 0)) continue;
-    if ((before.get(name) ?? 0) > 0) throw new Error(`restore: the sweep changed ${name}, which held seeded rows`);
-    await db.collection(name).deleteMany({});
+    const ids = before.get(name) ?? [];
+    if ((await db.collection(name).estimatedDocumentCount()) === ids.length) continue;
+    await db.collection(name).deleteMany({ _id: { $nin: ids as never[] } });
   }
   const tickets = db.collection<TicketDoc>('tickets');
   for (const doc of originals) await tickets.replaceOne({ _id: doc._id as Types.ObjectId }, doc);

@@ -1,6 +1,6 @@
 /**
  * Ticket core at scale (issue 3's acceptance), on a fresh embedded FerretDB in a temporary directory:
- *   npm run bench -- tickets [--tickets 100000] [--requests 500] [--concurrency 10] [--rounds 3]
+ *   npm run bench -- tickets [--tickets 100000] [--requests 500] [--concurrency 10] [--rounds 3] [--create-budget 300]
  *                            [--list-queries 50] [--list-budget 60] [--no-search-index]
  * Seeds tickets with the citizens' messages of ../shared/data/complaints across the demo city's 41
  * departments, then measures, each round in the same run:
@@ -8,8 +8,10 @@
  *   (b) the baseline: as many raw-driver insertOne of intake-shaped tickets at the same concurrency;
  *   (c) the department open list (use case and HTTP), the centre's received list, a caller's history,
  *       and the raw queries they come down to, with FerretDB's explain.
- * Each list series runs up to --list-queries queries, or fewer when they would overrun --list-budget
- * seconds per series and round (at least one). Figures are medians over the rounds.
+ * Bounded in time: no HTTP create starts after --create-budget seconds of a round (the raw baseline
+ * then inserts as many as HTTP completed), and each list series runs up to --list-queries queries, or
+ * fewer when the next would overrun --list-budget seconds per series and round (at least one).
+ * Figures are medians over the rounds. `--tickets 3000 --requests 50` is a quick run.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,8 +21,9 @@ import { createApp } from '../api/app.js';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { systemClock } from '../core/platform/clock.js';
 import { createLogger } from '../core/platform/logger.js';
+import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { openStates, type TicketState } from '../core/tickets/ticket.js';
-import { explainFind, openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
 import {
   insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
   benchPassword, type Message, type TicketDoc,
@@ -35,6 +38,7 @@ const { values: options } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'list-queries': { type: 'string', default: '50' },
     'list-budget': { type: 'string', default: '60' },
+    'create-budget': { type: 'string', default: '300' },
     'no-search-index': { type: 'boolean', default: false },
     seed: { type: 'string', default: '12345' },
   },
@@ -45,6 +49,7 @@ const concurrency = Number(options.concurrency);
 const rounds = Math.max(1, Number(options.rounds));
 const listQueries = Number(options['list-queries']);
 const listBudgetMs = Number(options['list-budget']) * 1000;
+const createBudgetMs = Number(options['create-budget']) * 1000;
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = performance.now();
@@ -63,7 +68,7 @@ try {
 }
 console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 
-async function run({ services, connection, size }: BenchDatabase): Promise<void> {
+async function run({ services, connection, size, server: { uri } }: BenchDatabase): Promise<void> {
   const now = new Date();
   const world = await setupWorld(services, now);
   const messages = loadMessages();
@@ -73,7 +78,7 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
 
   // The seeded documents against what the use cases write: intake + dispatch, field by field.
   const probeCtx = { actor: { ...systemActor, roles: ['dispatcher'], userId: world.dispatcherId, username: 'dispatcher1', via: 'session' } as Actor, now };
-  const probe = await services.tickets.intake(probeCtx, { channel: 'phone', requestType: 'complaint', requester: { name: '王先生', phone: '13900000000' }, subject: messages[0]!.subject, content: messages[0]!.content, categoryId: world.categories[0]!.id });
+  const probe = await services.tickets.intake(probeCtx, { channel: 'phone', requestType: 'complaint', requester: { name: '王先生', phone: '13800000000' }, subject: messages[0]!.subject, content: messages[0]!.content, categoryId: world.categories[0]!.id });
   await services.tickets.act(probeCtx, probe.id, 'dispatch', { lead: world.byCode.get('HOUSING')!.id });
   const written = await tickets.findOne({ _id: new Types.ObjectId(probe.id) });
   const differences = shapeDifferences(written, lifecycleTicket(factory, 'dispatched', now, now, []));
@@ -119,6 +124,15 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     log('building the search index (TermIndex.rebuild)');
     const { ms: indexMs, value } = await timed(() => services.termIndex.rebuild('ticket', texts.map(({ id, subject, content }) => ({ id, text: `${subject} ${content}` }))));
     console.log(`  search index: ${value.documents} documents, ${value.terms} terms in ${ms(indexMs)} (TermIndex.rebuild)`);
+    // How much posting text one create rewrites: each of its terms' posting lists every ticket holding the term.
+    const uses = new Map<string, number>();
+    for (const { subject, content } of texts) uses.set(`${subject} ${content}`, (uses.get(`${subject} ${content}`) ?? 0) + 1);
+    const termsOf = new Map([...uses.keys()].map((text) => [text, tokenizeForIndex(text)]));
+    const holding = new Map<string, number>();
+    for (const [text, terms] of termsOf) for (const term of terms) holding.set(term, (holding.get(term) ?? 0) + uses.get(text)!);
+    const rewritten = [...termsOf.values()].map((terms) => terms.reduce((sum, term) => sum + (holding.get(term) ?? 0), 0));
+    const largest = Math.max(...holding.values());
+    console.log(`  search postings: the largest lists ${largest} ticket ids (${((largest * 25) / 2 ** 20).toFixed(1)} MiB as one string); a create indexing a median message reads and rewrites postings holding ${median(rewritten)} ids (${((median(rewritten) * 25) / 2 ** 20).toFixed(1)} MiB) over ${median([...termsOf.values()].map((t) => t.length))} terms`);
   } else console.log('  search index: not built (--no-search-index): creates index into empty postings');
   texts.length = 0;
   console.log(`  database files: ${(size() / 2 ** 20).toFixed(0)} MiB`);
@@ -164,18 +178,20 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     log(`round ${round}: ${requests} HTTP creates`);
     const http = await runConcurrently(requests, concurrency, async (i) => {
       await call('/api/tickets', operatorToken, intakeBody(created + i, messages[(created + i) % messages.length]!));
-    });
-    created += requests;
-    const rawDocs = Array.from({ length: requests }, () => {
+    }, createBudgetMs);
+    const completed = http.latencies.length + http.errors;
+    created += completed;
+    const rawDocs = Array.from({ length: completed }, () => {
       const { ticket } = factory.draft({ createdAt: new Date() });
       return { ...ticket, _id: new Types.ObjectId(), number: factory.number(farDay) };
     });
-    log(`round ${round}: ${requests} raw insertOne`);
-    const raw = await runConcurrently(requests, concurrency, async (i) => {
+    log(`round ${round}: ${completed} raw insertOne`);
+    const raw = await runConcurrently(completed, concurrency, async (i) => {
       await tickets.insertOne(rawDocs[i]!);
     });
     if (http.errors || raw.errors) throw new Error(`create errors: HTTP ${http.errors}, raw ${raw.errors}: ${String(http.firstError ?? raw.firstError)}`);
     createRounds.push({ http: summary(http.latencies, http.throughput), raw: summary(raw.latencies, raw.throughput) });
+    if (completed < requests) log(`round ${round}: the ${createBudgetMs / 1000} s budget stopped HTTP creates after ${completed} of ${requests}`);
   }
 
   // What one create costs inside the use case, and the reads it makes: intake alone, no HTTP, one at a time.
@@ -191,35 +207,41 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     indexAlone.push((await timed(() => services.termIndex.index('ticket', new Types.ObjectId().toHexString(), `${message.subject} ${message.content}`))).ms);
   }
 
-  console.log(`\n(a)/(b) create-ticket, ${requests} requests at concurrency ${concurrency}; per round and median of ${rounds}`);
+  console.log(`\n(a)/(b) create-ticket, up to ${requests} requests (or ${createBudgetMs / 1000} s) per round at concurrency ${concurrency}, then as many raw inserts; per round and median of ${rounds}`);
   const createRows: string[][] = [];
   createRounds.forEach(({ http, raw }, i) => {
-    createRows.push([`round ${i + 1} HTTP POST /api/tickets`, rate(http.throughput), ms(http.p50), ms(http.p99), '']);
-    createRows.push([`round ${i + 1} raw insertOne`, rate(raw.throughput), ms(raw.p50), ms(raw.p99), `HTTP/raw p50 ×${(http.p50 / raw.p50).toFixed(1)}`]);
+    createRows.push([`round ${i + 1} HTTP POST /api/tickets`, String(http.n), rate(http.throughput), ms(http.p50), ms(http.p99), '']);
+    createRows.push([`round ${i + 1} raw insertOne`, String(raw.n), rate(raw.throughput), ms(raw.p50), ms(raw.p99), `HTTP/raw p50 ×${(http.p50 / raw.p50).toFixed(1)}`]);
   });
   const med = (pick: (r: (typeof createRounds)[number]) => number) => median(createRounds.map(pick));
-  createRows.push(['median HTTP POST /api/tickets', rate(med((r) => r.http.throughput)), ms(med((r) => r.http.p50)), ms(med((r) => r.http.p99)), '']);
-  createRows.push(['median raw insertOne', rate(med((r) => r.raw.throughput)), ms(med((r) => r.raw.p50)), ms(med((r) => r.raw.p99)), '']);
+  createRows.push(['median HTTP POST /api/tickets', '', rate(med((r) => r.http.throughput)), ms(med((r) => r.http.p50)), ms(med((r) => r.http.p99)), '']);
+  createRows.push(['median raw insertOne', '', rate(med((r) => r.raw.throughput)), ms(med((r) => r.raw.p50)), ms(med((r) => r.raw.p99)), '']);
   createRows.push([
-    'ratio HTTP/raw (median of per-round ratios)',
+    'ratio HTTP/raw (median of per-round ratios)', '',
     `×${median(createRounds.map((r) => r.raw.throughput / r.http.throughput)).toFixed(1)} slower`,
     `×${median(createRounds.map((r) => r.http.p50 / r.raw.p50)).toFixed(1)}`,
     `×${median(createRounds.map((r) => r.http.p99 / r.raw.p99)).toFixed(1)}`,
     '',
   ]);
-  console.log(table(['', 'per second', 'p50', 'p99', ''], createRows));
+  console.log(table(['', 'n', 'per second', 'p50', 'p99', ''], createRows));
   console.log(`  inside a create, one at a time (n=10): Tickets.intake use case median ${ms(median(intakeAlone))}, of which TermIndex.index of the text alone median ${ms(median(indexAlone))}`);
+  const profileBody = intakeBody(created + 10, messages[11]!) as unknown as Parameters<typeof services.tickets.intake>[1];
+  const profile = await profileCommands(uri, 'bench', (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
+  console.log(`  the database commands of one Tickets.intake (${ms(profile.wallMs)} wall; durations summed, postings are written 4 at a time):`);
+  console.log(indent(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.slice(0, 12).map((r) => [r.command, String(r.count), ms(r.ms)]))));
 
   // ---- (c) lists ----
   const housing = staff.get('HOUSING')!;
   const district = staff.get('CHAOYANG')!;
   const open = [...openStates];
+  // Every create of this run (HTTP, raw, use case alone) added a received ticket.
+  const receivedNow = (byState.get('received') ?? 0) + 2 * created + intakeAlone.length;
   const sampleId = new Types.ObjectId(parents[Math.floor(parents.length / 2)] ?? probe.id);
   const series: { name: string; matched: string; run: () => Promise<unknown>; explain?: () => Promise<string> }[] = [
     { name: 'core Tickets.list(HOUSING staff, open, 50)', matched: String(openIn.get('HOUSING')), run: () => services.tickets.list(housing.actor, { open: true, limit: 50 }) },
     { name: 'HTTP GET /api/tickets?open=true (HOUSING staff)', matched: String(openIn.get('HOUSING')), run: () => call('/api/tickets?open=true', housing.token) },
     { name: 'HTTP GET /api/tickets?open=true (CHAOYANG staff)', matched: String(openIn.get('CHAOYANG')), run: () => call('/api/tickets?open=true', district.token) },
-    { name: 'HTTP GET /api/tickets?state=received (operator)', matched: String(byState.get('received') ?? 0), run: () => call('/api/tickets?state=received', operatorToken) },
+    { name: 'HTTP GET /api/tickets?state=received (operator)', matched: String(receivedNow), run: () => call('/api/tickets?state=received', operatorToken) },
     { name: `HTTP GET /api/callers/${frequentPhone}/tickets`, matched: String(frequentPhoneTickets), run: () => call(`/api/callers/${frequentPhone}/tickets`, operatorToken) },
     {
       name: 'raw find {scope, state $in open} sort _id -1 limit 51', matched: String(openIn.get('HOUSING')),
@@ -227,7 +249,7 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
       explain: () => explainFind(connection, 'tickets', { scope: housing.actor.departmentId!, state: { $in: open } }, { _id: -1 }),
     },
     {
-      name: "raw find {state: 'received'} (indexed equality)", matched: String(byState.get('received') ?? 0),
+      name: "raw find {state: 'received'} (indexed equality)", matched: String(receivedNow),
       run: () => tickets.find({ state: 'received' }).toArray(),
       explain: () => explainFind(connection, 'tickets', { state: 'received' }),
     },
@@ -266,7 +288,9 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   for (const s of series) if (s.explain) console.log(`  ${s.name}: ${await s.explain()}`);
 }
 
+const indent = (text: string) => text.replace(/^/gm, '    ');
+
 function summary(latencies: number[], throughput: number) {
-  return { throughput, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { n: latencies.length, throughput, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Connection } from 'mongoose';
+import mongoose, { type Connection } from 'mongoose';
 import { connectDatabase } from '../../core/platform/database.js';
 import { createServices, type Services } from '../../core/services.js';
 import { startFerretDB, type DatabaseServer } from '../../infra/ferretdb/launcher.js';
@@ -29,7 +29,8 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   const close = async () => {
     if (closed) return;
     closed = true;
-    await connection?.close().catch(() => {});
+    // Forced, and not waited on for long: an abandoned sweep may still have a scan in flight.
+    await Promise.race([connection?.close(true).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await server?.stop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
   };
@@ -65,4 +66,46 @@ export async function explainFind(connection: Connection, collection: string, fi
   };
   const plan = (result.queryPlanner?.Plan ?? []).map((step) => step.replace(/^.*detail=/, '')).join('; ');
   return `filterPushdown=${String(result.filterPushdown)} sortPushdown=${String(result.sortPushdown)} sqlite: ${plan || '(none)'}`;
+}
+
+export interface CommandProfile {
+  wallMs: number;
+  /** Per command, collection and filter keys: how many, and their summed duration (overlapping when concurrent). */
+  rows: { command: string; count: number; ms: number }[];
+}
+
+/**
+ * Runs `work` on services over a second, command-monitored connection to the same database and
+ * sums the driver's round trips: what one use-case call asks of the database.
+ */
+export async function profileCommands(uri: string, dbName: string, work: (services: Services) => Promise<unknown>): Promise<CommandProfile> {
+  const connection = mongoose.createConnection(uri, { dbName, retryWrites: false, autoIndex: false, monitorCommands: true });
+  await connection.asPromise();
+  try {
+    const services = await createServices(connection, { authentication: { sessionTtlHours: 12, maxFailures: 5, lockMinutes: 15 } });
+    const started = new Map<number, string>();
+    const totals = new Map<string, { count: number; ms: number }>();
+    const client = connection.getClient();
+    client.on('commandStarted', (event) => {
+      const command = event.command as Record<string, unknown>;
+      const target = String(command[event.commandName] ?? '').replace(/_\d\d$/, '_NN');
+      const filter = (command.filter ?? command.query ?? (command.updates as { q?: object }[] | undefined)?.[0]?.q ?? (command.deletes as { q?: object }[] | undefined)?.[0]?.q) as object | undefined;
+      started.set(event.requestId, `${event.commandName} ${target}${filter ? ` {${Object.keys(filter).join(', ')}}` : ''}`);
+    });
+    const finished = (event: { requestId: number; duration: number }) => {
+      const key = started.get(event.requestId);
+      if (!key) return;
+      started.delete(event.requestId);
+      const total = totals.get(key) ?? { count: 0, ms: 0 };
+      totals.set(key, { count: total.count + 1, ms: total.ms + event.duration });
+    };
+    client.on('commandSucceeded', finished);
+    client.on('commandFailed', finished);
+    const began = performance.now();
+    await work(services);
+    const wallMs = performance.now() - began;
+    return { wallMs, rows: [...totals].map(([command, t]) => ({ command, ...t })).sort((a, b) => b.ms - a.ms) };
+  } finally {
+    await connection.close(true);
+  }
 }

@@ -34,15 +34,18 @@ export interface ConcurrentRun {
   firstError: unknown;
 }
 
-/** Runs `count` tasks with at most `concurrency` in flight; each task gets its index. */
-export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<ConcurrentRun> {
+/**
+ * Runs `count` tasks with at most `concurrency` in flight; each task gets its index. With a budget,
+ * no task starts after `budgetMs` (those in flight finish): `latencies.length` says how many ran.
+ */
+export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<void>, budgetMs = Number.POSITIVE_INFINITY): Promise<ConcurrentRun> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
   let firstError: unknown = null;
   const started = performance.now();
   const worker = async () => {
-    while (next < count) {
+    while (next < count && performance.now() - started < budgetMs) {
       const index = next++;
       const at = performance.now();
       try {
