@@ -28,7 +28,8 @@ import {
   insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
   benchPassword, type Message, type TicketDoc,
 } from './lib/seed.js';
-import { loadAverage, machineNotes, median, ms, percentile, randomSource, rate, runConcurrently, table, timed } from './lib/stats.js';
+import { seededRandom } from '../core/platform/seeded-random.js';
+import { loadAverage, machineNotes, median, ms, percentile, rate, runConcurrently, table, timed } from './lib/stats.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -51,6 +52,10 @@ const listQueries = Number(options['list-queries']);
 const listBudgetMs = Number(options['list-budget']) * 1000;
 const createBudgetMs = Number(options['create-budget']) * 1000;
 
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ');
+}
+
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = performance.now();
 const loadAtStart = loadAverage();
@@ -72,7 +77,7 @@ async function run({ services, connection, size, server: { uri } }: BenchDatabas
   const now = new Date();
   const world = await setupWorld(services, now);
   const messages = loadMessages();
-  const random = randomSource(Number(options.seed));
+  const random = seededRandom(Number(options.seed));
   const factory = new TicketFactory(world, messages, random, ticketCount);
   const tickets = connection.db!.collection<TicketDoc>('tickets');
 
@@ -287,8 +292,6 @@ async function run({ services, connection, size, server: { uri } }: BenchDatabas
   console.log('\nexplain (FerretDB 1.24, SQLite):');
   for (const s of series) if (s.explain) console.log(`  ${s.name}: ${await s.explain()}`);
 }
-
-const indent = (text: string) => text.replace(/^/gm, '    ');
 
 function summary(latencies: number[], throughput: number) {
   return { n: latencies.length, throughput, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
