@@ -2,21 +2,23 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Types } from 'mongoose';
 import { systemActor, type Actor, type DepartmentRef } from '../../core/accounts/access.js';
-import { chinaDateKey, COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type RequestType, type Urgency } from '../../core/clocks/index.js';
+import { chinaDateKey, type LimitOverrides, type RequestType, type Urgency } from '../../core/clocks/index.js';
 import { parseCsv, parseCsvRecords } from '../../core/platform/csv.js';
 import type { Services } from '../../core/services.js';
 import type { CurrentSettings } from '../../core/settings/hotline-settings.js';
 import { sweepSteps } from '../../core/sla/deadline-sweep.js';
 import { decide, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from '../../core/tickets/ticket-lifecycle.js';
 import type { Channel, Ticket, TicketState } from '../../core/tickets/ticket.js';
+import { newTicket } from '../../core/tickets/tickets.js';
 import { projectRoot } from '../../infra/ferretdb/launcher.js';
 import { categoryDepartments, demoDepartments } from '../../scripts/seed-data/demo-city.js';
 
 /**
- * Seeding for the benchmarks. Tickets are built by the product's own pure lifecycle (`decide`,
- * `settleClocks`, `sweepSteps`) from a draft with the fields `Tickets.create` writes, so clocks,
- * warnings, `scope`, `nextDeadlineAt` and `deadlineMinute` are what the use cases would have stored;
- * they are then written with the raw driver in batches, which is much faster than the use cases.
+ * Seeding for the benchmarks. Tickets are built by the product's own pure functions: the intake
+ * draft by `newTicket` (as `Tickets.create` builds it), then the lifecycle (`decide`, `settleClocks`,
+ * `sweepSteps`), so clocks, warnings, `scope`, `nextDeadlineAt` and `deadlineMinute` are what the
+ * use cases would have stored; they are then written with the raw driver in batches, which is much
+ * faster than the use cases.
  * Events, outbox notices and counters of the seeded history are not written.
  */
 
@@ -79,11 +81,9 @@ export async function setupWorld(services: Services, now: Date): Promise<World> 
     topLevelDepartment.set(category.id, target);
   }
   const categories: WorldCategory[] = [];
-  // As `Tickets.env` resolves them: a complex category, or one below a complex one, gets the complex limits.
-  const complex = new Set(all.filter((c) => c.complex).map((c) => c.id));
   for (const category of all.filter((c) => c.level === 3)) {
-    const limits = complex.has(category.id) || category.ancestors.some((id) => complex.has(id)) ? COMPLEX_CATEGORY_LIMITS : {};
-    categories.push({ id: category.id, path: category.path, departmentId: topLevelDepartment.get(category.ancestors[0] ?? '') ?? null, limits });
+    const { categoryLimits } = await services.tickets.env(now, category.id);
+    categories.push({ id: category.id, path: category.path, departmentId: topLevelDepartment.get(category.ancestors[0] ?? '') ?? null, limits: categoryLimits });
   }
   const user = (username: string, roles: Actor['roles'], departmentId: string | null = null) =>
     services.users.create(ctx, { username, displayName: username, password: benchPassword, roles, departmentId });
@@ -183,7 +183,7 @@ export class TicketFactory {
     return `139${String(index).padStart(8, '0')}`;
   }
 
-  /** The intake draft: every field `Tickets.create` sets, then settled as it settles it. */
+  /** The intake draft, built by `newTicket` as `Tickets.create` builds it, with a number. */
   draft(spec: TicketSpec): { ticket: Ticket; category: WorldCategory } {
     const r = this.random;
     const message = pick(r, this.messages);
@@ -192,14 +192,12 @@ export class TicketFactory {
     const requestType = spec.requestType ?? weighted(r, requestTypeWeights);
     const urgency: Urgency = spec.urgency ?? (r() < 0.03 ? 'urgent' : 'normal');
     const street = r() < 0.6 ? pick(r, this.streets) : null;
-    const env = this.env(spec.createdAt, category.limits);
-    const ticket: Ticket = {
-      number: this.number(spec.createdAt),
+    const intakeBy = ['phone', 'sms', 'email', 'mailbox'].includes(channel) ? pick(r, this.operators).userId : null;
+    const ticket = newTicket({
       channel,
       requestType,
-      categoryId: category.id,
-      categoryPath: category.path,
       urgency,
+      categoryId: category.id,
       requester: {
         name: r() < 0.85 ? `${pick(r, surnames)}${r() < 0.5 ? '先生' : '女士'}` : null,
         phone: this.phone(),
@@ -210,37 +208,11 @@ export class TicketFactory {
       location: { address: street ? `${street.code} 附近` : null, departmentId: street?.id ?? null, coordinates: null },
       subject: message.subject,
       content: message.content,
-      attachments: [],
       callId: channel === 'phone' ? `bench-call-${this.objectIds}` : null,
-      routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
-      intakeBy: ['phone', 'sms', 'email', 'mailbox'].includes(channel) ? pick(r, this.operators).userId : null,
-      state: 'received',
-      version: 1,
-      assignments: [],
-      scope: [],
-      dispatchClock: { startedAt: spec.createdAt, limit: resolveLimit('dispatch', requestType, urgency, env.categoryLimits, env.limits), pauses: [], extendedTo: null },
-      callbackClock: null,
-      infoRequest: null,
-      pendingExtension: null,
-      returnCount: 0,
-      stateBeforeReturn: null,
-      urgeCount: 0,
-      supervisedAt: null,
-      reopenCount: 0,
-      callback: null,
-      survey: { status: 'none', sentAt: null },
-      parentId: null,
-      cancelReason: null,
-      warning: 'none',
-      warnedLevel: 'none',
-      nextDeadlineAt: null,
-      deadlineMinute: null,
-      dueAt: null,
-      createdAt: spec.createdAt,
-      updatedAt: spec.createdAt,
-      closedAt: null,
-    };
-    return { ticket: settleClocks(ticket, env), category };
+      receivedAt: spec.createdAt,
+    }, { intakeBy, categoryPath: category.path, now: spec.createdAt }, this.env(spec.createdAt, category.limits));
+    ticket.number = this.number(spec.createdAt);
+    return { ticket, category };
   }
 
   /** One action through the transition table, with the version step the compare-and-set write adds. */
