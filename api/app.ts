@@ -16,6 +16,7 @@ import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
+import { consolesRouter } from '../consoles/serve.js';
 import { authenticate } from './http/authenticate.js';
 import { EndpointRegistry } from './http/endpoint.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -55,6 +56,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
   app.use(openApiRouter(openapi));
   app.use(softphoneRouter());
+  app.use(consolesRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));

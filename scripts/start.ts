@@ -6,6 +6,7 @@ import { openDatabaseServer } from '../infra/database-server.js';
 import { projectRoot } from '../infra/ferretdb/launcher.js';
 import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
 import { buildSoftphone } from '../softphone/build.js';
+import { buildConsoles } from '../consoles/build.js';
 
 /**
  * `npm start`: the whole system on one machine. Starts the database once (embedded FerretDB
@@ -16,8 +17,9 @@ import { buildSoftphone } from '../softphone/build.js';
 const config = loadConfigOrExit(process.env);
 const log = (line: string) => console.log(`[start] ${line}`);
 const started = Date.now();
-await buildSoftphone({ minify: config.NODE_ENV === 'production', stopBuilder: true });
-log('softphone built: /softphone/');
+await buildSoftphone({ minify: config.NODE_ENV === 'production' });
+await buildConsoles({ minify: config.NODE_ENV === 'production', stopBuilder: true });
+log('softphone and consoles built: /softphone/, /portal/, /console/');
 const database = await openDatabaseServer(config, log);
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

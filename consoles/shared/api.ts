@@ -1,0 +1,53 @@
+/** The hotline API, same origin: the session cookie, plus the CSRF header on writes. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The API's `details`: which field was wrong, for validation errors. */
+    readonly details: unknown = undefined,
+  ) {
+    super(message);
+  }
+}
+
+let csrfToken: string | null = null;
+
+export function setCsrfToken(token: string | null): void {
+  csrfToken = token;
+}
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export async function api<T>(method: Method, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    throw new ApiError(res.status, String(res.status), res.statusText);
+  }
+  if (!res.ok) {
+    const error = (json as { error?: { code?: string; message?: string; details?: unknown } } | undefined)?.error;
+    throw new ApiError(res.status, error?.code ?? String(res.status), error?.message ?? res.statusText, error?.details);
+  }
+  return json as T;
+}
+
+/** `?a=1&b=x` from the defined values only. */
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== null && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+export interface SessionView {
+  user: { id: string; username: string; roles: string[]; departmentId: string | null; displayName?: string };
+  csrfToken: string | null;
+  expiresAt: string | null;
+}
