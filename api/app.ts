@@ -7,7 +7,7 @@ import type { Logger } from '../core/platform/logger.js';
 import { databaseAnswers } from '../core/platform/database.js';
 import { accountsRouter } from './accounts/accounts.router.js';
 import { auditRouter } from './audit/audit.router.js';
-import { categoriesRouter } from './categories/categories.router.js';
+import { categoriesRouter, publicCategoriesRouter } from './categories/categories.router.js';
 import { departmentsRouter } from './departments/departments.router.js';
 import { healthRouter } from './health/health.router.js';
 import { callbacksRouter, publicSurveyRouter } from './callbacks/callbacks.router.js';
@@ -59,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(consolesRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
+  app.use(publicCategoriesRouter(endpoints, services.categories));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));

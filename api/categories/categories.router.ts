@@ -107,3 +107,22 @@ export function categoriesRouter(endpoints: EndpointRegistry, categories: Catego
 
   return router;
 }
+
+const publicCategory = z
+  .object({ id: z.string(), name: z.string(), nameEn: z.string().nullable(), level: z.number(), parentId: z.string().nullable() })
+  .meta({ id: 'PublicCategory' });
+
+/** The category tree for the citizen portal's picker: no sign-in, names only. */
+export function publicCategoriesRouter(endpoints: EndpointRegistry, categories: Categories): Router {
+  const router = Router();
+  endpoints.mount(router, {
+    method: 'get', path: '/api/public/categories', summary: '诉求分类：the active category tree for the web form (no sign-in; cacheable)', tags: ['public'],
+    auth: 'public', response: z.object({ items: z.array(publicCategory) }),
+    async handle({ res }) {
+      // The tree changes a few times a year; five minutes of staleness costs nothing and spares the database every page load.
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      return { items: await categories.publicTree() };
+    },
+  });
+  return router;
+}

@@ -184,7 +184,7 @@ export function publicTicketsRouter(endpoints: EndpointRegistry, deps: { tickets
     async handle({ body, headers, res }) {
       const { number, replayed } = await deps.tickets.intake({ actor: publicActor, now: deps.clock.now() }, { ...body, channel: 'web' }, headers['idempotency-key']);
       if (replayed) res.locals.status = 200;
-      return { number, followUrl: `/api/public/tickets/${number}` };
+      return { number, followUrl: `/portal/#/follow/${number}` };
     },
   }, submitLimit);
 
@@ -193,7 +193,11 @@ export function publicTicketsRouter(endpoints: EndpointRegistry, deps: { tickets
     auth: 'public', errors: [404, 429], params: z.strictObject({ number: z.string().regex(/^\d{14}$/, 'must be the 14-digit ticket number') }),
     query: z.strictObject({ phone }),
     response: z.object({ number: z.string(), state: z.string(), reply: z.string().nullable(), steps: z.array(z.object({ action: z.string(), at: z.date(), state: z.string() })) }).catchall(z.unknown()),
-    handle: ({ params, query }) => deps.tickets.follow(params.number, query.phone),
+    handle: ({ params, query, res }) => {
+      // The answer carries the requester's ticket: no shared cache may keep it.
+      res.setHeader('Cache-Control', 'no-store');
+      return deps.tickets.follow(params.number, query.phone);
+    },
   }, followLimit);
 
   return router;

@@ -67,11 +67,13 @@ export class Callbacks {
       const channel = ticket.requester.phone && mobilePhone.test(ticket.requester.phone) ? 'sms' : ticket.requester.email ? 'email' : null;
       if (channel) {
         const survey = await this.surveyFor(id, ticket.reopenCount, now);
+        // The portal's survey page; the token rides in the fragment, which browsers never send to a server or proxy log.
+        const surveyUrl = `${this.settings.publicUrl}/portal/#/survey/${survey.token}`;
         await this.outbox.enqueue(
           [{
             eventId: `${id}:survey:${ticket.reopenCount}`, template: 'callback-survey', locale: this.settings.locale, channel,
             to: (channel === 'sms' ? ticket.requester.phone : ticket.requester.email)!,
-            data: { number: ticket.number, surveyUrl: `${this.settings.publicUrl}/survey/${survey.token}`, expiresAt: survey.expiresAt },
+            data: { number: ticket.number, surveyUrl, expiresAt: survey.expiresAt },
           }],
           now,
         );

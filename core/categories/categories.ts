@@ -27,6 +27,8 @@ export interface CategoryChanges {
   active?: boolean;
 }
 
+export type PublicCategory = Pick<Category, 'name' | 'nameEn' | 'level' | 'parentId'> & { id: string };
+
 /** One row of the taxonomy: names from level one down; shorter rows stop higher in the tree. */
 export type TaxonomyRow = string[];
 
@@ -46,6 +48,18 @@ export class Categories {
     if (filter.under) query.ancestors = filter.under;
     const rows = await this.categories.find(query).sort({ code: 1 }).lean();
     return rows.map(presentCategory);
+  }
+
+  /**
+   * What a requester may pick without signing in: the active categories whose ancestors are all
+   * active (deactivating a class hides what is below it), names only, ordered by code.
+   */
+  async publicTree(): Promise<PublicCategory[]> {
+    const rows = await this.categories.find({}, { name: 1, nameEn: 1, level: 1, parentId: 1, ancestors: 1, active: 1 }).sort({ code: 1 }).lean();
+    const inactive = new Set(rows.filter((c) => !c.active).map((c) => String(c._id)));
+    return rows
+      .filter((c) => c.active && !c.ancestors.some((id) => inactive.has(id)))
+      .map((c) => ({ id: String(c._id), name: c.name, nameEn: c.nameEn, level: c.level, parentId: c.parentId }));
   }
 
   async get(actor: Actor, id: string): Promise<CategoryView> {

@@ -108,7 +108,8 @@ export class TicketNotices {
     // Imported tickets are history: their requesters were told long ago.
     if (ticket.channel === 'import') return [];
     const { email, phone } = ticket.requester;
-    const followUrl = phone ? `${this.settings.publicUrl}/api/public/tickets/${ticket.number}?phone=${encodeURIComponent(phone)}` : null;
+    // The portal asks for the phone: a forwarded message alone must not open the ticket.
+    const followUrl = `${this.settings.publicUrl}/portal/#/follow/${ticket.number}`;
     const data: TemplateData['ticket-received'] = { number: ticket.number, subject: ticket.subject, followUrl };
     const base = { eventId: event._id, template: 'ticket-received' as const, locale: this.settings.locale, data };
     return [

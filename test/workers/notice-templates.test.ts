@@ -8,7 +8,7 @@ const row = (rank: number, department: string, score: number) => ({ rank, depart
 
 /** One example per template; the type makes a template without an example a compile error. */
 const examples: { [I in TemplateId]: TemplateData[I] } = {
-  'ticket-received': { number: '20260302000001', subject: '楼道堆放杂物', followUrl: 'https://12345.example.gov.cn/api/public/tickets/20260302000001?phone=13800138000' },
+  'ticket-received': { number: '20260302000001', subject: '楼道堆放杂物', followUrl: 'https://12345.example.gov.cn/portal/#/follow/20260302000001' },
   'ticket-dispatched': {
     number: '20260302000002', subject: '路灯不亮', category: '城市管理/市政设施/路灯', departmentName: '市城市管理委员会', lead: true, deadline,
     requester: { name: '王五', phone: '13900139000' },
@@ -18,7 +18,7 @@ const examples: { [I in TemplateId]: TemplateData[I] } = {
   'return-decided': { number: '20260302000005', subject: '非本单位职责', departmentName: '市住房和城乡建设委员会', approved: true, newLead: '市交通委员会', reason: '属交通委职责' },
   'extension-decided': { number: '20260302000006', subject: '老旧小区改造', departmentName: '市住房和城乡建设委员会', approved: true, until: new Date('2026-03-20T10:00:00Z'), reason: null },
   'reply-sent-back': { number: '20260302000007', subject: '供暖不热', departmentName: '市城市管理委员会', deadline, reason: '答复未回应诉求人的问题' },
-  'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
+  'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/portal/#/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
   'monthly-ranking': {
     month: '2026-02',
     rows: [row(1, '市交通委员会', 95.2), row(2, '望京街道', 93.1), row(3, '市城市管理委员会', 90.4), row(4, '市住房和城乡建设委员会', 84.7)],

@@ -87,7 +87,7 @@ describe('Workers: notices from the outbox, exactly once', () => {
       }
     }
     const [toRequester] = capture.messages.filter((m) => recipientOf(m) === 'lisi@example.test');
-    assert.ok(toRequester?.text?.includes(`/api/public/tickets/${number}?phone=13800138000`), toRequester?.text);
+    assert.ok(toRequester?.text?.includes(`/portal/#/follow/${number}`) && !toRequester.text.includes('13800138000'), toRequester?.text);
     const sms = readFileSync(smsFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { to: string; text: string });
     assert.deepEqual(sms.map((s) => s.to), ['13800138000']);
     assert.ok(sms[0]!.text.includes(number));

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import supertest from 'supertest';
+import { systemActor } from '../../core/accounts/access.js';
+import { aCategory, aDepartment } from '../builders/builders.js';
+import { useTestApp } from '../helpers/test-app.js';
+
+describe('API: the public category tree for the citizen portal', () => {
+  const t = useTestApp();
+
+  it('when a citizen without an account asks, then the active tree comes with names and parents only, cacheable', async () => {
+    const department = await aDepartment(t.services);
+    const city = await aCategory(t.services, { name: '城市管理', nameEn: 'City management', defaultDepartmentId: department.id, complex: true });
+    const lights = await aCategory(t.services, { name: '市政设施', parentId: city.id });
+    const lamp = await aCategory(t.services, { name: '路灯', nameEn: 'Street lights', parentId: lights.id });
+    const retired = await aCategory(t.services, { name: '旧类别', active: false });
+    const underRetired = await aCategory(t.services, { name: '旧类别下的小类', parentId: retired.id });
+
+    const res = await supertest(t.app).get('/api/public/categories');
+    assert.equal(res.status, 200);
+    assert.match(res.headers['cache-control'] ?? '', /public, max-age=\d+/);
+    const items: Record<string, unknown>[] = res.body.items;
+    assert.deepEqual(items, [
+      { id: city.id, name: '城市管理', nameEn: 'City management', level: 1, parentId: null },
+      { id: lights.id, name: '市政设施', nameEn: null, level: 2, parentId: city.id },
+      { id: lamp.id, name: '路灯', nameEn: 'Street lights', level: 3, parentId: lights.id },
+    ]);
+    assert.ok(!items.some((c) => c.id === retired.id || c.id === underRetired.id), 'a deactivated class hides itself and what is below it');
+
+    const again = await supertest(t.app).get('/api/public/categories').set('If-None-Match', res.headers.etag!);
+    assert.equal(again.status, 304, 'an unchanged tree is not sent twice');
+  });
+
+  it('when an administrator deactivates a sub-category, then it leaves the public tree and its parent stays', async () => {
+    const parent = await aCategory(t.services, { name: '交通出行' });
+    const child = await aCategory(t.services, { name: '公交线路', parentId: parent.id });
+    await t.services.categories.update({ actor: systemActor, now: t.clock.now() }, child.id, { version: child.version, active: false });
+    const ids = (await supertest(t.app).get('/api/public/categories')).body.items.map((c: { id: string }) => c.id);
+    assert.ok(ids.includes(parent.id));
+    assert.ok(!ids.includes(child.id));
+  });
+});
