@@ -15,6 +15,8 @@ import { analyticsRouter } from './analytics/analytics.router.js';
 import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
+import { liveRouter } from './live/live.router.js';
+import { TicketFeed } from '../core/tickets/ticket-feed.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
 import { authenticate } from './http/authenticate.js';
@@ -33,6 +35,8 @@ export interface AppDeps {
   trustProxy: boolean;
   /** Web-form submissions per client address and hour. */
   publicSubmitPerHour?: number;
+  /** How often live updates look for new assignments (LIVE_POLL_MS); 2 s when left out. */
+  livePollMs?: number;
 }
 
 /** The whole HTTP API as a value: server.ts listens on it, tests drive it with supertest. */
@@ -68,6 +72,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditRouter(endpoints, services.audit));
   app.use(knowledgeRouter(endpoints, services.knowledge));
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, termIndex: services.termIndex, clock }));
+  app.use(liveRouter(endpoints, new TicketFeed(services.tickets.tickets, services.tickets.events, { intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, departments: services.departments.model }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));

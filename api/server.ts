@@ -13,7 +13,7 @@ const logger = createLogger(config.LOG_LEVEL);
 const database = await openDatabaseServer(config, (line) => logger.info(line));
 const connection = await connectDatabase(database.uri, config.MONGODB_DB);
 const services = await createServices(connection, serviceSettings(config));
-const app = createApp({ services, clock: systemClock, logger, cookieSecure: config.COOKIE_SECURE, trustProxy: config.TRUST_PROXY });
+const app = createApp({ services, clock: systemClock, logger, cookieSecure: config.COOKIE_SECURE, trustProxy: config.TRUST_PROXY, livePollMs: config.LIVE_POLL_MS });
 
 const server = createServer(app);
 server.listen(config.PORT, config.HOST, () => {

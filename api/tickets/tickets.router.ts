@@ -9,11 +9,13 @@ import { channels, ticketStates } from '../../core/tickets/ticket.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, objectId, phone } from '../http/common-schemas.js';
 import { duplicateCandidates } from '../../core/tickets/duplicates.js';
+import { withWorkingTimeLeft } from '../../core/tickets/ticket-view.js';
 import type { TermIndex } from '../../core/search/term-index.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { actionBodies, actionSummaries, type HttpAction, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
 
 const warning = z.enum(['none', 'yellow', 'red']);
+const minutesLeft = (of: string) => z.number().int().nullable().meta({ description: `Working minutes until ${of}; negative once overdue, null while it does not run` });
 
 export const ticketView = z
   .object({
@@ -30,9 +32,13 @@ export const ticketView = z
     requesterMasked: z.boolean().meta({ description: 'true when the requester asked for confidentiality and you are department staff' }),
     subject: z.string(),
     content: z.string(),
-    assignments: z.array(z.object({ departmentId: z.string(), role: z.enum(['lead', 'assist']), state: z.string(), acceptDueAt: z.date().nullable(), replyDueAt: z.date().nullable(), reply: z.string().nullable() }).catchall(z.unknown())),
+    assignments: z.array(z.object({
+      departmentId: z.string(), role: z.enum(['lead', 'assist']), state: z.string(), acceptDueAt: z.date().nullable(), replyDueAt: z.date().nullable(), reply: z.string().nullable(),
+      acceptWorkingMinutesLeft: minutesLeft('this part must be accepted'), replyWorkingMinutesLeft: minutesLeft("this part's reply deadline"),
+    }).catchall(z.unknown())),
     warning,
     dueAt: z.date().nullable(),
+    workingMinutesLeft: minutesLeft('dueAt'),
     allowedActions: z.array(z.enum(ticketActions as [TicketAction, ...TicketAction[]])),
     createdAt: z.date(),
     updatedAt: z.date(),
@@ -43,7 +49,7 @@ export const ticketView = z
 const ticketSummary = z
   .object({
     id: z.string(), number: z.string(), state: z.enum(ticketStates), channel: z.string(), requestType: z.string(), categoryPath: z.string().nullable(),
-    urgency: z.string(), subject: z.string(), warning, dueAt: z.date().nullable(), leadDepartmentId: z.string().nullable(),
+    urgency: z.string(), subject: z.string(), warning, dueAt: z.date().nullable(), workingMinutesLeft: minutesLeft('dueAt').optional(), leadDepartmentId: z.string().nullable(),
     requesterPhone: z.string().nullable().meta({ description: 'masked; null when confidential' }), confidential: z.boolean(), createdAt: z.date(),
   })
   .catchall(z.unknown())
@@ -76,7 +82,10 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
   endpoints.mount(router, {
     method: 'get', path: '/api/tickets', summary: 'Tickets you may see, with filters and cursor pagination', tags: ['tickets'], auth: 'user',
     errors: [403], query: listQuery, response: z.object({ items: z.array(ticketSummary), nextCursor: z.string().nullable() }),
-    handle: ({ actor, query }) => tickets.list(actor, query),
+    async handle({ actor, query }) {
+      const page = await tickets.list(actor, query);
+      return { ...page, items: withWorkingTimeLeft(page.items, clock.now(), (await deps.settings.current()).calendar) };
+    },
   });
 
   endpoints.mount(router, {
@@ -84,7 +93,8 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     auth: 'user', query: z.strictObject({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }),
     response: z.object({ items: z.array(ticketSummary) }),
     async handle({ actor, query }) {
-      return { items: await tickets.search(actor, deps.termIndex, query.q, query.limit) };
+      const items = await tickets.search(actor, deps.termIndex, query.q, query.limit);
+      return { items: withWorkingTimeLeft(items, clock.now(), (await deps.settings.current()).calendar) };
     },
   });
 

@@ -61,6 +61,8 @@ export const configSchema = z.object({
   SIP_CREDENTIAL_TTL_HOURS: positiveInt.max(168).default(12),
   /** How long an operator's phone rings before the call counts as missed. */
   RING_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  /** How often the API looks for newly dispatched tickets to push to the open consoles. */
+  LIVE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });
 
 export type Config = z.infer<typeof configSchema> & { COOKIE_SECURE: boolean };

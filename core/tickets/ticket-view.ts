@@ -1,5 +1,5 @@
 import type { Actor } from '../accounts/access.js';
-import { clockStatus } from '../clocks/index.js';
+import { clockStatus, workingTimeBetween, type WorkingCalendar } from '../clocks/index.js';
 import { allowedActions, type LifecycleEnv } from './ticket-lifecycle.js';
 import type { Ticket, TicketDocument } from './ticket.js';
 
@@ -16,6 +16,19 @@ export const maskPhone = (phone: string | null): string | null =>
 
 const confidentialMark = '（保密）';
 
+/**
+ * Working minutes from `now` to a deadline, whatever unit its limit counts in: departments plan in
+ * office hours. Negative once overdue; null while no deadline runs (paused, or not with a department).
+ */
+export function workingMinutesLeft(dueAt: Date | null, now: Date, calendar: WorkingCalendar): number | null {
+  return dueAt ? Math.floor(workingTimeBetween(now, dueAt, calendar) / 60_000) : null;
+}
+
+/** List rows with the working time left until each row's deadline, read at `now`. */
+export function withWorkingTimeLeft<T extends { dueAt: Date | null }>(rows: T[], now: Date, calendar: WorkingCalendar): (T & { workingMinutesLeft: number | null })[] {
+  return rows.map((row) => ({ ...row, workingMinutesLeft: workingMinutesLeft(row.dueAt, now, calendar) }));
+}
+
 export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleEnv) {
   const { _id, requester, assignments, scope: _scope, dispatchClock, callbackClock, ...rest } = doc;
   const visible = seesRequester(actor, doc);
@@ -27,13 +40,21 @@ export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleE
       ? requester
       : { name: confidentialMark, phone: confidentialMark, email: null, address: null, confidential: true },
     requesterMasked: !visible,
-    assignments: assignments.map(({ acceptClock, replyClock, departmentAncestors: _ancestors, ...part }) => ({
-      ...part,
-      acceptDueAt: status(acceptClock)?.dueAt ?? null,
-      replyDueAt: status(replyClock)?.dueAt ?? null,
-      replyPaused: status(replyClock)?.paused ?? false,
-      replyWarning: part.state === 'accepted' || part.state === 'dispatched' ? (status(replyClock)?.warning ?? 'none') : 'none',
-    })),
+    assignments: assignments.map(({ acceptClock, replyClock, departmentAncestors: _ancestors, ...part }) => {
+      const accept = status(acceptClock);
+      const reply = status(replyClock);
+      const replyRunning = part.state === 'accepted' || part.state === 'dispatched';
+      return {
+        ...part,
+        acceptDueAt: accept?.dueAt ?? null,
+        replyDueAt: reply?.dueAt ?? null,
+        replyPaused: reply?.paused ?? false,
+        replyWarning: replyRunning ? (reply?.warning ?? 'none') : 'none',
+        acceptWorkingMinutesLeft: part.state === 'dispatched' ? workingMinutesLeft(accept?.dueAt ?? null, env.now, env.calendar) : null,
+        replyWorkingMinutesLeft: replyRunning ? workingMinutesLeft(reply?.dueAt ?? null, env.now, env.calendar) : null,
+      };
+    }),
+    workingMinutesLeft: workingMinutesLeft(doc.dueAt, env.now, env.calendar),
     dispatchDueAt: status(dispatchClock)?.dueAt ?? null,
     callbackDueAt: status(callbackClock)?.dueAt ?? null,
     allowedActions: allowedActions(doc, actor, env),
