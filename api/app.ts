@@ -17,6 +17,8 @@ import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js'
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
 import { TicketFeed } from '../core/tickets/ticket-feed.js';
+import { calendarRouter } from './settings/calendar.router.js';
+import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
 import { authenticate } from './http/authenticate.js';
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps): Express {
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, departments: services.departments.model }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
+  app.use(calendarRouter(endpoints, services.settings));
+  app.use(templatesRouter(endpoints));
 
   app.use(unknownRoute);
   app.use(errorHandler(logger));

@@ -26,7 +26,7 @@ export interface RankingRow {
 }
 
 export interface TemplateData {
-  /** To the requester, right after intake. `followUrl` already carries the phone the follow page asks for. */
+  /** To the requester, right after intake. `followUrl` opens the portal's follow page, which asks for the phone. */
   'ticket-received': { number: string; subject: string; followUrl: string | null };
   /** To each contact of each department the ticket was (re-)dispatched to. */
   'ticket-dispatched': {
@@ -103,3 +103,32 @@ export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
 };
 
 export const templateIds = Object.keys(catalogue) as TemplateId[];
+
+const sampleDeadline = new Date('2026-03-09T09:30:00Z');
+const sampleRow = (rank: number, department: string, score: number): RankingRow => ({
+  rank, department, responseRate: 0.98, resolutionRate: 0.9123, satisfactionRate: 0.875, score,
+});
+
+/**
+ * Made-up data for every template, for the administrators' preview. Typed by `TemplateData`, so a
+ * template without a sample, or a sample missing a field, does not compile.
+ */
+export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
+  'ticket-received': { number: '20260302000001', subject: '楼道堆放杂物', followUrl: 'https://12345.example.gov.cn/portal/#/follow/20260302000001' },
+  'ticket-dispatched': {
+    number: '20260302000002', subject: '路灯不亮', category: '城市管理 › 市政设施 › 路灯', departmentName: '市城市管理委员会', lead: true,
+    deadline: sampleDeadline, requester: { name: '王五', phone: '13900139000' },
+  },
+  'ticket-urged': { number: '20260302000003', subject: '噪音扰民', departmentName: '朝阳区望京街道', deadline: sampleDeadline, urgeCount: 2, reason: '已超过办理时限' },
+  'ticket-supervised': { number: '20260302000004', subject: '占道经营', departmentName: '市交通委员会', deadline: sampleDeadline, reason: '超过办理时限一个工作日仍未办结' },
+  'return-decided': { number: '20260302000005', subject: '非本单位职责', departmentName: '市住房和城乡建设委员会', approved: true, newLead: '市交通委员会', reason: '属交通委职责' },
+  'extension-decided': { number: '20260302000006', subject: '老旧小区改造', departmentName: '市住房和城乡建设委员会', approved: true, until: new Date('2026-03-20T10:00:00Z'), reason: null },
+  'reply-sent-back': { number: '20260302000007', subject: '供暖不热', departmentName: '市城市管理委员会', deadline: sampleDeadline, reason: '答复未回应诉求人的问题' },
+  'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/portal/#/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
+  'monthly-ranking': {
+    month: '2026-02',
+    rows: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(4, '市住房和城乡建设委员会', 84.7)],
+    top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4)],
+    bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(2, '望京街道', 93.1)],
+  },
+};

@@ -2,10 +2,13 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { authorize } from '../accounts/access.js';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import {
-  createWorkingCalendar, DEFAULT_LIMITS, DEFAULT_WARNING_THRESHOLDS, DEFAULT_WORKING_HOURS,
+  createWorkingCalendar, DEFAULT_LIMITS, INVALID_WARNING_THRESHOLDS, DEFAULT_WARNING_THRESHOLDS, DEFAULT_WORKING_HOURS,
   type CalendarOverride, type LimitTable, type WarningThresholds, type WorkingCalendar, type WorkingHours,
 } from '../clocks/index.js';
+import { compareAndSet } from '../platform/compare-and-set.js';
 import { defineModel } from '../platform/database.js';
+import { diff, versionConflict } from '../platform/documents.js';
+import { DomainError, isDomainError } from '../platform/errors.js';
 
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
@@ -54,6 +57,13 @@ export const defaultSettings = (): HotlineSettingsData => ({
   autoDispatchThreshold: 0.9,
 });
 
+/** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
+function assertThresholds(thresholds: WarningThresholds): void {
+  if (!(thresholds.yellow > 0 && thresholds.yellow < thresholds.red)) {
+    throw new DomainError(INVALID_WARNING_THRESHOLDS, 'Warning thresholds need 0 < yellow < red.', { field: 'thresholds.yellow', thresholds });
+  }
+}
+
 export interface CurrentSettings extends HotlineSettingsData {
   calendar: WorkingCalendar;
   version: number;
@@ -94,14 +104,77 @@ export class HotlineSettings {
     return value;
   }
 
+  /** Replaces the fields given, each whole, in whatever is stored now: changes to other fields made meanwhile are kept. */
   async update(ctx: ActionContext, changes: Partial<HotlineSettingsData>): Promise<CurrentSettings> {
+    return this.write(ctx, undefined, () => changes, (before) => ['settings.update', diff(before as unknown as Record<string, unknown>, changes)]);
+  }
+
+  /** Makes one date a holiday (`working: false`) or an adjusted working day, replacing an earlier decision for it. */
+  async setCalendarOverride(ctx: ActionContext, override: CalendarOverride, expectedVersion: number): Promise<CurrentSettings> {
+    return this.write(
+      ctx,
+      expectedVersion,
+      (before) => ({ calendarOverrides: [...before.calendarOverrides.filter((o) => o.date !== override.date), override].sort((a, b) => a.date.localeCompare(b.date)) }),
+      (before) => ['settings.calendar_override.set', { date: override.date, from: before.calendarOverrides.find((o) => o.date === override.date) ?? null, to: override }],
+    );
+  }
+
+  /** Hands a date back to the statutory calendar. */
+  async removeCalendarOverride(ctx: ActionContext, date: string, expectedVersion: number): Promise<CurrentSettings> {
+    return this.write(
+      ctx,
+      expectedVersion,
+      (before) => {
+        if (!before.calendarOverrides.some((o) => o.date === date)) {
+          throw new DomainError('CALENDAR_OVERRIDE_NOT_FOUND', `No administrator's decision for ${date} to remove.`, { date });
+        }
+        return { calendarOverrides: before.calendarOverrides.filter((o) => o.date !== date) };
+      },
+      (before) => ['settings.calendar_override.remove', { date, from: before.calendarOverrides.find((o) => o.date === date) ?? null, to: null }],
+    );
+  }
+
+  private async write(
+    ctx: ActionContext,
+    expectedVersion: number | undefined,
+    change: (before: HotlineSettingsData) => Partial<HotlineSettingsData>,
+    describe: (before: HotlineSettingsData) => [action: string, changes: Record<string, unknown>],
+  ): Promise<CurrentSettings> {
     authorize(ctx.actor, 'settings.manage');
-    const before = await this.current();
-    // Building the calendar first rejects bad dates and working hours before anything is stored.
-    createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
-    await this.model.updateOne({ _id: 'hotline' }, { $set: { ...changes, updatedAt: ctx.now }, $inc: { version: 1 } }, { upsert: true });
-    await this.audit.record(ctx, 'settings.update', { type: 'settings', id: 'hotline' }, { fields: Object.keys(changes) });
-    this.cached = null;
-    return this.current();
+    for (let attempt = 1; ; attempt++) {
+      const stored = await this.stored();
+      const before = { ...defaultSettings(), ...stored };
+      if (expectedVersion !== undefined && stored.version !== expectedVersion) throw versionConflict('settings', 'hotline', stored.version);
+      const changes = change(before);
+      // Building the calendar first rejects bad dates and working hours before anything is stored.
+      createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
+      assertThresholds(changes.thresholds ?? before.thresholds);
+      try {
+        await compareAndSet(this.model, 'hotline', stored.version, { ...changes, updatedAt: ctx.now }, ctx.now, 'settings');
+      } catch (err) {
+        // A caller who named no version asked for "apply to the latest": recompute on the newer record.
+        if (expectedVersion !== undefined || !isDomainError(err) || err.code !== 'VERSION_CONFLICT' || attempt >= 25) throw err;
+        // The winner may not have written yet; a little jitter keeps writers that collided from colliding again.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+        continue;
+      }
+      const [action, audited] = describe(before);
+      await this.audit.record(ctx, action, { type: 'settings', id: 'hotline' }, audited);
+      this.cached = null;
+      return this.current();
+    }
+  }
+
+  /** The stored record, created with the defaults at version 0 the first time: compare-and-set needs one to claim against. */
+  private async stored(): Promise<SettingsDocument> {
+    const found = await this.model.findById('hotline').lean();
+    if (found) return found;
+    await this.model.updateOne({ _id: 'hotline' }, { $setOnInsert: { ...defaultSettings(), version: 0 } }, { upsert: true }).catch((err: unknown) => {
+      // Two first writers: the other one's upsert created it.
+      if ((err as { code?: number }).code !== 11000) throw err;
+    });
+    const created = await this.model.findById('hotline').lean();
+    if (!created) throw new Error('the settings record could not be created');
+    return created;
   }
 }

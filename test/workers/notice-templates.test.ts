@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { catalogue, locales, templateIds, type TemplateData, type TemplateId } from '../../templates/catalogue.js';
+import { catalogue, locales, sampleData, templateIds, type TemplateData, type TemplateId } from '../../templates/catalogue.js';
 import { render } from '../../templates/render.js';
 
-const deadline = new Date('2026-03-09T02:00:00Z');
-const row = (rank: number, department: string, score: number) => ({ rank, department, responseRate: 0.98, resolutionRate: 0.9123, satisfactionRate: 0.875, score });
-
-/** One example per template; the type makes a template without an example a compile error. */
-const examples: { [I in TemplateId]: TemplateData[I] } = {
-  'ticket-received': { number: '20260302000001', subject: '楼道堆放杂物', followUrl: 'https://12345.example.gov.cn/portal/#/follow/20260302000001' },
-  'ticket-dispatched': {
-    number: '20260302000002', subject: '路灯不亮', category: '城市管理/市政设施/路灯', departmentName: '市城市管理委员会', lead: true, deadline,
-    requester: { name: '王五', phone: '13900139000' },
-  },
-  'ticket-urged': { number: '20260302000003', subject: '噪音扰民', departmentName: '朝阳区望京街道', deadline, urgeCount: 2, reason: '已超过办理时限' },
-  'ticket-supervised': { number: '20260302000004', subject: '占道经营', departmentName: '市交通委员会', deadline, reason: '超过办理时限一个工作日仍未办结' },
-  'return-decided': { number: '20260302000005', subject: '非本单位职责', departmentName: '市住房和城乡建设委员会', approved: true, newLead: '市交通委员会', reason: '属交通委职责' },
-  'extension-decided': { number: '20260302000006', subject: '老旧小区改造', departmentName: '市住房和城乡建设委员会', approved: true, until: new Date('2026-03-20T10:00:00Z'), reason: null },
-  'reply-sent-back': { number: '20260302000007', subject: '供暖不热', departmentName: '市城市管理委员会', deadline, reason: '答复未回应诉求人的问题' },
-  'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/portal/#/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
-  'monthly-ranking': {
-    month: '2026-02',
-    rows: [row(1, '市交通委员会', 95.2), row(2, '望京街道', 93.1), row(3, '市城市管理委员会', 90.4), row(4, '市住房和城乡建设委员会', 84.7)],
-    top: [row(1, '市交通委员会', 95.2), row(2, '望京街道', 93.1), row(3, '市城市管理委员会', 90.4)],
-    bottom: [row(4, '市住房和城乡建设委员会', 84.7), row(3, '市城市管理委员会', 90.4), row(2, '望京街道', 93.1)],
-  },
-};
+/** The catalogue's sample data: typed so a template without a sample does not compile. */
+const examples = sampleData;
 
 /** What identifies the example in its rendering. */
 const identity = (id: TemplateId): string => ('number' in examples[id] ? (examples[id] as { number: string }).number : '2026-02');
@@ -75,14 +54,14 @@ describe('notice templates', () => {
   });
 
   it('when deadlines are rendered, then they read in Beijing time', () => {
-    assert.ok(render('ticket-urged', 'zh-CN', examples['ticket-urged']).text.includes('2026-03-09 10:00'));
+    assert.ok(render('ticket-urged', 'zh-CN', { ...examples['ticket-urged'], deadline: new Date('2026-03-09T02:00:00Z') }).text.includes('2026-03-09 10:00'));
   });
 
   it('when a field is missing or of the wrong type, then rendering fails instead of printing nothing', () => {
     const { subject: _subject, ...withoutSubject } = examples['ticket-urged'];
     assert.throws(() => render('ticket-urged', 'zh-CN', withoutSubject as TemplateData['ticket-urged']), /"subject" not defined/);
     assert.throws(() => render('ticket-urged', 'en', { ...examples['ticket-urged'], deadline: 'tomorrow' as unknown as Date }), /datetime/);
-    assert.throws(() => render('monthly-ranking', 'en', { ...examples['monthly-ranking'], rows: [{ ...row(1, 'x', 1), responseRate: undefined as unknown as number }] }), /percent/);
+    assert.throws(() => render('monthly-ranking', 'en', { ...examples['monthly-ranking'], rows: [{ ...examples['monthly-ranking'].rows[0]!, responseRate: undefined as unknown as number }] }), /percent/);
   });
 
   it('when a template is asked for a channel it does not go out on, then rendering refuses', () => {
