@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { agentStates, chosenAgentStates } from '../../core/calls/agent-state.js';
-import { callDirections, callOutcomes } from '../../core/calls/call-record.js';
+import { callDirections, callOutcomes, callSides } from '../../core/calls/call-record.js';
 import { missedCallOutcomes, missedCallStates } from '../../core/calls/missed-call.js';
 import { objectId } from '../http/common-schemas.js';
 
@@ -32,7 +32,8 @@ export const switchEvent = z.strictObject({
   callee: sipUser,
   direction: z.enum(callDirections),
   operator: z.string().min(1).max(128).optional().meta({ description: 'SIP user of the staff member on the call' }),
-  reason: z.string().min(1).max(64).optional().meta({ description: 'Why missed (no-operator-ready, no-answer, …) or how ended (bye, timeout)' }),
+  reason: z.string().min(1).max(64).optional().meta({ description: 'Why missed (no-operator-ready, no-answer, …) or how ended (bye, connection-lost, timeout)' }),
+  endedBy: z.enum(callSides).optional().meta({ description: 'On "ended": the side that sent BYE or lost its connection' }),
   at: z.coerce.date().meta({ description: 'UTC, to the second' }),
 });
 
@@ -139,6 +140,7 @@ export const browserReport = z.strictObject({
   holdSeconds: seconds.optional(),
   muted: z.boolean().optional(),
   transferredTo: sipUser.optional(),
+  transferredToDepartmentId: objectId.optional().meta({ description: 'When the call was transferred to a department’s number: that department' }),
   audio: z
     .strictObject({
       codec: z.string().max(40).optional(),
@@ -168,6 +170,7 @@ export const callView = z
     endedAt: z.date().nullable(),
     outcome: z.enum(callOutcomes).nullable(),
     reason: z.string().nullable(),
+    endedBy: z.enum(callSides).nullable().meta({ description: 'The side that hung up or whose connection was lost; null for a timeout or a call not ended' }),
     queueSeconds: z.number().nullable(),
     ringSeconds: z.number().nullable(),
     talkSeconds: z.number().nullable(),

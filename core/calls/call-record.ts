@@ -6,6 +6,9 @@ export const callDirections = ['inbound', 'outbound', 'internal'] as const;
 export type CallDirection = (typeof callDirections)[number];
 export const callOutcomes = ['answered', 'missed'] as const;
 export type CallOutcome = (typeof callOutcomes)[number];
+/** The side whose hang-up (BYE) or lost connection ended an answered call. */
+export const callSides = ['caller', 'callee'] as const;
+export type CallSide = (typeof callSides)[number];
 
 /** What we store about one SIP call. Server facts come from Kamailio; the browser's own view sits apart in `browser`. */
 export interface CallRecord {
@@ -29,8 +32,10 @@ export interface CallRecord {
   endedAt: Date | null;
   /** null while the call rings or lasts. */
   outcome: CallOutcome | null;
-  /** Why it was missed (no-operator-ready, no-answer, …) or how it ended (bye, timeout). */
+  /** Why it was missed (no-operator-ready, no-answer, …) or how it ended (bye, connection-lost, timeout). */
   reason: string | null;
+  /** Who ended an answered call: the side that hung up or whose connection was lost; null for a timeout. */
+  endedBy: CallSide | null;
   queueSeconds: number | null;
   ringSeconds: number | null;
   talkSeconds: number | null;
@@ -66,6 +71,7 @@ const callSchema = new Schema<CallRecord>(
     endedAt: { type: Date, default: null },
     outcome: { type: String, enum: callOutcomes, default: null },
     reason: { type: String, default: null },
+    endedBy: { type: String, enum: callSides, default: null },
     queueSeconds: { type: Number, default: null },
     ringSeconds: { type: Number, default: null },
     talkSeconds: { type: Number, default: null },
@@ -100,6 +106,7 @@ export function durations(record: Pick<CallRecord, 'arrivedAt' | 'offeredAt' | '
 
 export function presentCall(record: CallRecord) {
   const { _id, updatedAt: _updatedAt, ...fields } = record;
-  return fields;
+  // Records written before `endedBy` existed lack it (lean reads skip schema defaults).
+  return { ...fields, endedBy: fields.endedBy ?? null };
 }
 export type CallView = ReturnType<typeof presentCall>;

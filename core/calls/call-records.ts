@@ -5,7 +5,7 @@ import { assertId } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
 import type { Ticket, TicketDocument } from '../tickets/ticket.js';
-import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallRecord, type CallView } from './call-record.js';
+import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallRecord, type CallSide, type CallView } from './call-record.js';
 import { mergeUpdate } from './merge-update.js';
 import { sipUserFor } from './sip-credentials.js';
 
@@ -27,6 +27,8 @@ export interface CallFacts {
 export interface CallEvent extends CallFacts {
   event: 'answered' | 'ended' | 'missed';
   reason?: string;
+  /** On "ended": the side that sent BYE or lost its connection. */
+  endedBy?: CallSide;
   at: Date;
 }
 
@@ -90,7 +92,7 @@ export class CallRecords {
 
   /** Applies one of Kamailio's events. Repeated events change nothing. */
   async record(event: CallEvent, operator: CallOperator | null, now: Date): Promise<CallRecord> {
-    const { event: kind, reason, at, ...facts } = event;
+    const { event: kind, reason, endedBy, at, ...facts } = event;
     await this.open(facts, at);
     const updated = await this.merge(facts.callId, now, (current) => {
       let next: Partial<CallRecord>;
@@ -100,7 +102,7 @@ export class CallRecords {
         next = { answeredAt: at, outcome: 'answered', offeredAt: current.offeredAt ?? current.arrivedAt };
       } else if (kind === 'ended') {
         if (current.endedAt) return null;
-        next = { endedAt: at, outcome: 'answered', reason: reason ?? null };
+        next = { endedAt: at, outcome: 'answered', reason: reason ?? null, endedBy: endedBy ?? null };
       } else {
         if (current.outcome) return null;
         const rang = reason !== 'no-operator-ready';

@@ -6,6 +6,7 @@ import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { agentStateModel, presentAgentState, type AgentState, type AgentStateView, type ChosenAgentState } from './agent-state.js';
+import type { CallSide } from './call-record.js';
 import type { CallEvent, CallOperator, CallRecords } from './call-records.js';
 import { mergeUpdate } from './merge-update.js';
 import type { MissedCalls } from './missed-calls.js';
@@ -128,7 +129,12 @@ export class Telephony {
       // Someone else answered (the ring-all fallback): whoever the router had claimed waits again.
       await this.releaseRinging(callId, now, () => ({ state: 'ready' }));
     } else if (event.event === 'ended') {
-      await this.forAgentsOfCall(callId, 'on_call', now, () => ({ state: 'after_call_work', stateSince: at }));
+      // An operator whose softphone vanished mid-call (tab killed, network lost) is no longer at a
+      // phone: not ready until they come back, rather than in after-call work they cannot be doing.
+      const lostUser = event.reason === 'connection-lost' && event.endedBy ? sideUser(event, event.endedBy) : null;
+      await this.forAgentsOfCall(callId, 'on_call', now, (agent) =>
+        agent.sipUser === lostUser ? { state: 'not_ready', readySince: null, stateSince: at, callId: null } : { state: 'after_call_work', stateSince: at },
+      );
       // Still ringing for a call that is over: its "answered" event was lost, or another operator took it.
       await this.releaseRinging(callId, now, () => ({ state: 'ready' }));
     } else {
@@ -145,11 +151,11 @@ export class Telephony {
     return this.forAgentsOfCall(callId, 'ringing', now, () => ({ ...next(), callId: null }));
   }
 
-  private async forAgentsOfCall(callId: string, state: AgentState['state'], now: Date, next: () => Partial<AgentState>): Promise<void> {
+  private async forAgentsOfCall(callId: string, state: AgentState['state'], now: Date, next: (agent: AgentState) => Partial<AgentState>): Promise<void> {
     const agents = await this.agents.find({ callId, state }, { _id: 1 }).lean();
     for (const { _id } of agents) {
       await mergeUpdate(this.agents, _id, entity, now, (agent) =>
-        agent.callId === callId && agent.state === state ? { ...next(), updatedAt: now } : null,
+        agent.callId === callId && agent.state === state ? { ...next(agent), updatedAt: now } : null,
       );
     }
   }
@@ -198,6 +204,12 @@ export class Telephony {
     }
     return this.settings;
   }
+}
+
+/** The SIP user on one side of a call; on a call to the hotline number the callee is the operator who answered. */
+function sideUser(event: SwitchEvent, side: CallSide): string | null {
+  if (side === 'caller') return event.caller;
+  return event.callee === HOTLINE_NUMBER ? (event.operator ?? null) : event.callee;
 }
 
 const operatorOf = (agent: Pick<AgentState, '_id' | 'username' | 'sipUser'>): CallOperator => ({ userId: agent._id, username: agent.username, sipUser: agent.sipUser });

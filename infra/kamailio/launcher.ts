@@ -1,10 +1,12 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.js';
+import { rtpengineDebianPackage, rtpengineInstalled, startRtpengine, type RtpengineServer } from './rtpengine.js';
+import { spawnTiedToThisProcess } from './tied-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
@@ -27,6 +29,8 @@ const modulePackages: Record<string, string> = {
   'jansson.so': 'kamailio-extra-modules',
   'dialog.so': 'kamailio',
   'htable.so': 'kamailio',
+  'tcpops.so': 'kamailio',
+  'rtpengine.so': 'kamailio',
 };
 
 export interface KamailioOptions {
@@ -49,6 +53,13 @@ export interface KamailioOptions {
   trunkSubnets?: string[];
   /** How long staff phones ring when the API does not set a limit (fallback ringing). */
   defaultRingSeconds?: number;
+  /**
+   * Relay media between browsers and plain RTP with rtpengine (started and stopped with
+   * Kamailio). Default: when rtpengine is installed; true demands it.
+   */
+  mediaRelay?: boolean;
+  /** The address rtpengine puts into the SDP it rewrites; default `host`. */
+  mediaAddress?: string;
   /** Kamailio's debug level, -5 (alerts only) … 3 (debug); default 1 (warnings and errors). */
   logLevel?: number;
   log?: (line: string) => void;
@@ -60,12 +71,14 @@ export interface KamailioServer {
   pid: number;
   /** ws:// URL for sip.js. */
   wsUrl: string;
+  /** rtpengine's ng control port, or null without a media relay. */
+  rtpengineNgPort: number | null;
   stop(): Promise<void>;
 }
 
 export class KamailioNotInstalledError extends Error {
-  constructor(detail: string) {
-    super(`${detail}. Install it with: apt-get install ${kamailioDebianPackages.join(' ')}`);
+  constructor(detail: string, packages = kamailioDebianPackages) {
+    super(`${detail}. Install it with: apt-get install ${packages.join(' ')}`);
     this.name = 'KamailioNotInstalledError';
   }
 }
@@ -81,24 +94,32 @@ export async function startKamailio(options: KamailioOptions): Promise<KamailioS
   const wsPort = options.wsPort ?? (await freeTcpPort(host, [sipPort]));
   const pidFile = path.join(options.runDir, 'kamailio.pid');
   const configFile = path.join(options.runDir, 'kamailio.cfg');
-  writeFileSync(
-    configFile,
-    renderDefines({ ...options, host, sipPort, wsPort, modulesDir, ctlSocket: path.join(options.runDir, 'kamailio_ctl') }),
-    { mode: 0o600 },
-  );
-
-  const check = spawnSync('kamailio', ['-c', '-f', configFile], { encoding: 'utf8' });
-  if (check.status !== 0) {
-    throw new Error(`kamailio -c rejected ${configFile}:\n${lastLines(check.stderr || check.stdout, 30)}`);
+  const mediaRelay = options.mediaRelay ?? rtpengineInstalled();
+  if (mediaRelay && !rtpengineInstalled()) {
+    throw new KamailioNotInstalledError('rtpengine is not installed (no `rtpengine` on the PATH)', [rtpengineDebianPackage]);
   }
-
-  const args = ['-f', configFile, '-DD', '-E', '-P', pidFile, '-m', '64', '-M', '8'];
-  // setpriv (util-linux, always on Debian) makes the kernel send SIGTERM to Kamailio if this
-  // process dies without stopping it, even by SIGKILL; Kamailio then stops its own children.
-  const child = hasSetpriv()
-    ? spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'kamailio', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-    : spawn('kamailio', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return supervise(child, { host, sipPort, wsPort, log });
+  const rtpengine = mediaRelay
+    ? await startRtpengine({ runDir: options.runDir, host, mediaAddress: options.mediaAddress ?? host, verbose: (options.logLevel ?? 1) >= 2, log })
+    : null;
+  try {
+    const rtpengineSocket = rtpengine ? `udp:${host}:${rtpengine.ngPort}` : null;
+    writeFileSync(
+      configFile,
+      renderDefines({ ...options, host, sipPort, wsPort, modulesDir, ctlSocket: path.join(options.runDir, 'kamailio_ctl'), rtpengineSocket }),
+      { mode: 0o600 },
+    );
+    const check = spawnSync('kamailio', ['-c', '-f', configFile], { encoding: 'utf8' });
+    if (check.status !== 0) {
+      throw new Error(`kamailio -c rejected ${configFile}:\n${lastLines(check.stderr || check.stdout, 30)}`);
+    }
+    const args = ['-f', configFile, '-DD', '-E', '-P', pidFile, '-m', '64', '-M', '8'];
+    // Kamailio stops its own children when it gets the SIGTERM.
+    const child = spawnTiedToThisProcess('kamailio', args);
+    return await supervise(child, { host, sipPort, wsPort, log, rtpengine });
+  } catch (err) {
+    await rtpengine?.stop();
+    throw err;
+  }
 }
 
 interface RenderInput extends KamailioOptions {
@@ -107,6 +128,8 @@ interface RenderInput extends KamailioOptions {
   wsPort: number;
   modulesDir: string;
   ctlSocket: string;
+  /** "udp:host:port" of rtpengine's ng socket, or null without a media relay. */
+  rtpengineSocket: string | null;
 }
 
 /** The generated file: defines, then the repository's configuration. */
@@ -127,10 +150,13 @@ function renderDefines(input: RenderInput): string {
   if (input.defaultRingSeconds !== undefined) {
     defines.push(['DEFAULT_RING_SECONDS', integer('defaultRingSeconds', input.defaultRingSeconds, 1, 300)]);
   }
+  if (input.rtpengineSocket) {
+    defines.push(['WITH_RTPENGINE', ''], ['RTPENGINE_SOCKET', quoted('rtpengine socket', input.rtpengineSocket, /^udp6?:[0-9A-Za-z.:[\]-]+:\d+$/)]);
+  }
   return [
     '#!KAMAILIO',
     '# Generated by infra/kamailio/launcher.ts; holds secrets, hence mode 0600.',
-    ...defines.map(([name, value]) => `#!define ${name} ${value}`),
+    ...defines.map(([name, value]) => `#!define ${name} ${value}`.trimEnd()),
     `include_file "${checked('configuration path', kamailioConfigFile, /^[^"\n]+$/)}"`,
     '',
   ].join('\n');
@@ -178,13 +204,9 @@ function debianModulesDir(): string | undefined {
   return candidates.find((dir) => existsSync(path.join(dir, 'tm.so')));
 }
 
-function hasSetpriv(): boolean {
-  return spawnSync('setpriv', ['--help'], { stdio: 'ignore' }).status === 0;
-}
-
 async function supervise(
   child: ChildProcess,
-  { host, sipPort, wsPort, log }: { host: string; sipPort: number; wsPort: number; log: (line: string) => void },
+  { host, sipPort, wsPort, log, rtpengine }: { host: string; sipPort: number; wsPort: number; log: (line: string) => void; rtpengine: RtpengineServer | null },
 ): Promise<KamailioServer> {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -202,7 +224,10 @@ async function supervise(
 
   const stop = async () => {
     process.removeListener('exit', terminateOnExit);
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) {
+      await rtpengine?.stop();
+      return;
+    }
     // Remember the workers now: once the main process is gone they are no longer its children.
     const workers = descendants(pid);
     child.kill('SIGTERM');
@@ -211,6 +236,7 @@ async function supervise(
     clearTimeout(timer);
     await waitForExit(workers, 3000);
     killAll(workers);
+    await rtpengine?.stop();
   };
 
   const deadline = Date.now() + 15_000;
@@ -220,7 +246,7 @@ async function supervise(
       throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr, 30)}`);
     }
     if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort)) && (await tcpAccepts(host, wsPort))) {
-      return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, stop };
+      return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, rtpengineNgPort: rtpengine?.ngPort ?? null, stop };
     }
     if (Date.now() > deadline) {
       await stop();

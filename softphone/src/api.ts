@@ -55,6 +55,13 @@ export interface TicketSummary {
   createdAt: string;
 }
 
+export interface DepartmentSummary {
+  id: string;
+  name: string;
+  nameEn: string | null;
+  contacts: { phone: string | null };
+}
+
 export interface MissedCall {
   id: string;
   caller: string;
@@ -75,6 +82,7 @@ export interface CallReport {
   holdSeconds?: number;
   muted?: boolean;
   transferredTo?: string;
+  transferredToDepartmentId?: string;
   audio?: { codec?: string; packetsSent?: number; packetsReceived?: number; packetsLost?: number; jitterMs?: number; roundTripMs?: number };
   userAgent?: string;
 }

@@ -1,7 +1,8 @@
 import './softphone.css';
 import { SessionState } from 'sip.js';
 import {
-  api, ApiError, setCsrfToken, type AgentStateView, type CallReport, type MissedCall, type SessionView, type SipCredentials, type TicketSummary,
+  api, ApiError, setCsrfToken, type AgentStateView, type CallReport, type DepartmentSummary, type MissedCall, type SessionView, type SipCredentials,
+  type TicketSummary,
 } from './api.js';
 import { applyLanguage, lang, t, type MessageKey } from './i18n.js';
 import { Phone, setMicrophone, type Call, type RegistrationState } from './phone.js';
@@ -44,6 +45,7 @@ async function signedIn(session: SessionView): Promise<void> {
   setInterval(() => void refreshAgentState(), 5000);
   await refreshMissedCalls();
   await refreshDevices();
+  await loadTransferDepartments();
 }
 
 /** Audio devices: labels appear once the page may use the microphone (after the first call). */
@@ -179,6 +181,10 @@ function renderCall(call: Call): void {
   $('#mute').textContent = t(call.muted ? 'unmute' : 'mute');
   $('#mute').setAttribute('aria-pressed', String(call.muted));
   if (state === 'established' || state === 'held') startTimer(call);
+  // Kamailio tells the API that the call rang or was answered a moment later; show that state
+  // (ringing, on the call) now rather than at the next five-second refresh.
+  if ((state === 'ringing' || state === 'established') && panel.dataset.shownState !== state) setTimeout(() => void refreshAgentState(), 500);
+  panel.dataset.shownState = state;
   if (state === 'ended' && !wasEnded) void callEnded(call);
 }
 
@@ -333,6 +339,41 @@ async function dial(number: string): Promise<Call | null> {
   return placed;
 }
 
+// ---- transfer ------------------------------------------------------------------------------
+
+/** A department's contact phone as dialled: its SIP user is the number without separators. */
+const dialable = (phoneNumber: string): string => phoneNumber.replace(/-/g, '');
+
+/** 联动单位 with a contact phone, as blind-transfer targets beside the free number field. */
+async function loadTransferDepartments(): Promise<void> {
+  const select = $<HTMLSelectElement>('#transfer-department');
+  try {
+    const { items } = await api<{ items: DepartmentSummary[] }>('GET', '/api/departments?active=true');
+    const options = items.flatMap((department) => {
+      if (!department.contacts.phone) return [];
+      const name = lang === 'en' ? (department.nameEn ?? department.name) : department.name;
+      const option = new Option(`${name} · ${department.contacts.phone}`, dialable(department.contacts.phone));
+      option.dataset.departmentId = department.id;
+      return [option];
+    });
+    select.replaceChildren(select.options[0]!, ...options);
+  } catch {
+    // Without the list the operator still types the number.
+  }
+}
+
+function transfer(form: HTMLFormElement): void {
+  const call = current;
+  const target = String(new FormData(form).get('target') ?? '').trim();
+  if (!call || !phone || !target) return;
+  const chosen = $<HTMLSelectElement>('#transfer-department').selectedOptions[0];
+  const departmentId = chosen?.value === target ? chosen.dataset.departmentId : undefined;
+  void act(async () => {
+    await call.transfer(target, phone!.domain);
+    if (departmentId) await report(call, { transferredTo: target, transferredToDepartmentId: departmentId });
+  });
+}
+
 // ---- ticket form ---------------------------------------------------------------------------
 
 function prefillTicket(call: Call): void {
@@ -423,7 +464,10 @@ function wire(): void {
   $('#lang').addEventListener('click', () => {
     applyLanguage(lang === 'en' ? 'zh-CN' : 'en');
     $('#lang').textContent = lang === 'en' ? '中文' : 'English';
-    if (phone) showRegistration(phone.state);
+    if (phone) {
+      showRegistration(phone.state);
+      void loadTransferDepartments();
+    }
     if (current) renderCall(current);
   });
   $<HTMLFormElement>('#login-form').addEventListener('submit', (event) => {
@@ -460,8 +504,11 @@ function wire(): void {
   }
   $<HTMLFormElement>('#transfer-form').addEventListener('submit', (event) => {
     event.preventDefault();
-    const target = String(new FormData(event.target as HTMLFormElement).get('target') ?? '').trim();
-    if (current && phone && target) void act(async () => current?.transfer(target, phone!.domain));
+    transfer(event.target as HTMLFormElement);
+  });
+  $<HTMLSelectElement>('#transfer-department').addEventListener('change', (event) => {
+    const number = (event.target as HTMLSelectElement).value;
+    if (number) ($<HTMLFormElement>('#transfer-form').elements.namedItem('target') as HTMLInputElement).value = number;
   });
   $<HTMLFormElement>('#dial-form').addEventListener('submit', (event) => {
     event.preventDefault();

@@ -12,8 +12,10 @@ import { issueSipCredentials, sipUserFor } from '../../core/calls/sip-credential
 import { systemClock } from '../../core/platform/clock.js';
 import { startKamailio, type KamailioServer } from '../../infra/kamailio/launcher.js';
 import { buildSoftphone } from '../../softphone/build.js';
-import { aUser, testPassword } from '../builders/builders.js';
+import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 import { signIn } from '../helpers/test-app.js';
+import { relayedLegs } from '../telephony/rtpengine-query.js';
+import { sippCall } from '../telephony/sipp.js';
 import { nobodyReady, useTelephonyApp } from '../telephony/telephony-app.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,6 +39,16 @@ interface CitizenWindow {
     stop(): Promise<void>;
   };
 }
+
+/** Debian's Chromium, headless, with fake media devices that the page may use without asking. */
+const chromiumOptions = {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: [
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-background-networking', '--disable-component-update',
+    '--disable-sync', '--no-first-run', '--no-sandbox',
+  ],
+};
 
 async function eventually<T>(read: () => Promise<T | null>, what: string, timeoutMs = 8000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -86,14 +98,7 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     kamailio = await startKamailio({
       runDir, domain: 'hotline.local', secret, apiUrl: baseUrl(), telephonyToken: token, log: (line) => kamailioLog.push(line),
     });
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: [
-        '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', '--disable-background-networking', '--disable-component-update',
-        '--disable-sync', '--no-first-run', '--no-sandbox',
-      ],
-    });
+    browser = await chromium.launch(chromiumOptions);
   });
 
   after(async () => {
@@ -114,8 +119,8 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
 
   const t = useTelephonyApp(() => ({ SIP_SECRET: secret, TELEPHONY_TOKEN: token, SIP_WS_URL: kamailio.wsUrl, RING_SECONDS: '15' }), { clock: systemClock });
 
-  async function newPage(name: string): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN' });
+  async function newPage(name: string, inBrowser = browser): Promise<Page> {
+    const context = await inBrowser.newContext({ locale: 'zh-CN' });
     const page = await context.newPage();
     page.on('console', (message) => pageLog.push(`[${name}] ${message.type()}: ${message.text()}`));
     page.on('pageerror', (error) => pageLog.push(`[${name}] pageerror: ${error.message}`));
@@ -123,16 +128,21 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
   }
 
   /** The softphone page, signed in as a new operator and registered. */
-  async function operatorPage(name: string, role: 'operator' | 'supervisor' = 'operator') {
+  async function operatorPage(name: string, role: 'operator' | 'supervisor' = 'operator', inBrowser = browser) {
     const user = await aUser(t.services, [role]);
-    const page = await newPage(name);
+    const page = await signedInPage(name, user.username, inBrowser);
+    return { user, page, api: await signIn(t.app, user.username, testPassword) };
+  }
+
+  async function signedInPage(name: string, username: string, inBrowser = browser): Promise<Page> {
+    const page = await newPage(name, inBrowser);
     await page.goto(`${baseUrl()}/softphone/`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#login-form input[name=username]', user.username);
+    await page.fill('#login-form input[name=username]', username);
     await page.fill('#login-form input[name=password]', testPassword);
     await page.click('#login-form button[type=submit]');
     await page.waitForSelector('#reg-state[data-state="registered"]', { timeout: 10_000 });
-    return { user, page, api: await signIn(t.app, user.username, testPassword) };
+    return page;
   }
 
   /** A citizen's page with SIP credentials for their number (as a web-call or trunk stand-in). */
@@ -256,6 +266,48 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     await citizen.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
   });
 
+  it('a citizen on a plain-RTP phone (SIPp over UDP, PCMA) talks with the operator in the browser through rtpengine: audio both ways', async () => {
+    assert.ok(kamailio.rtpengineNgPort, 'rtpengine runs (Debian package rtpengine-daemon)');
+    const number = '13200132008';
+    await nobodyReady(t);
+    const operator = await operatorPage('operator (plain RTP caller)');
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+
+    const callId = `sipp-audio-${Date.now()}`;
+    const sipp = sippCall({
+      scenario: 'hotline-call-with-audio.xml', target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345', caller: number, callId, talkMs: 6000,
+    });
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    assert.equal(await operator.page.textContent('#caller-number'), number);
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    // SIPp's recording reaches the browser: rtpengine turned plain RTP into DTLS-SRTP over ICE.
+    await operator.page.waitForFunction(() => Number(document.querySelector('#packets-received')?.textContent) > 20, undefined, { timeout: 10_000 });
+    // The browser's microphone reaches SIPp's side: rtpengine received it over SRTP and relayed it as plain RTP.
+    const legs = await eventually(async () => {
+      const found = await relayedLegs(kamailio.rtpengineNgPort!, callId);
+      return found.length === 2 && found.every((leg) => leg.packetsReceived > 20) ? found : null;
+    }, 'packets from both ends at rtpengine');
+    const toSipp = legs.find((leg) => leg.protocol === 'RTP/AVP');
+    const toBrowser = legs.find((leg) => leg.protocol === 'UDP/TLS/RTP/SAVPF');
+    assert.ok(toSipp && toBrowser, JSON.stringify(legs));
+    assert.deepEqual([toSipp.codec, toBrowser.codec], ['PCMA/8000', 'PCMA/8000']);
+    assert.ok(['ICE', 'DTLS-SRTP', 'rtcp-mux'].every((flag) => toBrowser.flags.includes(flag)), JSON.stringify(toBrowser.flags));
+    assert.ok(!toSipp.flags.includes('ICE') && !toSipp.flags.includes('DTLS-SRTP'), JSON.stringify(toSipp.flags));
+
+    const result = await sipp;
+    assert.equal(result.exitCode, 0, result.diagnostics);
+    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+    const record = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
+      return res.status === 200 && res.body.endedAt && res.body.browser?.audio ? res.body : null;
+    }, 'the call record with the browser\'s audio figures');
+    assert.deepEqual([record.caller, record.operatorId, record.outcome, record.reason, record.endedBy], [number, operator.user.id, 'answered', 'bye', 'caller']);
+    assert.ok(record.browser.audio.packetsReceived > 20 && record.browser.audio.packetsSent > 20, JSON.stringify(record.browser.audio));
+    assert.equal(record.browser.audio.codec, 'PCMA');
+  });
+
   it('with no operator ready the call becomes a missed call, and the operator calls back from the queue on the page', async () => {
     const number = '13900139002';
     await nobodyReady(t);
@@ -357,6 +409,105 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     }, 'the transfer in the call record');
     assert.equal(record.browser.transferredTo, sipUserFor(supervisor.user.username));
     await citizen.page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it("an operator transfers a call to a department's number chosen from the list, and Kamailio rings the phone registered for that number", async () => {
+    const number = '13300133007';
+    await nobodyReady(t);
+    const department = await aDepartment(t.services, { name: '市交通委员会（测试）', contacts: { phone: '010-65432100' } });
+    // The department's desk phone: a SIP phone registered under the number, with credentials for it.
+    const deskPhone = await citizenPage('01065432100');
+    await deskPhone.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.register(options), deskPhone.options);
+    const operator = await operatorPage('operator (department transfer)');
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+    const citizen = await citizenPage(number);
+    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+
+    // The department is in the list with its number; choosing it fills the number in.
+    await operator.page.selectOption('#transfer-department', { label: '市交通委员会（测试） · 010-65432100' });
+    assert.equal(await operator.page.inputValue('#transfer-form input[name=target]'), '01065432100');
+    await operator.page.screenshot({ path: path.join(artifacts, 'softphone-department-transfer.png'), fullPage: true });
+    await operator.page.click('#transfer-form button[type=submit]');
+    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+
+    // The citizen's phone follows the REFER: a new call to the department's number, through Kamailio.
+    const transferredCallId = await (await deskPhone.page.waitForSelector('body[data-incoming]', { state: 'attached', timeout: 10_000 })).getAttribute('data-incoming');
+    assert.ok(transferredCallId && transferredCallId !== callId);
+    await deskPhone.page.evaluate(() => (window as unknown as CitizenWindow).citizen.answer());
+    await deskPhone.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached', timeout: 10_000 });
+    await eventually(async () => ((await deskPhone.page.evaluate(() => (window as unknown as CitizenWindow).citizen.packetsReceived())) > 0 ? true : null), 'audio at the department');
+
+    const record = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
+      return res.status === 200 && res.body.browser?.transferredToDepartmentId && res.body.endedAt ? res.body : null;
+    }, 'the transfer in the call record');
+    assert.deepEqual([record.browser.transferredTo, record.browser.transferredToDepartmentId, record.endedBy], ['01065432100', department.id, 'callee']);
+    const transferred = await eventually(async () => {
+      const res = await operator.api.get(`/api/calls/${encodeURIComponent(transferredCallId)}`);
+      return res.status === 200 && res.body.answeredAt ? res.body : null;
+    }, "the transferred call's record");
+    assert.deepEqual([transferred.direction, transferred.caller, transferred.callee, transferred.outcome], ['inbound', number, '01065432100', 'answered']);
+    for (const page of [citizen.page, deskPhone.page]) await page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+  });
+
+  it("when the operator's browser is killed mid-call, the citizen is hung up on, the call record is complete and the operator is not ready", async () => {
+    const number = '13500135005';
+    await nobodyReady(t);
+    // The operator's own Chromium process, so that it can be killed outright (SIGKILL), not closed.
+    const operatorChromium = await chromium.launchServer(chromiumOptions);
+    try {
+      const operator = await operatorPage('operator (killed)', 'operator', await chromium.connect(operatorChromium.wsEndpoint()));
+      await operator.page.click('[data-agent-state="ready"]');
+      await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+      const citizen = await citizenPage(number);
+      const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+      await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+      await operator.page.click('#answer');
+      await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+      await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+      await operator.page.waitForFunction(() => Number(document.querySelector('#packets-received')?.textContent) > 0, undefined, { timeout: 10_000 });
+      await eventually(async () => ((await operator.api.get('/api/telephony/agent-state')).body.state === 'on_call' ? true : null), 'the operator on the call');
+
+      await operatorChromium.kill();
+      // Kamailio sees the WebSocket close, hangs up on the citizen and reports the end.
+      await citizen.page.waitForSelector('body[data-call-state="Terminated"]', { state: 'attached', timeout: 10_000 });
+      const record = await eventually(async () => {
+        const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
+        return res.status === 200 && res.body.endedAt ? res.body : null;
+      }, 'the ended call record');
+      assert.deepEqual(
+        [record.direction, record.caller, record.callee, record.operatorId, record.outcome, record.reason, record.endedBy],
+        ['inbound', number, '12345', operator.user.id, 'answered', 'connection-lost', 'callee'],
+      );
+      assert.ok(record.answeredAt && record.talkSeconds >= 0 && record.ringSeconds >= 0, JSON.stringify(record));
+      // The browser reported the ringing and then died: it never said how the call ended.
+      assert.ok(record.browser?.ringingAt && !record.browser.endedAt, JSON.stringify(record.browser));
+
+      // Not after-call work they cannot be doing, and never offered the next call: not ready.
+      const state = (await operator.api.get('/api/telephony/agent-state')).body;
+      assert.deepEqual([state.state, state.callId], ['not_ready', null]);
+      const next = await citizenPage('13500135006');
+      const nextCallId = await next.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), next.options);
+      await next.page.waitForSelector('body[data-call-state="Terminated"]', { state: 'attached', timeout: 10_000 });
+      const missed = await eventually(async () => {
+        const res = await operator.api.get(`/api/calls/${encodeURIComponent(nextCallId)}`);
+        return res.status === 200 && res.body.outcome ? res.body : null;
+      }, 'the next call missed');
+      assert.deepEqual([missed.outcome, missed.reason], ['missed', 'no-operator-ready']);
+
+      // Back at a browser, the operator sees that state and chooses when to take calls again.
+      const back = await signedInPage('operator (back)', operator.user.username);
+      await back.waitForSelector('#agent-state[data-state="not_ready"]');
+      await back.screenshot({ path: path.join(artifacts, 'softphone-after-browser-killed.png'), fullPage: true });
+      for (const page of [citizen.page, next.page]) await page.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
+    } finally {
+      await operatorChromium.close().catch(() => {});
+    }
   });
 
   it('when Kamailio goes away the page says so and registers again, with back-off, once it is back', async () => {

@@ -11,6 +11,7 @@ export interface TelephonyEvent {
   direction: 'inbound' | 'outbound' | 'internal';
   operator?: string;
   reason?: string;
+  endedBy?: 'caller' | 'callee';
   at: string;
 }
 

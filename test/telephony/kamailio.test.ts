@@ -140,7 +140,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
       assert.equal(await call.waitForEnd(), 'local-bye');
 
       const ended = await api.waitForEvent((e) => e.callId === call.callId && e.event === 'ended');
-      assert.equal(ended.reason, 'bye');
+      assert.deepEqual({ reason: ended.reason, endedBy: ended.endedBy }, { reason: 'bye', endedBy: 'caller' });
       const answered = api.eventsFor(call.callId).find((e) => e.event === 'answered');
       assert.deepEqual(
         { caller: answered?.caller, callee: answered?.callee, direction: answered?.direction, operator: answered?.operator },
@@ -173,8 +173,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
 
       assert.deepEqual(api.routeQueries.at(-1), { callId, caller: '13800138000' });
       const ended = await api.waitForEvent((e) => e.callId === callId && e.event === 'ended');
-      assert.equal(ended.operator, 'op-bob');
-      assert.equal(ended.reason, 'bye');
+      assert.deepEqual({ operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy }, { operator: 'op-bob', reason: 'bye', endedBy: 'caller' });
       const answered = api.eventsFor(callId).find((e) => e.event === 'answered');
       assert.deepEqual(
         { caller: answered?.caller, callee: answered?.callee, direction: answered?.direction, operator: answered?.operator },
@@ -256,7 +255,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
       assert.equal(sipp.exitCode, 0, sipp.diagnostics);
 
       const ended = await api.waitForEvent((e) => e.callId === callId && e.event === 'ended');
-      assert.deepEqual({ operator: ended.operator, reason: ended.reason }, { operator: 'op-bob', reason: 'bye' });
+      assert.deepEqual({ operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy }, { operator: 'op-bob', reason: 'bye', endedBy: 'callee' });
     });
 
     it("when the operator's browser dies mid-call then Kamailio hangs up on the citizen and the API hears ended", async () => {
@@ -272,7 +271,10 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
       assert.equal(sipp.exitCode, 0, sipp.diagnostics);
 
       const ended = await api.waitForEvent((e) => e.callId === callId && e.event === 'ended');
-      assert.deepEqual({ operator: ended.operator, reason: ended.reason }, { operator: 'op-bob', reason: 'timeout' });
+      assert.deepEqual(
+        { operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy },
+        { operator: 'op-bob', reason: 'connection-lost', endedBy: 'callee' },
+      );
     });
   });
 
@@ -321,9 +323,26 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
       assert.equal(await call.waitForEnd(10_000), 'remote-bye');
       const ended = await api.waitForEvent((e) => e.callId === call.callId && e.event === 'ended');
       assert.deepEqual(
-        { caller: ended.caller, operator: ended.operator, reason: ended.reason },
-        { caller: 'c-13700137000', operator: 'op-bob', reason: 'timeout' },
+        { caller: ended.caller, operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy },
+        { caller: 'c-13700137000', operator: 'op-bob', reason: 'connection-lost', endedBy: 'callee' },
       );
+    });
+
+    it("when the citizen's browser dies mid-call then the operator gets BYE and the API hears the caller's connection was lost", async () => {
+      const bob = await registeredOperator('op-bob');
+      const citizen = await phone('c-13700137003');
+      api.route = { targets: [`sip:op-bob@${domain}`] };
+
+      const call = citizen.dial('12345');
+      const incoming = await bob.nextIncomingCall();
+      await incoming.accept();
+      assert.deepEqual(await call.answered(), { ok: true });
+      await withTimeout(incoming.acknowledged, 5000, "the citizen's ACK");
+
+      await citizen.vanish();
+      assert.equal(await incoming.waitForEnd(10_000), 'remote-bye');
+      const ended = await api.waitForEvent((e) => e.callId === call.callId && e.event === 'ended');
+      assert.deepEqual({ reason: ended.reason, endedBy: ended.endedBy }, { reason: 'connection-lost', endedBy: 'caller' });
     });
   });
 

@@ -59,6 +59,17 @@ describe('Kamailio launcher', function () {
     assert.deepEqual(processesMentioning(runDir), []);
   });
 
+  it('when rtpengine is installed then it runs beside Kamailio in userspace, answers on its control port, and stops with it', async () => {
+    const kamailio = await startKamailio({ runDir, ...settings, mediaRelay: true });
+    const relay = processesMentioning(runDir).filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('rtpengine'));
+    assert.equal(relay.length, 1);
+    assert.match(readFileSync(`/proc/${relay[0]}/cmdline`, 'utf8'), /--table=-1/);
+    assert.ok(kamailio.rtpengineNgPort);
+    assert.match(readFileSync(path.join(runDir, 'kamailio.cfg'), 'utf8'), new RegExp(`#!define RTPENGINE_SOCKET "udp:127.0.0.1:${kamailio.rtpengineNgPort}"`));
+    await kamailio.stop();
+    assert.deepEqual(processesMentioning(runDir), []);
+  });
+
   it('when started then the generated configuration, which holds the secret, is readable by its owner only', async () => {
     const kamailio = await startKamailio({ runDir, ...settings });
     try {
