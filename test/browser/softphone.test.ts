@@ -266,20 +266,34 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     await citizen.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
   });
 
-  it('a citizen on a plain-RTP phone (SIPp over UDP, PCMA) talks with the operator in the browser through rtpengine: audio both ways', async () => {
+  it('a citizen on a plain-RTP phone (SIPp over UDP, PCMA) calls through rtpengine: the operator sees their earlier tickets, talks with audio both ways, holds and resumes, writes the ticket and hangs up', async () => {
     assert.ok(kamailio.rtpengineNgPort, 'rtpengine runs (Debian package rtpengine-daemon)');
     const number = '13200132008';
     await nobodyReady(t);
     const operator = await operatorPage('operator (plain RTP caller)');
+    const earlier = await operator.api.post('/api/tickets').send({
+      channel: 'phone', requestType: 'help', requester: { phone: number }, subject: '小区路灯不亮', content: '二号楼前的路灯已经一周不亮了。',
+    });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
     await operator.page.click('[data-agent-state="ready"]');
     await operator.page.waitForSelector('#agent-state[data-state="ready"]');
 
+    // SIPp calls, plays audio until the operator hangs up, and answers the hold and resume re-INVITEs.
     const callId = `sipp-audio-${Date.now()}`;
     const sipp = sippCall({
-      scenario: 'hotline-call-with-audio.xml', target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345', caller: number, callId, talkMs: 6000,
+      scenario: 'hotline-call-with-audio.xml', target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345', caller: number, callId, audioSeconds: 30, timeoutSeconds: 30,
     });
+
+    // While it rings: the caller's number and earlier tickets, before answering.
     await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.waitForSelector('#caller-tickets[data-loaded="true"]');
     assert.equal(await operator.page.textContent('#caller-number'), number);
+    assert.equal(await operator.page.textContent('#call-id'), callId);
+    const history = await operator.page.textContent('#caller-tickets');
+    assert.ok(history?.includes(earlier.body.number) && history.includes('小区路灯不亮'), `earlier tickets shown: ${history}`);
+    assert.equal(await operator.page.inputValue('#ticket-form input[name=phone]'), number);
+    assert.equal(await operator.page.inputValue('#ticket-form input[name=callId]'), callId);
+
     await operator.page.click('#answer');
     await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
     // SIPp's recording reaches the browser: rtpengine turned plain RTP into DTLS-SRTP over ICE.
@@ -296,16 +310,53 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     assert.ok(['ICE', 'DTLS-SRTP', 'rtcp-mux'].every((flag) => toBrowser.flags.includes(flag)), JSON.stringify(toBrowser.flags));
     assert.ok(!toSipp.flags.includes('ICE') && !toSipp.flags.includes('DTLS-SRTP'), JSON.stringify(toSipp.flags));
 
+    // Hold and resume: re-INVITEs through Kamailio and rtpengine, which SIPp answers (sendonly, then sendrecv).
+    await operator.page.click('#hold');
+    await operator.page.waitForSelector('#call[data-state="held"]');
+    await operator.page.click('#hold');
+    await operator.page.waitForSelector('#call[data-state="established"]');
+    assert.equal(await operator.page.isHidden('#error'), true, (await operator.page.textContent('#error')) ?? '');
+    // Audio still flows both ways after the resume.
+    const atResume = Number(await operator.page.textContent('#packets-received'));
+    const legsAtResume = await relayedLegs(kamailio.rtpengineNgPort!, callId);
+    await operator.page.waitForFunction((before) => Number(document.querySelector('#packets-received')?.textContent) > before + 20, atResume, { timeout: 10_000 });
+    await eventually(async () => {
+      const found = await relayedLegs(kamailio.rtpengineNgPort!, callId);
+      const rising = found.length === 2 && found.every((leg) => leg.packetsReceived > (legsAtResume.find((before) => before.tag === leg.tag)?.packetsReceived ?? Infinity) + 20);
+      return rising ? true : null;
+    }, 'packets from both ends at rtpengine after the resume');
+
+    // The ticket, written during the call.
+    await operator.page.selectOption('#ticket-form select[name=requestType]', 'help');
+    await operator.page.fill('#ticket-form input[name=subject]', '路灯仍未修复');
+    await operator.page.fill('#ticket-form textarea[name=content]', '来电人再次反映二号楼前路灯不亮，要求尽快维修。');
+    await operator.page.click('#ticket-form button[type=submit]');
+    const ticketId = await (await operator.page.waitForSelector('#ticket-result[data-ticket-id]')).getAttribute('data-ticket-id');
+    assert.ok(ticketId);
+
+    // The operator hangs up; SIPp answers the BYE and ends as its scenario expects.
+    await operator.page.click('#hangup');
+    await operator.page.waitForSelector('#call[data-state="ended"]');
     const result = await sipp;
     assert.equal(result.exitCode, 0, result.diagnostics);
-    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 10_000 });
+
+    // The call record (Kamailio's events plus the browser's report) and the ticket are linked.
     const record = await eventually(async () => {
       const res = await operator.api.get(`/api/calls/${encodeURIComponent(callId)}`);
-      return res.status === 200 && res.body.endedAt && res.body.browser?.audio ? res.body : null;
-    }, 'the call record with the browser\'s audio figures');
-    assert.deepEqual([record.caller, record.operatorId, record.outcome, record.reason, record.endedBy], [number, operator.user.id, 'answered', 'bye', 'caller']);
-    assert.ok(record.browser.audio.packetsReceived > 20 && record.browser.audio.packetsSent > 20, JSON.stringify(record.browser.audio));
+      return res.status === 200 && res.body.endedAt && res.body.browser?.endedAt ? res.body : null;
+    }, 'the complete call record');
+    assert.deepEqual(
+      [record.direction, record.caller, record.callee, record.operatorId, record.outcome, record.reason, record.endedBy],
+      ['inbound', number, '12345', operator.user.id, 'answered', 'bye', 'callee'],
+    );
+    assert.ok(record.answeredAt && record.talkSeconds > 0, JSON.stringify(record));
+    assert.deepEqual(record.ticketIds, [ticketId]);
+    assert.equal(record.browser.endedBy, 'local');
+    assert.equal(typeof record.browser.holdSeconds, 'number');
+    assert.ok(record.browser.audio.packetsReceived > atResume + 20 && record.browser.audio.packetsSent > 20, JSON.stringify(record.browser.audio));
     assert.equal(record.browser.audio.codec, 'PCMA');
+    const ticket = (await operator.api.get(`/api/tickets/${ticketId}`)).body;
+    assert.deepEqual([ticket.channel, ticket.callId, ticket.requester.phone], ['phone', callId, number]);
   });
 
   it('with no operator ready the call becomes a missed call, and the operator calls back from the queue on the page', async () => {
