@@ -13,7 +13,9 @@ import { idempotencyModel } from './platform/idempotency.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
-import { countersFor, DepartmentCounters } from './analytics/department-counters.js';
+import { countersFor, DepartmentCounters, hotspotWords, rollupsFor } from './analytics/department-counters.js';
+import { Dashboard } from './analytics/dashboard.js';
+import { tokenizeForIndex } from './search/tokenize.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
@@ -68,8 +70,9 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const callRecords = new CallRecords(connection, ticketModel(connection));
   const missedCalls = new MissedCalls(connection);
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
-    async onEvent(ticket, event) {
-      await counters.record(event._id, countersFor(event, ticket));
+    async onEvent(ticket, event, previous) {
+      const words = event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : [];
+      await counters.record(event._id, countersFor(event, ticket), rollupsFor(event, ticket, previous, words));
       await notices.enqueueFor(ticket, event);
       if (event.action === 'intake') await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`);
       await callRecords.ticketEvent(ticket, event);
@@ -92,6 +95,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     counters,
     callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
     ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
+    dashboard: new Dashboard(counters, departmentsModel, categoriesModel, callRecords),
     knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, termIndex, audit),
     callRecords,
     missedCalls,

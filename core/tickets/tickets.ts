@@ -15,6 +15,7 @@ import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEv
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
+import { partsInHand, statesInHand } from '../analytics/gauges.js';
 import { openStates, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
@@ -36,6 +37,12 @@ export interface TicketFilter {
   state?: TicketState[];
   departmentId?: string;
   categoryId?: string;
+  /** The department of the place (street) the request is about. */
+  street?: string;
+  /** Tickets in which this very department has a part still to accept or reply (the dashboard's open count). */
+  handledBy?: string;
+  /** Tickets whose extension request waits for the centre's decision. */
+  extensionPending?: boolean;
   channel?: Channel;
   urgency?: Urgency;
   warning?: 'none' | 'yellow' | 'red';
@@ -61,8 +68,9 @@ export interface TicketHooks {
    * Runs for every event once its writer has won the version step and before the ticket is
    * written: what it stores (notices, counters, search terms) goes together with the event, so a
    * crash cannot keep a state change and lose its consequences. Must be idempotent per event.
+   * `previous` is the ticket as it was before the event (null at intake), for what depends on the change.
    */
-  onEvent?: (ticket: TicketDocument, event: TicketEvent) => Promise<void>;
+  onEvent?: (ticket: TicketDocument, event: TicketEvent, previous: Ticket | null) => Promise<void>;
 }
 
 export class Tickets {
@@ -110,7 +118,7 @@ export class Tickets {
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
     let written: TicketDocument;
     try {
-      written = await this.write(id, current.version, ticket, event, ctx);
+      written = await this.write(id, current, ticket, event, ctx);
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.loadNewerThan(id, current.version), ctx.actor, env);
       throw err;
@@ -146,6 +154,15 @@ export class Tickets {
     if (filter.state?.length) query.state = filter.state.length === 1 ? filter.state[0] : { $in: filter.state };
     else if (filter.open !== undefined) query.state = filter.open ? { $in: openStates } : { $nin: openStates };
     if (filter.categoryId) query.categoryId = filter.categoryId;
+    if (filter.street) query['location.departmentId'] = filter.street;
+    if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
+    if (filter.handledBy) {
+      // FerretDB 1.x's $elemMatch takes operators only, not fields of embedded documents: one clause
+      // per position instead (a lead and at most ten assisting departments).
+      const samePart = Array.from({ length: 11 }, (_, i) => ({ [`assignments.${i}.departmentId`]: filter.handledBy, [`assignments.${i}.state`]: { $in: partsInHand } }));
+      query.$and = [{ $or: samePart }];
+      if (!filter.state?.length) query.state = { $in: statesInHand };
+    }
     if (filter.channel) query.channel = filter.channel;
     if (filter.urgency) query.urgency = filter.urgency;
     if (filter.warning) query.warning = filter.warning;
@@ -245,17 +262,18 @@ export class Tickets {
     }
     const id = String(_id);
     const event = await this.appendEvent(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    await this.hooks.onEvent?.({ ...draft, _id }, event);
+    await this.hooks.onEvent?.({ ...draft, _id }, event, null);
     return id;
   }
 
-  private async write(id: string, version: number, next: Ticket, event: Omit<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'actor'>, ctx: ActionContext) {
+  private async write(id: string, previous: TicketDocument, next: Ticket, event: Omit<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'actor'>, ctx: ActionContext) {
+    const { version } = previous;
     // structuredClone turned the ObjectId into a plain object; the _id is never rewritten anyway.
     const { version: _v, _id: _clonedId, ...fields } = next as TicketDocument;
     // The event is appended as soon as this writer has won the version step, so history and state move together.
     const written = await compareAndSet(this.tickets, id, version, fields, ctx.now, 'ticket', async () => {
       const stored = await this.appendEvent(id, version + 1, ctx, event);
-      await this.hooks.onEvent?.({ ...next, _id: new Types.ObjectId(id) }, stored);
+      await this.hooks.onEvent?.({ ...next, _id: new Types.ObjectId(id) }, stored, previous);
     });
     return written as TicketDocument;
   }

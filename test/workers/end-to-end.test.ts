@@ -90,7 +90,7 @@ describe('Workers end to end: web intake to archive, through a dissatisfied call
     ]);
 
     await t.services.counters.fold();
-    const [day] = await t.services.counters.days.find({ departmentId: department.id }).lean();
+    const day = (await t.services.counters.totals('2026-03-01', '2026-03-31')).get(department.id);
     assert.deepEqual(
       { dispatched: day?.dispatched, accepted: day?.accepted, acceptedOnTime: day?.acceptedOnTime, replied: day?.replied, repliedOnTime: day?.repliedOnTime, reopened: day?.reopened, satisfactionAnswered: day?.satisfactionAnswered, satisfied: day?.satisfied, dissatisfied: day?.dissatisfied, resolutionAnswered: day?.resolutionAnswered, resolved: day?.resolved, archived: day?.archived },
       { dispatched: 2, accepted: 2, acceptedOnTime: 2, replied: 2, repliedOnTime: 2, reopened: 1, satisfactionAnswered: 2, satisfied: 1, dissatisfied: 1, resolutionAnswered: 2, resolved: 1, archived: 1 },

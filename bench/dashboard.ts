@@ -1,0 +1,238 @@
+/**
+ * The supervisors' dashboard at scale (issue 6's acceptance: < 200 ms server time on 100k tickets),
+ * on a fresh embedded FerretDB in a temporary directory:
+ *   npm run bench -- dashboard [--tickets 100000] [--days 60] [--period 30] [--requests 30] [--no-tickets]
+ * Seeds tickets over the last --days days with the product's own lifecycle (bench/lib/seed.ts), and
+ * for every event of their histories the roll-up deltas the ticket hook records (countersFor,
+ * rollupsFor with the tokenizer's words): one inbox entry per ticket, folded by the fold job's own
+ * `fold`. Then measures, in the same run, GET /api/analytics/dashboard over the last --period days
+ * (server time from its Server-Timing header, and the client's wall time) against two baselines:
+ * GET /healthz and GET /api/analytics/ranking for the same period. `--tickets 3000` is a quick run.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { createApp } from '../api/app.js';
+import { systemActor, type Actor } from '../core/accounts/access.js';
+import { previousPeriod } from '../core/analytics/dashboard.js';
+import { countersFor, daysBetween, hotspotKinds, hotspotWords, pendingEntry, rollupsFor, type CounterDelta, type PendingDeltas, type RollupDelta } from '../core/analytics/department-counters.js';
+import { chinaDateKey, type LimitOverrides } from '../core/clocks/index.js';
+import { systemClock } from '../core/platform/clock.js';
+import { createLogger } from '../core/platform/logger.js';
+import { seededRandom } from '../core/platform/seeded-random.js';
+import { tokenizeForIndex } from '../core/search/tokenize.js';
+import { decide, type ActionInputs, type TicketAction } from '../core/tickets/ticket-lifecycle.js';
+import type { Ticket, TicketState } from '../core/tickets/ticket.js';
+import { gaugesOf } from '../core/analytics/gauges.js';
+import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
+import { benchPassword, insertInBatches, lifecycleTicket, loadMessages, setupWorld, stateMix, TicketFactory, type TicketDoc, type TicketSpec } from './lib/seed.js';
+import { loadAverage, machineNotes, median, ms, percentile, table, timed } from './lib/stats.js';
+
+const { values: options } = parseArgs({
+  options: {
+    tickets: { type: 'string', default: '100000' },
+    days: { type: 'string', default: '60' },
+    period: { type: 'string', default: '30' },
+    requests: { type: 'string', default: '30' },
+    'no-tickets': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '12345' },
+  },
+});
+const ticketCount = Number(options.tickets);
+const spanDays = Number(options.days);
+const periodDays = Number(options.period);
+const requests = Math.max(20, Number(options.requests));
+
+const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const startedAt = performance.now();
+console.log(`dashboard benchmark: ${ticketCount} tickets over ${spanDays} days, a ${periodDays}-day period, ${requests} requests per endpoint`);
+console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
+
+/** The factory of the other benchmarks, also keeping what the ticket hook would record for each event. */
+class RecordingFactory extends TicketFactory {
+  deltas: CounterDelta[] = [];
+  rollups: RollupDelta[] = [];
+  private readonly wordsOf = new Map<string, string[]>();
+
+  override draft(spec: TicketSpec) {
+    const drafted = super.draft(spec);
+    this.record({ action: 'intake', at: spec.createdAt, actor: this.operatorActor(), data: {} }, drafted.ticket, null);
+    return drafted;
+  }
+
+  override act<A extends TicketAction>(ticket: Ticket, action: A, input: ActionInputs[A], actor: Actor, at: Date, limits: LimitOverrides): Ticket {
+    const { ticket: next, event } = decide(ticket, action, input, actor, this.env(at, limits));
+    next.version = ticket.version + 1;
+    this.record({ action: event.action, at, actor, data: event.data }, next, ticket);
+    return next;
+  }
+
+  take(): { deltas: CounterDelta[]; rollups: RollupDelta[] } {
+    const taken = { deltas: this.deltas, rollups: this.rollups };
+    this.deltas = [];
+    this.rollups = [];
+    return taken;
+  }
+
+  private record(event: { action: string; at: Date; actor: Actor; data: Record<string, unknown> }, ticket: Ticket, previous: Ticket | null): void {
+    const eventActor = { ...event.actor, userId: event.actor.userId || null };
+    let words: string[] = [];
+    if (event.action === 'intake') {
+      // The seed reuses 2,633 messages: segment each text once.
+      const text = `${ticket.subject} ${ticket.content}`;
+      words = this.wordsOf.get(text) ?? hotspotWords(tokenizeForIndex(text));
+      this.wordsOf.set(text, words);
+    }
+    this.deltas.push(...countersFor({ ...event, actor: eventActor }, ticket));
+    this.rollups.push(...rollupsFor(event, ticket, previous, words));
+  }
+}
+
+const db = await openBenchDatabase('dashboard');
+let server: Server | undefined;
+try {
+  await run(db);
+} finally {
+  server?.closeAllConnections();
+  server?.close();
+  await db.close();
+}
+console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
+
+async function run({ services, connection, size }: BenchDatabase): Promise<void> {
+  const now = new Date();
+  const world = await setupWorld(services, now);
+  const random = seededRandom(Number(options.seed));
+  const factory = new RecordingFactory(world, loadMessages(), random, ticketCount);
+  const states = Object.keys(stateMix) as TicketState[];
+  const total = states.reduce((sum, s) => sum + stateMix[s], 0);
+  const targetOf = () => {
+    let x = random() * total;
+    for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
+    return 'archived' as TicketState;
+  };
+  const day = 86_400_000;
+  // Open tickets are recent; the others spread over the whole span, their histories ending before now.
+  const intakeTime = (target: TicketState) => {
+    const open = !['archived', 'cancelled', 'merged'].includes(target);
+    return new Date(now.getTime() - (open ? random() ** 2 * 12 * day : 4 * day + random() * (spanDays - 4) * day));
+  };
+
+  const tickets = connection.db!.collection<TicketDoc>('tickets');
+  const inbox = connection.db!.collection<PendingDeltas>('counter_inbox');
+  const entries: PendingDeltas[] = [];
+  let events = 0;
+  /** The gauges as the seeded tickets themselves give them, to check the folded roll-ups against. */
+  const expected = new Map<string, { open: number; overdue: number }>();
+  log(`building ${ticketCount} ticket histories`);
+  // --no-tickets: the histories are built for their roll-ups, the tickets themselves not written.
+  const target = options['no-tickets'] ? { insertMany: async () => undefined } : tickets;
+  const built = await insertInBatches(target, ticketCount, (i) => {
+    const state = targetOf();
+    const doc = lifecycleTicket(factory, state, intakeTime(state), now, []);
+    const recorded = factory.take();
+    for (const [key, gauge] of gaugesOf(doc)) {
+      const sum = expected.get(key) ?? { open: 0, overdue: 0 };
+      expected.set(key, { open: sum.open + gauge.open, overdue: sum.overdue + gauge.overdue });
+    }
+    events += recorded.deltas.length;
+    // One entry per ticket, holding all its events' deltas: the fold sums them the same way.
+    const entry = pendingEntry(`seed-${i}`, recorded.deltas, recorded.rollups);
+    if (entry) entries.push(entry);
+    return doc;
+  }, {
+    batch: 1000,
+    progress: (done, elapsed) => { if (done % 20_000 === 0) log(`  ${done} tickets (${ms(elapsed)})`); },
+  });
+  console.log(`seeded: ${ticketCount} tickets in ${ms(built.buildMs + built.insertMs)} (building ${ms(built.buildMs)}, inserting ${ms(built.insertMs)}); ${events} counter deltas`);
+
+  // As in production, where the job folds every minute what arrived meanwhile, the inbox is folded
+  // as it fills: its `_id $in` delete costs in proportion to the inbox on FerretDB.
+  let recordMs = 0;
+  let foldMs = 0;
+  let folds = 0;
+  for (let i = 0; i < entries.length; i += 2000) {
+    let at = performance.now();
+    await inbox.insertMany(entries.slice(i, i + 2000), { ordered: false });
+    recordMs += performance.now() - at;
+    at = performance.now();
+    while ((await services.counters.fold(2000)).events > 0) folds += 1;
+    foldMs += performance.now() - at;
+    if ((i / 2000) % 10 === 9) log(`  folded ${i + 2000} tickets' events (${ms(foldMs)})`);
+  }
+  entries.length = 0;
+  const rollupDocs = await services.counters.rollups.estimatedDocumentCount();
+  console.log(`roll-ups: recorded one inbox entry per ticket in ${ms(recordMs)}, folded in ${folds} batches of 2,000 tickets in ${ms(foldMs)}`);
+  console.log(`  analytics_rollups: ${rollupDocs} documents; database files ${(size() / 2 ** 20).toFixed(0)} MiB`);
+
+  // ---- HTTP: a supervisor's API token on a real server ----
+  const ctx = { actor: systemActor, now };
+  const supervisor = await services.users.create(ctx, { username: 'supervisor1', displayName: 'supervisor1', password: benchPassword, roles: ['supervisor'], departmentId: null });
+  const { token } = await services.users.issueToken(ctx, supervisor.id, { name: 'bench' });
+  server = createServer(createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false }));
+  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const to = chinaDateKey(now);
+  const from = chinaDateKey(new Date(now.getTime() - (periodDays - 1) * day));
+  const call = async (path: string) => {
+    const started = performance.now();
+    const res = await fetch(base + path, { headers: { authorization: `Bearer ${token}` } });
+    const body = await res.text();
+    const wall = performance.now() - started;
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${body.slice(0, 300)}`);
+    const server = /dur=([\d.]+)/.exec(res.headers.get('server-timing') ?? '')?.[1];
+    return { wall, server: server === undefined ? null : Number(server), body };
+  };
+
+  const dashboardPath = `/api/analytics/dashboard?from=${from}&to=${to}`;
+  const sample = JSON.parse((await call(dashboardPath)).body) as {
+    departments: { departmentId: string; open: number; overdue: number }[]; intake: { total: number }; dispatchQueue: { open: number; overdue: number };
+    hotspots: { words: { label: string; count: number; rise: number }[] };
+  };
+  const open = sample.departments.reduce((sum, d) => sum + d.open, 0);
+  const overdue = sample.departments.reduce((sum, d) => sum + d.overdue, 0);
+  const shown = new Map([...sample.departments.map((d) => [d.departmentId, { open: d.open, overdue: d.overdue }] as const), ['*', sample.dispatchQueue]]);
+  const differing = [...expected].filter(([key, g]) => (g.open || g.overdue) && JSON.stringify(shown.get(key)) !== JSON.stringify(g));
+  console.log(`dashboard content: ${sample.departments.length} departments, ${open} parts in hand (${overdue} overdue), ${sample.dispatchQueue.open} waiting for dispatch; today's intake ${sample.intake.total}`);
+  console.log(`  open and overdue against the seeded tickets themselves: ${differing.length ? `DIFFERENT for ${differing.length} departments` : 'the same for every department'}`);
+  console.log(`  rising words: ${sample.hotspots.words.slice(0, 5).map((w) => `${w.label} ${w.count} (+${w.rise})`).join(', ')}`);
+
+  // Where a dashboard request spends its time: each of its reads alone, median of 10.
+  const days = (a: string, b: string) => daysBetween(a, b);
+  const previous = previousPeriod({ from, to });
+  const reads: [string, () => Promise<unknown>][] = [
+    ['departments list', () => services.departments.model.find({}, { name: 1, nameEn: 1, ancestors: 1 }).lean()],
+    [`department counters (${periodDays} day documents)`, () => services.counters.totals(from, to)],
+    ['gauges (1 document)', () => services.counters.rollupTotals('gauges', ['all'])],
+    ["today's intake (1 document)", () => services.counters.intakeOf(to)],
+    ...hotspotKinds.map((kind): [string, () => Promise<unknown>] => [`${kind}, both periods (${2 * periodDays} documents)`, () => Promise.all([services.counters.rollupTotals(kind, days(from, to)), services.counters.rollupTotals(kind, days(previous.from, previous.to))])]),
+    ['operator figures (call records)', () => services.callRecords.operatorFigures({ ...systemActor, roles: ['supervisor'] }, { from: new Date(`${from}T00:00:00+08:00`), to: now })],
+  ];
+  const breakdown: string[][] = [];
+  for (const [name, read] of reads) {
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) times.push((await timed(read)).ms);
+    breakdown.push([name, ms(median(times))]);
+  }
+  console.log(`\nthe dashboard's reads one by one (median of 10):\n${table(['read', 'median'], breakdown)}`);
+
+  const series = [
+    { name: `GET /api/analytics/dashboard (${periodDays} days)`, path: dashboardPath },
+    { name: 'baseline GET /healthz', path: '/healthz' },
+    { name: `baseline GET /api/analytics/ranking (${periodDays} days)`, path: `/api/analytics/ranking?from=${from}&to=${to}` },
+  ];
+  const results: string[][] = [];
+  for (const { name, path } of series) {
+    await call(path);
+    const walls: number[] = [];
+    const servers: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const { wall, server: serverMs } = await call(path);
+      walls.push(wall);
+      if (serverMs !== null) servers.push(serverMs);
+    }
+    results.push([name, servers.length ? ms(median(servers)) : '–', servers.length ? ms(percentile(servers, 95)) : '–', ms(median(walls)), ms(percentile(walls, 95))]);
+  }
+  console.log(`\n${requests} sequential requests each, after one warm-up:`);
+  console.log(table(['request', 'server median', 'server p95', 'wall median', 'wall p95'], results));
+}

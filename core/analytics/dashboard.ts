@@ -1,0 +1,156 @@
+import type { Model } from 'mongoose';
+import { authorize, can, listScope, type Actor } from '../accounts/access.js';
+import type { CallRecords } from '../calls/call-records.js';
+import type { Category } from '../categories/category.js';
+import { chinaDateKey } from '../clocks/index.js';
+import type { Department } from '../departments/department.js';
+import { DomainError } from '../platform/errors.js';
+import { daysBetween, emptyCounters, hotspotKinds, type Counters, type DepartmentCounters, type HotspotKind } from './department-counters.js';
+import { dispatchQueue } from './gauges.js';
+import { rankDepartments, ratesOf, type Rates } from './rates.js';
+
+/** Longest period the dashboard compares (a year, leap or not). */
+export const longestPeriodDays = 366;
+const hotspotRows = 10;
+
+export interface Period {
+  /** China dates, inclusive. */
+  from: string;
+  to: string;
+}
+
+/** The period of equal length that ends the day before `period` starts. */
+export function previousPeriod(period: Period): Period {
+  const length = daysBetween(period.from, period.to).length;
+  const day = (offset: number) => new Date(Date.parse(`${period.from}T00:00:00Z`) + offset * 86_400_000).toISOString().slice(0, 10);
+  return { from: day(-length), to: day(-1) };
+}
+
+export interface Hotspot {
+  key: string;
+  count: number;
+  previous: number;
+  rise: number;
+}
+
+/** The keys received most more often this period than the previous one: by rise, then by count. */
+export function risingHotspots(current: Map<string, number>, previous: Map<string, number>, limit = hotspotRows): Hotspot[] {
+  return [...current]
+    .filter(([, count]) => count > 0)
+    .map(([key, count]) => ({ key, count, previous: previous.get(key) ?? 0, rise: count - (previous.get(key) ?? 0) }))
+    .sort((a, b) => b.rise - a.rise || b.count - a.count || a.key.localeCompare(b.key))
+    .slice(0, limit);
+}
+
+export interface DashboardDepartment {
+  departmentId: string;
+  name: string;
+  nameEn: string | null;
+  open: number;
+  overdue: number;
+  /** 0: nothing to score in the period. */
+  rank: number;
+  top: boolean;
+  bottom: boolean;
+  rates: Rates;
+  counters: Counters;
+}
+
+/**
+ * The supervisors' dashboard over the roll-ups (never the tickets): today's intake by channel and
+ * hour, open and overdue per department now, the three rates and the ranking for a period, the
+ * hotspots rising against the previous period. The operator figures are the call records' own
+ * (`CallRecords.operatorFigures`), which reads the period's call records.
+ */
+export class Dashboard {
+  constructor(
+    private readonly counters: DepartmentCounters,
+    private readonly departments: Model<Department>,
+    private readonly categories: Model<Category>,
+    private readonly callRecords: CallRecords,
+  ) {}
+
+  async read(actor: Actor, period: Period, now: Date) {
+    authorize(actor, 'analytics.read');
+    const days = daysBetween(period.from, period.to);
+    if (days.length === 0 || days.length > longestPeriodDays) {
+      throw new DomainError('INVALID_PERIOD', `The period must run forwards and span at most ${longestPeriodDays} days.`, { field: 'from' });
+    }
+    const scope = listScope(actor, 'analytics.read');
+    const within = 'departmentId' in scope ? scope.departmentId : null;
+    const cityWide = within === null;
+    const previous = previousPeriod(period);
+    const today = chinaDateKey(now);
+
+    const allDepartments = await this.departments.find({}, { name: 1, nameEn: 1, ancestors: 1 }).lean();
+    const visible = allDepartments.filter((d) => within === null || String(d._id) === within || d.ancestors.includes(within));
+    const [totals, gauges, intake, hotspots, operators] = await Promise.all([
+      this.counters.totals(period.from, period.to),
+      this.counters.rollupTotals('gauges', ['all']),
+      cityWide ? this.counters.intakeOf(today) : null,
+      cityWide ? this.hotspots(days, daysBetween(previous.from, previous.to)) : null,
+      can(actor, 'calls.oversee') || can(actor, 'calls.take') ? this.callRecords.operatorFigures(actor, chinaDayBounds(period)) : null,
+    ]);
+
+    // Ranked among every department, as the monthly report ranks them; shown within the reader's scope.
+    const ranking = rankDepartments(totals);
+    const top = new Set(ranking.top.map((r) => r.departmentId));
+    const bottom = new Set(ranking.bottom.map((r) => r.departmentId));
+    const ranked = new Map(ranking.rows.map((r) => [r.departmentId, r]));
+    const rows: DashboardDepartment[] = visible
+      .map((d) => {
+        const id = String(d._id);
+        const row = ranked.get(id);
+        const gauge = gauges.get(id) ?? {};
+        return {
+          departmentId: id, name: d.name, nameEn: d.nameEn ?? null, open: gauge.open ?? 0, overdue: gauge.overdue ?? 0,
+          rank: row?.rank ?? 0, top: top.has(id), bottom: bottom.has(id),
+          rates: row?.rates ?? ratesOf(emptyCounters()), counters: row?.counters ?? emptyCounters(),
+        };
+      })
+      .filter((r) => r.open > 0 || r.overdue > 0 || ranked.has(r.departmentId))
+      .sort((a, b) => (a.rank || Infinity) - (b.rank || Infinity) || b.open - a.open || a.name.localeCompare(b.name));
+    const queue = gauges.get(dispatchQueue) ?? {};
+
+    return {
+      period,
+      previous,
+      today,
+      intake: intake && { day: today, total: intake.reduce((sum, c) => sum + c.received, 0), cells: intake.filter((c) => c.received > 0) },
+      dispatchQueue: cityWide ? { open: queue.open ?? 0, overdue: queue.overdue ?? 0 } : null,
+      departments: rows,
+      ranking: { top: [...top], bottom: [...bottom] },
+      hotspots: hotspots && (await this.labelled(hotspots, allDepartments)),
+      operators,
+    };
+  }
+
+  private async hotspots(days: string[], previousDays: string[]): Promise<Record<HotspotKind, Hotspot[]>> {
+    const received = (totals: Map<string, Record<string, number>>) => new Map([...totals].map(([key, c]) => [key, c.received ?? 0]));
+    const rows = await Promise.all(hotspotKinds.map(async (kind) => {
+      const [current, before] = await Promise.all([this.counters.rollupTotals(kind, days), this.counters.rollupTotals(kind, previousDays)]);
+      return [kind, risingHotspots(received(current), received(before))] as const;
+    }));
+    return Object.fromEntries(rows) as Record<HotspotKind, Hotspot[]>;
+  }
+
+  /** Names for the keys: a category's path, a street's department name; a word is its own label. */
+  private async labelled(hotspots: Record<HotspotKind, Hotspot[]>, departments: { _id: unknown; name: string; nameEn?: string | null }[]) {
+    const categoryIds = hotspots.categories.map((h) => h.key).filter((id) => /^[0-9a-f]{24}$/i.test(id));
+    const categories = new Map((await this.categories.find({ _id: { $in: categoryIds } }, { path: 1, nameEn: 1 }).lean()).map((c) => [String(c._id), c]));
+    const streets = new Map(departments.map((d) => [String(d._id), d]));
+    return {
+      categories: hotspots.categories.map((h) => ({ ...h, label: categories.get(h.key)?.path ?? h.key, labelEn: categories.get(h.key)?.nameEn ?? null })),
+      streets: hotspots.streets.map((h) => ({ ...h, label: streets.get(h.key)?.name ?? h.key, labelEn: streets.get(h.key)?.nameEn ?? null })),
+      words: hotspots.words.map((h) => ({ ...h, label: h.key, labelEn: null })),
+    };
+  }
+}
+
+export type DashboardView = Awaited<ReturnType<Dashboard['read']>>;
+
+/** Instants bounding China days `from`…`to`: from midnight of the first to midnight after the last. */
+function chinaDayBounds(period: Period): { from: Date; to: Date } {
+  const midnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
+  return { from: midnight(period.from), to: new Date(midnight(period.to).getTime() + 86_400_000) };
+}
