@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 # Kamailio (SIP server with WebSocket), rtpengine (media relay between browsers and plain RTP;
 # the daemon only, userspace forwarding: the `rtpengine` metapackage would build a kernel module),
 # SIPp (test callers) and Chromium (browser tests) are started for real by the system and the
-# tests; the CJK fonts let Chromium draw the Chinese pages in screenshots.
-apt_packages=(kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-utils-modules kamailio-autheph-modules rtpengine-daemon sip-tester chromium fonts-noto-cjk)
+# tests; the CJK fonts let Chromium draw the Chinese pages in screenshots; `patch` applies
+# infra/ferretdb/patches/ when FerretDB is built.
+apt_packages=(kamailio kamailio-websocket-modules kamailio-extra-modules kamailio-utils-modules kamailio-autheph-modules rtpengine-daemon sip-tester chromium fonts-noto-cjk patch)
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")

@@ -78,7 +78,7 @@ export function machineNotes(): string {
 export const ms = (value: number): string =>
   Number.isNaN(value) ? '–' : value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : value >= 100 ? `${value.toFixed(0)} ms` : `${value.toFixed(1)} ms`;
 
-export const rate = (value: number): string => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+export const rate = (value: number): string => (value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(1) : value.toFixed(3));
 
 /** A plain-text table: the first column left-aligned, the others right-aligned. */
 export function table(headers: string[], rows: string[][]): string {

@@ -51,8 +51,8 @@ export async function compareAndSet<T extends { version: number }>(
     throw versionConflict(entity, id, (current as { version?: number } | null)?.version ?? expectedVersion);
   }
   await afterClaim?.();
-  // Filtered by `_id` alone: the claim already makes this writer the only one for this step, and
-  // FerretDB hands only an `_id` filter to SQLite (any other filter is evaluated over every document).
+  // Filtered by `_id` alone: the claim already makes this writer the only one for this step, and a
+  // version in the filter would not make FerretDB's write atomic anyway.
   const updated = await model.findOneAndUpdate({ _id: id } as never, { $set: next } as never, { returnDocument: 'after' }).lean();
   if (!updated) {
     const current = await model.findById(id, { version: 1 }).lean();

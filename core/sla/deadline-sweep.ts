@@ -6,6 +6,7 @@ import { isDomainError } from '../platform/errors.js';
 import { deadlineMinuteOf, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
 import type { Ticket, TicketDocument } from '../tickets/ticket.js';
 import type { Tickets } from '../tickets/tickets.js';
+import type { DeadlineMinutes } from './deadline-minutes.js';
 
 interface SweepMark {
   _id: string;
@@ -49,16 +50,25 @@ function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
 
 export interface SweepReport {
   minutes: number;
+  /** Tickets read to be looked at: listed under the minutes walked (or, catching up, overdue). */
+  read: number;
+  /** Of those, the tickets still due in their minute, whose warnings and supervision were decided. */
   examined: number;
   warned: number;
   supervised: number;
   conflicts: number;
 }
 
+/** Tickets loaded per query by `_id` `$in` (FerretDB hands up to 1000 to SQLite's `_id` index). */
+const ticketsPerRead = 500;
+/** Entries stay a day behind the sweep, so that a sweep interrupted before its mark moved finds them again. */
+const purgeAfterMinutes = 24 * 60;
+
 /**
  * The one periodic deadline watch: walks the minutes since the last sweep and, for each, reads the
- * tickets whose next deadline falls in it (an indexed equality query). Running it twice changes
- * nothing the second time: each step is guarded by what the ticket has already recorded.
+ * tickets listed under it (`DeadlineMinutes`) by `_id` and keeps those whose next deadline still
+ * falls in it. Running it twice changes nothing the second time: each step is guarded by what the
+ * ticket has already recorded.
  */
 export class DeadlineSweep {
   private readonly marks: Model<SweepMark>;
@@ -66,30 +76,44 @@ export class DeadlineSweep {
   constructor(
     connection: Connection,
     private readonly tickets: Tickets,
+    private readonly deadlines: DeadlineMinutes,
     private readonly maxMinutesPerRun = 24 * 60,
   ) {
     this.marks = markModel(connection);
   }
 
   async run(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { minutes: 0, examined: 0, warned: 0, supervised: 0, conflicts: 0 };
+    const report: SweepReport = { minutes: 0, read: 0, examined: 0, warned: 0, supervised: 0, conflicts: 0 };
     const mark = await this.marks.findById('deadlines').lean();
     const last = deadlineMinuteOf(new Date(now.getTime() - 60_000 + 1));
-    // With no mark yet (a new database) or after a long outage, one range scan catches up on
-    // everything overdue; otherwise one indexed equality query per minute since the last sweep.
+    // With no mark yet (a new database) or after a long outage, one range query catches up on
+    // everything overdue; otherwise the tickets listed under each minute since the last sweep.
     const minutes = mark ? this.minutesBetween(mark.through, last) : null;
-    const due = minutes && minutes.length <= this.maxMinutesPerRun ? minutes : [null];
-    for (const minute of due) {
-      const rows = await this.tickets.tickets
-        .find(minute ? { deadlineMinute: minute } : { nextDeadlineAt: { $lte: now } })
-        .lean();
+    const walk = minutes && minutes.length <= this.maxMinutesPerRun ? minutes : null;
+    if (walk) {
+      for (const minute of walk) {
+        report.minutes += 1;
+        const ids = [...new Set(await this.deadlines.listed(minute))];
+        for (let first = 0; first < ids.length; first += ticketsPerRead) {
+          const rows = await this.tickets.tickets.find({ _id: { $in: ids.slice(first, first + ticketsPerRead) } }).lean();
+          report.read += rows.length;
+          for (const ticket of rows as TicketDocument[]) {
+            if (ticket.deadlineMinute !== minute) continue;
+            report.examined += 1;
+            await this.sweepTicket(ticket, now, report);
+          }
+        }
+      }
+    } else {
       report.minutes += 1;
-      for (const ticket of rows as TicketDocument[]) {
+      for (const ticket of (await this.tickets.tickets.find({ nextDeadlineAt: { $lte: now } }).lean()) as TicketDocument[]) {
+        report.read += 1;
         report.examined += 1;
         await this.sweepTicket(ticket, now, report);
       }
     }
     await this.marks.updateOne({ _id: 'deadlines' }, { $set: { through: last } }, { upsert: true });
+    for (const minute of walk ?? []) await this.deadlines.purge(minuteBefore(minute, purgeAfterMinutes));
     return report;
   }
 
@@ -124,4 +148,8 @@ export class DeadlineSweep {
       if (fresh && attempt < 3) await this.sweepTicket(fresh as TicketDocument, now, report, attempt + 1);
     }
   }
+}
+
+function minuteBefore(minute: string, minutes: number): string {
+  return new Date(new Date(`${minute}:00Z`).getTime() - minutes * 60_000).toISOString().slice(0, 16);
 }

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -24,16 +24,34 @@ export interface FerretDBOptions {
   log?: (line: string) => void;
 }
 
-/** Builds the binary once (a cold machine needs about a minute), then reuses it. */
+/** What the binary is built from: a newer one (a pulled patch, say) makes the default binary stale. */
+const buildInputs = ['build.sh', 'go.mod', 'go.sum', 'main.go', 'patches'].map((name) => path.join(here, name));
+
+function builtFromCurrentInputs(binary: string): boolean {
+  const built = statSync(binary).mtimeMs;
+  const inputs = buildInputs.flatMap((input) => (statSync(input).isDirectory() ? readdirSync(input).map((name) => path.join(input, name)) : [input]));
+  return inputs.every((input) => statSync(input).mtimeMs <= built);
+}
+
+/**
+ * Builds the binary once (a cold machine needs about a minute), then reuses it; the default binary
+ * is built again when its inputs changed since.
+ */
 export function ensureFerretDBBinary(binary = defaultFerretDBBinary, log: (line: string) => void = () => {}): string {
-  if (existsSync(binary)) return binary;
-  if (spawnSync('go', ['version']).status !== 0) {
+  const exists = existsSync(binary);
+  if (exists && (binary !== defaultFerretDBBinary || builtFromCurrentInputs(binary))) return binary;
+  const haveGo = spawnSync('go', ['version']).status === 0;
+  if (exists && !haveGo) {
+    log(`FerretDB's build inputs changed since ${binary} was built, but Go is not on the PATH to rebuild it: using it as it is`);
+    return binary;
+  }
+  if (!haveGo) {
     throw new Error(
       'The embedded database needs Go to build FerretDB, and `go` is not on the PATH. ' +
         'Install Go (Debian: apt-get install golang, or https://go.dev/dl) or set MONGODB_URI to a MongoDB server.',
     );
   }
-  log(`building FerretDB into ${binary} (first start only)`);
+  log(exists ? `rebuilding FerretDB into ${binary} (its build inputs changed)` : `building FerretDB into ${binary} (first start only)`);
   const build = spawnSync('bash', [path.join(projectRoot, 'infra/ferretdb/build.sh'), binary], { encoding: 'utf8' });
   if (build.status !== 0) {
     throw new Error(`Building FerretDB failed:\n${build.stderr || build.stdout}`);
