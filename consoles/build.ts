@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { build, stop } from 'esbuild';
+import { browserBundle } from '../softphone/build.js';
 import { consoles, consolesBuildDir, consolesDir } from './paths.js';
 
 /**
@@ -9,18 +10,12 @@ import { consoles, consolesBuildDir, consolesDir } from './paths.js';
  */
 export async function buildConsoles(options: { minify?: boolean; stopBuilder?: boolean } = {}): Promise<void> {
   await build({
+    ...browserBundle(options),
     entryPoints: Object.fromEntries(Object.keys(consoles).map((name) => [name, path.join(consolesDir, name, 'main.ts')])),
-    bundle: true,
-    format: 'esm',
+    // ECharts goes to a chunk of its own, loaded by the supervisor's console only.
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',
-    platform: 'browser',
-    target: ['chrome110', 'firefox110', 'safari16'],
     outdir: consolesBuildDir,
-    sourcemap: true,
-    minify: options.minify ?? false,
-    legalComments: 'linked',
-    logLevel: 'silent',
   });
   if (options.stopBuilder) await stop();
 }

@@ -1,29 +1,5 @@
-/** The hotline API, same origin, cookie session plus the CSRF header on writes. */
-export class ApiError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string) {
-    super(message);
-  }
-}
-
-let csrfToken: string | null = null;
-
-export function setCsrfToken(token: string | null): void {
-  csrfToken = token;
-}
-
-export async function api<T>(method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const json: unknown = text ? JSON.parse(text) : undefined;
-  if (!res.ok) {
-    const error = (json as { error?: { code?: string; message?: string } } | undefined)?.error;
-    throw new ApiError(res.status, error?.code ?? String(res.status), error?.message ?? res.statusText);
-  }
-  return json as T;
-}
+/** The hotline API as every page calls it (consoles/shared/api.ts), and what the softphone reads from it. */
+export { api, ApiError, setCsrfToken } from '../../consoles/shared/api.js';
 
 export interface SessionView {
   user: { id: string; username: string; roles: string[] };

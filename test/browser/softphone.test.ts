@@ -154,6 +154,22 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     return { page, options: { wsUrl: kamailio.wsUrl, domain: 'hotline.local', user: number, username: credentials.username, password: credentials.password } };
   }
 
+  /**
+   * The operator goes ready and answers a call from the citizen's page; both sides established
+   * (a REFER before the citizen has the 200 would be dropped, as RFC 3261 dialogs go).
+   */
+  async function answeredCall(operator: Page, number: string) {
+    await operator.click('[data-agent-state="ready"]');
+    await operator.waitForSelector('#agent-state[data-state="ready"]');
+    const citizen = await citizenPage(number);
+    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
+    await operator.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.click('#answer');
+    await operator.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
+    await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+    return { citizen, callId };
+  }
+
   it('serves the page with a CSP that lets it reach Kamailio and nothing inline', async () => {
     const res = await fetch(`${baseUrl()}/softphone/`);
     assert.equal(res.status, 200);
@@ -433,15 +449,7 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     await nobodyReady(t);
     const operator = await operatorPage('operator (transfer)');
     const supervisor = await operatorPage('supervisor', 'supervisor');
-    await operator.page.click('[data-agent-state="ready"]');
-    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
-    const citizen = await citizenPage(number);
-    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
-    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
-    await operator.page.click('#answer');
-    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
-    // The citizen's side has the 200 too (a REFER before that is dropped, as RFC 3261 dialogs go).
-    await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+    const { citizen, callId } = await answeredCall(operator.page, number);
 
     await operator.page.fill('#transfer-form input[name=target]', sipUserFor(supervisor.user.username));
     await operator.page.click('#transfer-form button[type=submit]');
@@ -470,14 +478,7 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     const deskPhone = await citizenPage('01065432100');
     await deskPhone.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.register(options), deskPhone.options);
     const operator = await operatorPage('operator (department transfer)');
-    await operator.page.click('[data-agent-state="ready"]');
-    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
-    const citizen = await citizenPage(number);
-    const callId = await citizen.page.evaluate((options) => (window as unknown as CitizenWindow).citizen.call({ ...options, dialled: '12345' }), citizen.options);
-    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
-    await operator.page.click('#answer');
-    await operator.page.waitForSelector('#call[data-state="established"]', { timeout: 10_000 });
-    await citizen.page.waitForSelector('body[data-call-state="Established"]', { state: 'attached' });
+    const { citizen, callId } = await answeredCall(operator.page, number);
 
     // The department is in the list with its number; choosing it fills the number in.
     await operator.page.selectOption('#transfer-department', { label: '市交通委员会（测试） · 010-65432100' });
