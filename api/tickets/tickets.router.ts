@@ -171,9 +171,10 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
 
   endpoints.mount(router, {
     method: 'patch', path: '/api/settings', summary: 'Change the calendar (holidays, adjusted working days), limits or thresholds', tags: ['settings'],
-    auth: 'user', errors: [403], body: settingsBody,
+    auth: 'user', errors: [403, 409], body: settingsBody,
     async handle({ ctx, body }) {
-      const { calendar: _calendar, ...settings } = await deps.settings.update(ctx, body);
+      const { version, ...changes } = body;
+      const { calendar: _calendar, ...settings } = await deps.settings.update(ctx, changes, version);
       return settings;
     },
   });

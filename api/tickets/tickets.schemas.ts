@@ -148,6 +148,7 @@ const limit = z.strictObject({ amount: z.number().positive().max(100_000), unit:
 const perType = z.strictObject(Object.fromEntries(REQUEST_TYPES.map((t) => [t, limit])) as Record<(typeof REQUEST_TYPES)[number], typeof limit>);
 
 export const settingsBody = z.strictObject({
+  version: z.number().int().min(0).optional().meta({ description: 'The settings version you read: a newer one answers 409 instead of overwriting a change you have not seen' }),
   calendarOverrides: z
     .array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), working: z.boolean(), name: text(60).optional() }))
     .max(2000)

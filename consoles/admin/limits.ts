@@ -7,6 +7,8 @@ import { field, heading, numberValue, save, type SettingsView } from './ui.js';
 /** The hotline's default limits (every category without its own) and the warning thresholds. */
 export async function drawLimits(root: HTMLElement): Promise<void> {
   const settings = await api<SettingsView>('GET', '/api/settings');
+  // Sent with each save: another administrator's change in between is a conflict, not overwritten.
+  let version = settings.version;
   const table = limitsTable('limits', settings.limits, { required: true });
   const yellow = h('input', { name: 'thresholds.yellow', type: 'number', min: '0', max: '1', step: '0.01', value: settings.thresholds.yellow });
   const red = h('input', { name: 'thresholds.red', type: 'number', min: '0', max: '1', step: '0.01', value: settings.thresholds.red });
@@ -21,9 +23,10 @@ export async function drawLimits(root: HTMLElement): Promise<void> {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void save(form, () => api<SettingsView>('PATCH', '/api/settings', {
+      version,
       limits: readLimits(table),
       thresholds: { yellow: numberValue(yellow), red: numberValue(red) },
-    }), 'saved');
+    }), 'saved').then((saved) => { if (saved) version = saved.version; });
   });
   root.replaceChildren(heading('limits'), form);
 }

@@ -9,6 +9,8 @@ export async function drawRouting(root: HTMLElement): Promise<void> {
     api<SettingsView>('GET', '/api/settings'),
     api<{ items: Department[] }>('GET', '/api/departments?active=true'),
   ]);
+  // Sent with each save: another administrator's change in between is a conflict, not overwritten.
+  let version = settings.version;
   const options = departmentOptions(departments, null);
   const rows = h('tbody', {});
   const empty = h('p', { class: 'empty' }, m.t('noKeywords'));
@@ -53,7 +55,8 @@ export async function drawRouting(root: HTMLElement): Promise<void> {
       keyword: $<HTMLInputElement>('[data-part=keyword]', row).value.trim(),
       departmentId: $<HTMLSelectElement>('[data-part=departmentId]', row).value,
     }));
-    void save(form, () => api<SettingsView>('PATCH', '/api/settings', { routingKeywords, autoDispatchThreshold: numberValue(threshold) }), 'saved');
+    void save(form, () => api<SettingsView>('PATCH', '/api/settings', { version, routingKeywords, autoDispatchThreshold: numberValue(threshold) }), 'saved')
+      .then((saved) => { if (saved) version = saved.version; });
   });
   root.replaceChildren(heading('routing'), form);
 }

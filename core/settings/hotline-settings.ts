@@ -104,9 +104,12 @@ export class HotlineSettings {
     return value;
   }
 
-  /** Replaces the fields given, each whole, in whatever is stored now: changes to other fields made meanwhile are kept. */
-  async update(ctx: ActionContext, changes: Partial<HotlineSettingsData>): Promise<CurrentSettings> {
-    return this.write(ctx, undefined, () => changes, (before) => ['settings.update', diff(before as unknown as Record<string, unknown>, changes)]);
+  /**
+   * Replaces the fields given, each whole. With the version the caller read, a newer record is a
+   * conflict; without, the fields land on whatever is stored now and changes to other fields are kept.
+   */
+  async update(ctx: ActionContext, changes: Partial<HotlineSettingsData>, expectedVersion?: number): Promise<CurrentSettings> {
+    return this.write(ctx, expectedVersion, () => changes, (before) => ['settings.update', diff(before as unknown as Record<string, unknown>, changes)]);
   }
 
   /** Makes one date a holiday (`working: false`) or an adjusted working day, replacing an earlier decision for it. */

@@ -27,6 +27,15 @@ describe('API: hotline settings written by compare-and-set, thresholds checked, 
     assert.equal(after.version, before + 3 + (calendarKept ? 1 : 0));
   });
 
+  it('when a save names the version it read and another administrator saved in between, then 409 and the other change stands', async () => {
+    const read = (await admin.get('/api/settings')).body.version;
+    assert.equal((await admin.patch('/api/settings').send({ version: read, autoDispatchThreshold: 0.85 })).status, 200);
+    const stale = await admin.patch('/api/settings').send({ version: read, autoDispatchThreshold: 0.7 });
+    assert.equal(stale.status, 409);
+    assert.equal(stale.body.error.code, 'VERSION_CONFLICT');
+    assert.equal((await admin.get('/api/settings')).body.autoDispatchThreshold, 0.85);
+  });
+
   it('when a change is saved, then the audit trail has what it was and what it became', async () => {
     await admin.patch('/api/settings').send({ thresholds: { yellow: 0.6, red: 1 } });
     const audit = await admin.get('/api/audit?entityType=settings&action=settings.update');
