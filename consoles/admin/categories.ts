@@ -11,15 +11,15 @@ interface Category {
 }
 
 /**
- * What a category gets for a limit it leaves empty, as the ticket clocks decide it: the limits of the
- * nearest category up the tree that sets any (only when this one sets none), then the complex-category
- * limits, then the hotline's defaults.
+ * What a category gets for a limit it leaves empty, as the ticket clocks decide it, limit by limit:
+ * the nearest category up the tree that sets that limit, then the complex-category limits, then the
+ * hotline's defaults.
  */
 function inheritedNote(category: Category, byId: ReadonlyMap<string, Category>, defaults: SettingsView['limits']) {
   const chain = [...category.ancestors].reverse().map((id) => byId.get(id)).filter((c): c is Category => c !== undefined);
   const complex = category.complex || chain.some((c) => c.complex);
-  const ancestor = category.limits ? undefined : chain.find((c) => c.limits);
   return (path: readonly string[]): string => {
+    const ancestor = chain.find((c) => slotOf(c.limits, path));
     const fromAncestor = ancestor && slotOf(ancestor.limits, path);
     if (ancestor && fromAncestor) return m.t('inherited', { value: limitText(fromAncestor), from: m.t('fromAncestor', { name: ancestor.name }) });
     const fromComplex = complex ? slotOf(COMPLEX_CATEGORY_LIMITS, path) : undefined;

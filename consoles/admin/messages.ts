@@ -20,7 +20,7 @@ export const m = messages(
     // categories
     newCategory: '新建分类', editCategory: '编辑分类 {name}', categoryTree: '分类树（三级）', parentCategory: '上级分类', topLevel: '（一级分类）',
     defaultDepartment: '默认承办部门', complex: '复杂诉求（默认答复时限 15 个工作日）', ownLimits: '本分类的办理时限',
-    ownLimitsHint: '留空即沿用右侧所示时限。本分类一旦设置任何时限，上级分类的时限便不再适用。', inherited: '沿用：{value}（{from}）',
+    ownLimitsHint: '留空即沿用右侧所示时限：逐项取最近一级设置了该项的上级分类，否则取复杂分类时限或全局默认。', inherited: '沿用：{value}（{from}）',
     toggle: '展开或收起“{name}”', complexBadge: '复杂', ownLimitsBadge: '自有时限', fromDefault: '全局默认', fromComplex: '复杂诉求', fromAncestor: '上级分类“{name}”', level: '第 {level} 级', noCategories: '还没有分类。',
     // limits
     stage: '环节', amount: '时长', unit: '单位', inherit: '沿用',
@@ -61,7 +61,7 @@ export const m = messages(
     kind_city: 'City', kind_bureau: 'Bureau', kind_district: 'District', kind_street: 'Street', kind_unit: 'Linked unit',
     newCategory: 'New category', editCategory: 'Edit category {name}', categoryTree: 'Category tree (three levels)', parentCategory: 'Parent category', topLevel: '(first level)',
     defaultDepartment: 'Default department', complex: 'Complex (15 working days to reply by default)', ownLimits: "This category's time limits",
-    ownLimitsHint: "Leave a limit empty to keep the one shown beside it. Once this category sets any limit, its parents' limits no longer apply.", inherited: 'Otherwise: {value} ({from})',
+    ownLimitsHint: 'Leave a limit empty to keep the one shown beside it: each limit comes from the nearest parent category that sets it, else the complex-category limits or the defaults.', inherited: 'Otherwise: {value} ({from})',
     toggle: 'Show or hide the categories under “{name}”', complexBadge: 'complex', ownLimitsBadge: 'own limits', fromDefault: 'hotline default', fromComplex: 'complex category', fromAncestor: 'parent “{name}”', level: 'level {level}', noCategories: 'No categories yet.',
     stage: 'Stage', amount: 'Amount', unit: 'Unit', inherit: 'inherit',
     slot_dispatch: 'Dispatch', slot_accept_normal: 'Accept (normal)', slot_accept_urgent: 'Accept (urgent)', slot_reply_urgent: 'Reply (urgent)',

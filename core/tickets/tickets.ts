@@ -326,8 +326,8 @@ export class Tickets {
     if (!category) return {};
     const chain = [category, ...(await Promise.all([...category.ancestors].reverse().map((id) => this.categories.findById(id, { complex: 1, limits: 1 }).lean())))];
     const complex = chain.some((c) => c?.complex);
-    const own = chain.find((c) => c?.limits)?.limits ?? {};
-    return mergeLimits(complex ? COMPLEX_CATEGORY_LIMITS : {}, own);
+    // From the root down, so a nearer category's limit overrides a farther one's, slot by slot.
+    return chain.reduceRight<LimitOverrides>((merged, c) => mergeLimits(merged, c?.limits ?? {}), complex ? COMPLEX_CATEGORY_LIMITS : {});
   }
 
   /** The winner of a version step writes a moment after claiming it: wait briefly to report its result. */

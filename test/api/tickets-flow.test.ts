@@ -92,5 +92,13 @@ describe('API: a ticket from intake to archive', () => {
     // Monday 10:00 China time: two working hours end at noon; one working day ends Tuesday 10:00.
     assert.equal(dispatched.body.assignments[0].acceptDueAt, '2026-03-02T04:00:00.000Z');
     assert.equal(dispatched.body.assignments[0].replyDueAt, '2026-03-03T02:00:00.000Z');
+
+    // The sub-category sets its own reply limit only: the parent's accept limit still applies, limit by limit.
+    const own = await admin.patch(`/api/categories/${child.body.id}`).send({ version: child.body.version, limits: { reply: { normal: { complaint: { amount: 3, unit: 'working_days' } } } } });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    const second = await operator.post('/api/tickets').send({ ...webRequest, channel: 'phone', categoryId: child.body.id });
+    const both = await dispatcher.post(`/api/tickets/${second.body.id}/dispatch`).send({ lead: lead.id });
+    assert.equal(both.body.assignments[0].acceptDueAt, '2026-03-02T04:00:00.000Z');
+    assert.equal(both.body.assignments[0].replyDueAt, '2026-03-05T02:00:00.000Z');
   });
 });
