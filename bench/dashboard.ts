@@ -5,7 +5,10 @@
  * Seeds tickets over the last --days days with the product's own lifecycle (bench/lib/seed.ts), and
  * for every event of their histories the roll-up deltas the ticket hook records (countersFor,
  * rollupsFor with the tokenizer's words): one inbox entry per ticket, folded by the fold job's own
- * `fold`. Then measures, in the same run, GET /api/analytics/dashboard over the last --period days
+ * `fold`. Each phone ticket also gets the call record it was written from (answered by one of
+ * --operators operators; 直办 when the ticket was resolved on the call), plus missed calls at 8 % of
+ * those, and each answered call the operator-day deltas its writes record (`operatorDayDeltas`:
+ * one inbox entry per call, the sum of its writes). Then measures, in the same run, GET /api/analytics/dashboard over the last --period days
  * (server time from its Server-Timing header, and the client's wall time) against two baselines:
  * GET /healthz and GET /api/analytics/ranking for the same period. `--tickets 3000` is a quick run.
  */
@@ -16,6 +19,7 @@ import { createApp } from '../api/app.js';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { previousPeriod } from '../core/analytics/dashboard.js';
 import { countersFor, daysBetween, hotspotKinds, hotspotWords, pendingEntry, rollupsFor, type CounterDelta, type PendingDeltas, type RollupDelta } from '../core/analytics/department-counters.js';
+import type { OperatorFigures } from '../core/calls/call-records.js';
 import { chinaDateKey, type LimitOverrides } from '../core/clocks/index.js';
 import { systemClock } from '../core/platform/clock.js';
 import { createLogger } from '../core/platform/logger.js';
@@ -24,6 +28,8 @@ import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { decide, type ActionInputs, type TicketAction } from '../core/tickets/ticket-lifecycle.js';
 import type { Ticket, TicketState } from '../core/tickets/ticket.js';
 import { gaugesOf } from '../core/analytics/gauges.js';
+import { operatorDayDeltas } from '../core/analytics/operator-days.js';
+import { callKey, durations, type CallRecord } from '../core/calls/call-record.js';
 import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
 import { benchPassword, insertInBatches, lifecycleTicket, loadMessages, setupWorld, stateMix, TicketFactory, type TicketDoc, type TicketSpec } from './lib/seed.js';
 import { loadAverage, machineNotes, median, ms, percentile, table, timed } from './lib/stats.js';
@@ -36,12 +42,14 @@ const { values: options } = parseArgs({
     requests: { type: 'string', default: '30' },
     'no-tickets': { type: 'boolean', default: false },
     seed: { type: 'string', default: '12345' },
+    operators: { type: 'string', default: '80' },
   },
 });
 const ticketCount = Number(options.tickets);
 const spanDays = Number(options.days);
 const periodDays = Number(options.period);
 const requests = Math.max(20, Number(options.requests));
+const operatorCount = Math.max(1, Number(options.operators));
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = performance.now();
@@ -118,6 +126,48 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     return new Date(now.getTime() - (open ? random() ** 2 * 12 * day : 4 * day + random() * (spanDays - 4) * day));
   };
 
+  // Operators answering the seeded calls: a day's shifts of a large hotline.
+  let at = performance.now();
+  const ctx = { actor: systemActor, now };
+  const operators: { id: string; username: string }[] = [];
+  for (let i = 1; i <= operatorCount; i++) {
+    const username = `seat${String(i).padStart(3, '0')}`;
+    operators.push({ id: (await services.users.create(ctx, { username, displayName: username, password: benchPassword, roles: ['operator'], departmentId: null })).id, username });
+  }
+  log(`${operatorCount} operators created (${ms(performance.now() - at)})`);
+  const calls: CallRecord[] = [];
+  const second = 1000;
+  /** The call a phone ticket was written during: queued, rang, answered, talked, after-call work; the ticket written near its end. */
+  const callOf = (callId: string, intakeAt: Date, resolvedOnCall: boolean, ticketId: string): CallRecord => {
+    const operator = operators[Math.floor(random() * operators.length)]!;
+    const talk = (60 + random() ** 2 * 900) * second;
+    const answeredAt = new Date(intakeAt.getTime() - talk * (0.6 + random() * 0.3));
+    const offeredAt = new Date(answeredAt.getTime() - (2 + random() * 18) * second);
+    const arrivedAt = new Date(offeredAt.getTime() - random() ** 3 * 180 * second);
+    const endedAt = new Date(answeredAt.getTime() + talk);
+    const times = { arrivedAt, offeredAt, answeredAt, endedAt, outcome: 'answered' as const };
+    return {
+      _id: callKey(callId), callId, direction: 'inbound', caller: `138${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345',
+      operatorId: operator.id, operatorUsername: operator.username, operatorSipUser: `op-${operator.username}`,
+      ...times, ...durations(times), reason: 'bye', endedBy: random() < 0.6 ? 'caller' : 'callee',
+      afterCallWorkSeconds: Math.round(5 + random() * 85), ticketIds: [ticketId], resolvedOnCall,
+      browser: { audio: { codec: 'opus', packetsLost: Math.floor(random() * 20), jitterMs: Math.round(random() * 30) } }, version: resolvedOnCall ? 7 : 6, updatedAt: endedAt,
+    };
+  };
+  const missedCallAt = (i: number, arrivedAt: Date): CallRecord => {
+    const nobody = random() < 0.5;
+    const offeredAt = nobody ? null : new Date(arrivedAt.getTime() + random() * 60 * second);
+    const endedAt = new Date((offeredAt ?? arrivedAt).getTime() + (nobody ? 60 : 30) * second);
+    const operator = nobody ? null : operators[Math.floor(random() * operators.length)]!;
+    const times = { arrivedAt, offeredAt, answeredAt: null, endedAt, outcome: 'missed' as const };
+    return {
+      _id: callKey(`bench-missed-${i}`), callId: `bench-missed-${i}`, direction: 'inbound', caller: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345',
+      operatorId: operator?.id ?? null, operatorUsername: operator?.username ?? null, operatorSipUser: operator ? `op-${operator.username}` : null,
+      ...times, ...durations(times), reason: nobody ? 'no-operator-ready' : 'no-answer', endedBy: null,
+      afterCallWorkSeconds: null, ticketIds: [], resolvedOnCall: false, browser: null, version: 3, updatedAt: endedAt,
+    };
+  };
+
   const tickets = connection.db!.collection<TicketDoc>('tickets');
   const inbox = connection.db!.collection<PendingDeltas>('counter_inbox');
   const entries: PendingDeltas[] = [];
@@ -129,8 +179,16 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   const target = options['no-tickets'] ? { insertMany: async () => undefined } : tickets;
   const built = await insertInBatches(target, ticketCount, (i) => {
     const state = targetOf();
-    const doc = lifecycleTicket(factory, state, intakeTime(state), now, []);
+    const intakeAt = intakeTime(state);
+    const doc = lifecycleTicket(factory, state, intakeAt, now, []);
     const recorded = factory.take();
+    if (doc.channel === 'phone' && doc.callId) {
+      const call = callOf(doc.callId, intakeAt, recorded.deltas.some((d) => d.counts.resolvedOnCall), String(doc._id));
+      calls.push(call);
+      const callEntry = pendingEntry(`seed-call-${i}`, [], operatorDayDeltas(null, call));
+      if (callEntry) entries.push(callEntry);
+      if (random() < 0.08) calls.push(missedCallAt(calls.length, new Date(intakeAt.getTime() - random() * day)));
+    }
     for (const [key, gauge] of gaugesOf(doc)) {
       const sum = expected.get(key) ?? { open: 0, overdue: 0 };
       expected.set(key, { open: sum.open + gauge.open, overdue: sum.overdue + gauge.overdue });
@@ -145,6 +203,12 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     progress: (done, elapsed) => { if (done % 20_000 === 0) log(`  ${done} tickets (${ms(elapsed)})`); },
   });
   console.log(`seeded: ${ticketCount} tickets in ${ms(built.buildMs + built.insertMs)} (building ${ms(built.buildMs)}, inserting ${ms(built.insertMs)}); ${events} counter deltas`);
+  at = performance.now();
+  const answeredCalls = calls.filter((c) => c.outcome === 'answered').length;
+  const callsCollection = connection.db!.collection<CallRecord>('calls');
+  for (let i = 0; i < calls.length; i += 2000) await callsCollection.insertMany(calls.slice(i, i + 2000), { ordered: false });
+  console.log(`seeded: ${calls.length} call records (${answeredCalls} answered by ${operatorCount} operators, one per phone ticket; ${calls.length - answeredCalls} missed) in ${ms(performance.now() - at)}`);
+  calls.length = 0;
 
   // As in production, where the job folds every minute what arrived meanwhile, the inbox is folded
   // as it fills: its `_id $in` delete costs in proportion to the inbox on FerretDB.
@@ -158,15 +222,14 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     at = performance.now();
     while ((await services.counters.fold(2000)).events > 0) folds += 1;
     foldMs += performance.now() - at;
-    if ((i / 2000) % 10 === 9) log(`  folded ${i + 2000} tickets' events (${ms(foldMs)})`);
+    if ((i / 2000) % 10 === 9) log(`  folded ${i + 2000} of ${entries.length} inbox entries (${ms(foldMs)})`);
   }
   entries.length = 0;
   const rollupDocs = await services.counters.rollups.estimatedDocumentCount();
-  console.log(`roll-ups: recorded one inbox entry per ticket in ${ms(recordMs)}, folded in ${folds} batches of 2,000 tickets in ${ms(foldMs)}`);
+  console.log(`roll-ups: recorded one inbox entry per ticket and per answered call in ${ms(recordMs)}, folded in ${folds} batches of 2,000 inbox entries in ${ms(foldMs)}`);
   console.log(`  analytics_rollups: ${rollupDocs} documents; database files ${(size() / 2 ** 20).toFixed(0)} MiB`);
 
   // ---- HTTP: a supervisor's API token on a real server ----
-  const ctx = { actor: systemActor, now };
   const supervisor = await services.users.create(ctx, { username: 'supervisor1', displayName: 'supervisor1', password: benchPassword, roles: ['supervisor'], departmentId: null });
   const { token } = await services.users.issueToken(ctx, supervisor.id, { name: 'bench' });
   server = createServer(createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false }));
@@ -186,6 +249,7 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
 
   const dashboardPath = `/api/analytics/dashboard?from=${from}&to=${to}`;
   const sample = JSON.parse((await call(dashboardPath)).body) as {
+    operators: OperatorFigures[];
     departments: { departmentId: string; open: number; overdue: number }[]; intake: { total: number }; dispatchQueue: { open: number; overdue: number };
     hotspots: { words: { label: string; count: number; rise: number }[] };
   };
@@ -195,6 +259,12 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   const differing = [...expected].filter(([key, g]) => (g.open || g.overdue) && JSON.stringify(shown.get(key)) !== JSON.stringify(g));
   console.log(`dashboard content: ${sample.departments.length} departments, ${open} parts in hand (${overdue} overdue), ${sample.dispatchQueue.open} waiting for dispatch; today's intake ${sample.intake.total}`);
   console.log(`  open and overdue against the seeded tickets themselves: ${differing.length ? `DIFFERENT for ${differing.length} departments` : 'the same for every department'}`);
+  const supervisorActor: Actor = { ...systemActor, roles: ['supervisor'] };
+  const periodBounds = { from: new Date(`${from}T00:00:00+08:00`), to: new Date(Date.parse(`${to}T00:00:00+08:00`) + day) };
+  const fromRecords = await services.callRecords.operatorFigures(supervisorActor, periodBounds);
+  const answeredInPeriod = fromRecords.reduce((sum, r) => sum + r.answered, 0);
+  console.log(`  operator figures: ${sample.operators.length} operators, ${sample.operators.reduce((sum, r) => sum + r.answered, 0)} calls answered in the period; against operatorFigures over the records (${answeredInPeriod} answered): ${
+    JSON.stringify(sample.operators) === JSON.stringify(fromRecords) ? 'the same for every operator' : 'DIFFERENT'}`);
   console.log(`  rising words: ${sample.hotspots.words.slice(0, 5).map((w) => `${w.label} ${w.count} (+${w.rise})`).join(', ')}`);
 
   // Where a dashboard request spends its time: each of its reads alone, median of 10.
@@ -206,7 +276,8 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
     ['gauges (1 document)', () => services.counters.rollupTotals('gauges', ['all'])],
     ["today's intake (1 document)", () => services.counters.intakeOf(to)],
     ...hotspotKinds.map((kind): [string, () => Promise<unknown>] => [`${kind}, both periods (${2 * periodDays} documents)`, () => Promise.all([services.counters.rollupTotals(kind, days(from, to)), services.counters.rollupTotals(kind, days(previous.from, previous.to))])]),
-    ['operator figures (call records)', () => services.callRecords.operatorFigures({ ...systemActor, roles: ['supervisor'] }, { from: new Date(`${from}T00:00:00+08:00`), to: now })],
+    [`operator figures (${periodDays} operator-day documents)`, () => services.counters.rollupTotals('operators', days(from, to))],
+    ['not in the dashboard: operatorFigures scanning the call records (/api/telephony/operator-figures)', () => services.callRecords.operatorFigures(supervisorActor, periodBounds)],
   ];
   const breakdown: string[][] = [];
   for (const [name, read] of reads) {

@@ -68,7 +68,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   );
   const termIndex = new TermIndex(connection);
   const counters = new DepartmentCounters(connection);
-  const callRecords = new CallRecords(connection, ticketModel(connection));
+  const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
   const deadlineMinutes = new DeadlineMinutes(connection);
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
@@ -98,7 +98,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     counters,
     callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
     ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
-    dashboard: new Dashboard(counters, departmentsModel, categoriesModel, callRecords),
+    dashboard: new Dashboard(counters, departmentsModel, categoriesModel, accounts.users),
     knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, termIndex, audit),
     callRecords,
     missedCalls,

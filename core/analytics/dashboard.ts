@@ -1,12 +1,14 @@
 import type { Model } from 'mongoose';
 import { authorize, can, listScope, type Actor } from '../accounts/access.js';
-import type { CallRecords } from '../calls/call-records.js';
+import type { User } from '../accounts/account-models.js';
+import { byAnswered, operatorFiguresRow, type OperatorFigures } from '../calls/call-records.js';
 import type { Category } from '../categories/category.js';
 import { chinaDateKey } from '../clocks/index.js';
 import type { Department } from '../departments/department.js';
 import { DomainError } from '../platform/errors.js';
 import { daysBetween, emptyCounters, hotspotKinds, type Counters, type DepartmentCounters, type HotspotKind } from './department-counters.js';
 import { dispatchQueue } from './gauges.js';
+import type { OperatorCounts } from './operator-days.js';
 import { rankDepartments, ratesOf, type Rates } from './rates.js';
 
 /** Longest period the dashboard compares (a year, leap or not). */
@@ -59,15 +61,15 @@ export interface DashboardDepartment {
 /**
  * The supervisors' dashboard over the roll-ups (never the tickets): today's intake by channel and
  * hour, open and overdue per department now, the three rates and the ranking for a period, the
- * hotspots rising against the previous period. The operator figures are the call records' own
- * (`CallRecords.operatorFigures`), which reads the period's call records.
+ * hotspots rising against the previous period, the operator figures of the period's China days
+ * (the `operators` roll-up: the same numbers `CallRecords.operatorFigures` sums from the records).
  */
 export class Dashboard {
   constructor(
     private readonly counters: DepartmentCounters,
     private readonly departments: Model<Department>,
     private readonly categories: Model<Category>,
-    private readonly callRecords: CallRecords,
+    private readonly users: Model<User>,
   ) {}
 
   async read(actor: Actor, period: Period, now: Date) {
@@ -89,7 +91,7 @@ export class Dashboard {
       this.counters.rollupTotals('gauges', ['all']),
       cityWide ? this.counters.intakeOf(today) : null,
       cityWide ? this.hotspots(days, daysBetween(previous.from, previous.to)) : null,
-      can(actor, 'calls.oversee') || can(actor, 'calls.take') ? this.callRecords.operatorFigures(actor, chinaDayBounds(period)) : null,
+      can(actor, 'calls.oversee') || can(actor, 'calls.take') ? this.operatorFigures(actor, days) : null,
     ]);
 
     // Ranked among every department, as the monthly report ranks them; shown within the reader's scope.
@@ -125,6 +127,18 @@ export class Dashboard {
     };
   }
 
+  /** Per operator over the given China days, from the roll-up: supervisors see everyone, an operator their own row only. */
+  private async operatorFigures(actor: Actor, days: string[]): Promise<OperatorFigures[]> {
+    const own = can(actor, 'calls.oversee') ? null : actor.userId;
+    const totals = [...(await this.counters.rollupTotals('operators', days))]
+      .filter(([operatorId, sums]) => (own === null || operatorId === own) && (sums.answered ?? 0) > 0);
+    const ids = totals.map(([operatorId]) => operatorId).filter((id) => /^[0-9a-f]{24}$/i.test(id));
+    const names = new Map((await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean()).map((u) => [String(u._id), u.username]));
+    return totals
+      .map(([operatorId, sums]) => operatorFiguresRow(operatorId, names.get(operatorId) ?? null, { answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0, ...sums } as OperatorCounts))
+      .sort(byAnswered);
+  }
+
   private async hotspots(days: string[], previousDays: string[]): Promise<Record<HotspotKind, Hotspot[]>> {
     const received = (totals: Map<string, Record<string, number>>) => new Map([...totals].map(([key, c]) => [key, c.received ?? 0]));
     const rows = await Promise.all(hotspotKinds.map(async (kind) => {
@@ -148,9 +162,3 @@ export class Dashboard {
 }
 
 export type DashboardView = Awaited<ReturnType<Dashboard['read']>>;
-
-/** Instants bounding China days `from`…`to`: from midnight of the first to midnight after the last. */
-function chinaDayBounds(period: Period): { from: Date; to: Date } {
-  const midnight = (day: string) => new Date(`${day}T00:00:00+08:00`);
-  return { from: midnight(period.from), to: new Date(midnight(period.to).getTime() + 86_400_000) };
-}

@@ -88,9 +88,11 @@ const chinaHour = (at: Date) => new Date(at.getTime() + 8 * 3_600_000).getUTCHou
  * Every roll-up is one document per kind and China day (the gauges: one document, day `all`),
  * holding counts per key: per department its counters that day, and `open`/`overdue` right now
  * (gauges); per channel the tickets received in each China hour (intake); per category, per
- * street (the place's department) and per word of the text, the tickets `received` that day.
+ * street (the place's department) and per word of the text, the tickets `received` that day; per
+ * operator the inbound calls they answered that day and their sums (`operator-days.ts`), recorded
+ * by each write of a call record.
  */
-export const rollupKinds = ['departments', 'intake', 'gauges', 'categories', 'streets', 'words'] as const;
+export const rollupKinds = ['departments', 'intake', 'gauges', 'categories', 'streets', 'words', 'operators'] as const;
 export type RollupKind = (typeof rollupKinds)[number];
 export const hotspotKinds = ['categories', 'streets', 'words'] as const satisfies readonly RollupKind[];
 export type HotspotKind = (typeof hotspotKinds)[number];
@@ -164,8 +166,8 @@ interface RollupDoc {
 }
 
 /**
- * Deltas waiting to be folded, one document per event: its `_id` makes recording an event twice
- * harmless. (`deltas`: department counters as recorded before the roll-ups existed.)
+ * Deltas waiting to be folded, one document per event (or per write of a call record, keyed by its
+ * compare-and-set claim): its `_id` makes recording an event twice harmless. (`deltas`: department counters as recorded before the roll-ups existed.)
  */
 export interface PendingDeltas {
   _id: string;

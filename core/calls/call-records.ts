@@ -1,6 +1,8 @@
 import type { Connection, Model } from 'mongoose';
 import { authorize, can, type Actor } from '../accounts/access.js';
 import type { ActionContext } from '../audit/audit.js';
+import type { DepartmentCounters } from '../analytics/department-counters.js';
+import { operatorDayDeltas, type OperatorCounts } from '../analytics/operator-days.js';
 import { assertId } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
@@ -52,15 +54,37 @@ export interface OperatorFigures {
   resolvedOnCallRate: number;
 }
 
+/** Where a write's operator-day deltas go: the analytics inbox (`DepartmentCounters.record`), folded by its job. */
+export type OperatorDayRecorder = Pick<DepartmentCounters, 'record'>;
+
+/** An operator's row of figures from the sums over their answered calls (the records' or the roll-up's). */
+export function operatorFiguresRow(operatorId: string, username: string | null, sums: OperatorCounts): OperatorFigures {
+  return {
+    operatorId,
+    username,
+    answered: sums.answered,
+    averageAnswerSeconds: round(sums.answerSeconds / sums.answered),
+    averageHandleSeconds: round(sums.handleSeconds / sums.answered),
+    resolvedOnCallRate: round(sums.resolvedOnCall / sums.answered, 3),
+  };
+}
+
+export const byAnswered = (a: OperatorFigures, b: OperatorFigures) => b.answered - a.answered || a.operatorId.localeCompare(b.operatorId);
+
 const callNotFound = (callId: string) => new DomainError('CALL_NOT_FOUND', `No call with id ${callId}.`, { callId });
 
-/** Call records: written from Kamailio's events, completed by the operator's browser and by tickets. */
+/**
+ * Call records: written from Kamailio's events, completed by the operator's browser and by tickets.
+ * Every write records what it changes in the operators' days (`operatorDayDeltas`) for the fold job,
+ * so the dashboard reads the operator figures from the roll-ups, never the records.
+ */
 export class CallRecords {
   readonly model: Model<CallRecord>;
 
   constructor(
     connection: Connection,
     private readonly tickets: Model<Ticket>,
+    private readonly operatorDays: OperatorDayRecorder,
   ) {
     this.model = callRecordModel(connection);
   }
@@ -180,7 +204,9 @@ export class CallRecords {
 
   /**
    * Per operator, over the inbound calls they answered in [from, to): supervisors see everyone,
-   * an operator their own figures only.
+   * an operator their own figures only. Reads the period's records (a scan on FerretDB, whose
+   * filters other than `_id` decode every record), for any instants; the dashboard reads whole
+   * China days from the `operators` roll-up instead.
    */
   async operatorFigures(actor: Actor, period: { from: Date; to: Date; operatorId?: string }): Promise<OperatorFigures[]> {
     let operatorId = period.operatorId;
@@ -198,34 +224,33 @@ export class CallRecords {
     };
     // Folded here, not in $group: FerretDB 1.24 answers 0 for `$sum` over a field (tried on this
     // build). One pass over the period's records, projected to what the figures need.
-    const sums = new Map<string, { username: string | null; answered: number; answerSeconds: number; handleSeconds: number; resolved: number }>();
+    const sums = new Map<string, { username: string | null; counts: OperatorCounts }>();
     const records = this.model
       .find(match, { operatorId: 1, operatorUsername: 1, queueSeconds: 1, ringSeconds: 1, talkSeconds: 1, afterCallWorkSeconds: 1, resolvedOnCall: 1 })
       .lean()
       .cursor();
     for await (const record of records) {
       const id = record.operatorId!;
-      const sum = sums.get(id) ?? { username: record.operatorUsername, answered: 0, answerSeconds: 0, handleSeconds: 0, resolved: 0 };
-      sum.answered += 1;
-      sum.answerSeconds += (record.queueSeconds ?? 0) + (record.ringSeconds ?? 0);
-      sum.handleSeconds += (record.talkSeconds ?? 0) + (record.afterCallWorkSeconds ?? 0);
-      if (record.resolvedOnCall) sum.resolved += 1;
+      const sum = sums.get(id) ?? { username: record.operatorUsername, counts: { answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0 } };
+      sum.counts.answered += 1;
+      sum.counts.answerSeconds += (record.queueSeconds ?? 0) + (record.ringSeconds ?? 0);
+      sum.counts.handleSeconds += (record.talkSeconds ?? 0) + (record.afterCallWorkSeconds ?? 0);
+      if (record.resolvedOnCall) sum.counts.resolvedOnCall += 1;
       sums.set(id, sum);
     }
-    return [...sums]
-      .map(([id, sum]) => ({
-        operatorId: id,
-        username: sum.username,
-        answered: sum.answered,
-        averageAnswerSeconds: round(sum.answerSeconds / sum.answered),
-        averageHandleSeconds: round(sum.handleSeconds / sum.answered),
-        resolvedOnCallRate: round(sum.resolved / sum.answered, 3),
-      }))
-      .sort((a, b) => b.answered - a.answered || a.operatorId.localeCompare(b.operatorId));
+    return [...sums].map(([id, sum]) => operatorFiguresRow(id, sum.username, sum.counts)).sort(byAnswered);
   }
 
-  private merge(callId: string, now: Date, change: (current: CallRecord) => Partial<CallRecord> | null) {
-    return mergeUpdate(this.model, callKey(callId), 'call', now, change);
+  /**
+   * A merging write (`mergeUpdate`) whose winner records the step's operator-day deltas under the
+   * step's id before the record is written: a crash cannot keep the change and lose its figures,
+   * and each step is counted once.
+   */
+  private merge(callId: string, now: Date, change: (current: CallRecord) => Partial<CallRecord> | null): Promise<CallRecord | null> {
+    return mergeUpdate(this.model, callKey(callId), 'call', now, change, async (current, set, stepId) => {
+      const deltas = operatorDayDeltas(current, { ...current, ...set });
+      if (deltas.length) await this.operatorDays.record(stepId, [], deltas);
+    });
   }
 }
 

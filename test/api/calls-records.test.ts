@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { chinaDateKey } from '../../core/clocks/index.js';
 import { aDepartment } from '../builders/builders.js';
 import { aReadyOperator, aStaffMember, kamailioRequests, nobodyReady, useTelephonyApp, type Staff } from '../telephony/telephony-app.js';
 
@@ -173,6 +174,47 @@ describe('API: call records, the callback queue and operator figures', () => {
       assert.equal((await staff.get(`/api/telephony/operator-figures?${period}`)).status, 403);
       const later = await supervisor.get(`/api/telephony/operator-figures?from=${t.clock.now().toISOString()}&to=${new Date(t.clock.now().getTime() + 60_000).toISOString()}`);
       assert.deepEqual(later.body.items, []);
+    });
+
+    it("when calls are answered, ended, reported, worked after and resolved on the call, and the fold runs between and after, then the dashboard's operator figures are the records' own", async () => {
+      const fold = async () => { while ((await t.services.counters.fold(3)).events > 0); };
+      const carol = await aReadyOperator(t);
+      await takenCall(carol, 'dash-c1', 4000, 90_000);
+      await carol.post('/api/calls/dash-c1/report').send({ answeredAt: t.clock.now().toISOString(), audio: { codec: 'opus' } });
+      await fold();
+      // Written after the first fold: after-call work, a ticket resolved on the call, another report.
+      t.clock.advance(15_000);
+      await carol.put('/api/telephony/agent-state').send({ state: 'ready' });
+      const ticket = (await carol.post('/api/tickets').send(phoneIntake('dash-c1'))).body;
+      assert.equal((await carol.post(`/api/tickets/${ticket.id}/resolve-on-call`).send({ answer: '已解答。' })).status, 200);
+      await carol.post('/api/calls/dash-c1/report').send({ holdSeconds: 5 });
+      await takenCall(carol, 'dash-c2', 2000, 45_000);
+      t.clock.advance(7000);
+      await carol.put('/api/telephony/agent-state').send({ state: 'not_ready' });
+      const dave = await aReadyOperator(t);
+      await takenCall(dave, 'dash-d1', 3000, 20_000);
+      await dave.put('/api/telephony/agent-state').send({ state: 'not_ready' });
+      await missed('dash-missed', '13600000009');
+      await fold();
+
+      const supervisor = await aStaffMember(t, ['supervisor']);
+      const day = chinaDateKey(t.clock.now());
+      const dashboard = await supervisor.get(`/api/analytics/dashboard?from=${day}&to=${day}`);
+      assert.equal(dashboard.status, 200, JSON.stringify(dashboard.body));
+      const midnight = new Date(`${day}T00:00:00+08:00`);
+      const fromRecords = await supervisor.get(`/api/telephony/operator-figures?from=${midnight.toISOString()}&to=${new Date(midnight.getTime() + 86_400_000).toISOString()}`);
+      assert.equal(fromRecords.status, 200, JSON.stringify(fromRecords.body));
+      assert.deepEqual(dashboard.body.operators, fromRecords.body.items, 'every operator of the day, the same numbers');
+      const row = (id: string) => dashboard.body.operators.find((r: { operatorId: string }) => r.operatorId === id);
+      assert.deepEqual(row(carol.userId), { operatorId: carol.userId, username: carol.username, answered: 2, averageAnswerSeconds: 3, averageHandleSeconds: 78.5, resolvedOnCallRate: 0.5 });
+      assert.deepEqual(row(dave.userId), { operatorId: dave.userId, username: dave.username, answered: 1, averageAnswerSeconds: 3, averageHandleSeconds: 20, resolvedOnCallRate: 0 });
+
+      // Kamailio repeating an event and the browser its report change no record, so they record nothing.
+      await kamailio.event({ event: 'ended', callId: 'dash-d1', operator: dave.sipUser, reason: 'bye' });
+      await kamailio.event({ event: 'answered', callId: 'dash-c2', operator: carol.sipUser });
+      await carol.post('/api/calls/dash-c1/report').send({ holdSeconds: 5 });
+      await fold();
+      assert.deepEqual((await supervisor.get(`/api/analytics/dashboard?from=${day}&to=${day}`)).body.operators, fromRecords.body.items);
     });
   });
 });

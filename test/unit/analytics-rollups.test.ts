@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { hotspotWords, rollupsFor } from '../../core/analytics/department-counters.js';
 import { previousPeriod, risingHotspots } from '../../core/analytics/dashboard.js';
 import { gaugeChanges, gaugesOf } from '../../core/analytics/gauges.js';
+import { operatorDayDeltas } from '../../core/analytics/operator-days.js';
+import type { CallRecord } from '../../core/calls/call-record.js';
 import { decide, type ActionInputs, type TicketAction } from '../../core/tickets/ticket-lifecycle.js';
 import type { Ticket } from '../../core/tickets/ticket.js';
 import { aTicketIn, anActor, assistDept, leadDept, lifecycleEnv, monday10, otherDept } from '../builders/tickets.js';
@@ -94,5 +96,46 @@ describe('Analytics roll-ups: open and overdue gauges, hotspots', () => {
     assert.deepEqual(rows.map((r) => [r.key, r.count, r.previous, r.rise]), [['c', 6, 0, 6], ['b', 4, 0, 4], ['a', 10, 9, 1]]);
     assert.deepEqual(previousPeriod({ from: '2026-03-01', to: '2026-03-31' }), { from: '2026-01-29', to: '2026-02-28' });
     assert.deepEqual(previousPeriod({ from: '2026-03-02', to: '2026-03-02' }), { from: '2026-03-01', to: '2026-03-01' });
+  });
+
+  describe('operator days from the writes of a call record', () => {
+    const ringing: CallRecord = {
+      _id: 'k', callId: 'c1', direction: 'inbound', caller: '13800138000', callee: '12345', operatorId: 'op-a', operatorUsername: 'alice', operatorSipUser: 'op-alice',
+      arrivedAt: new Date('2026-03-02T15:59:50Z'), offeredAt: new Date('2026-03-02T15:59:54Z'), answeredAt: null, endedAt: null, outcome: null, reason: null, endedBy: null,
+      queueSeconds: 4, ringSeconds: null, talkSeconds: null, afterCallWorkSeconds: null, ticketIds: [], resolvedOnCall: false, browser: null, version: 2, updatedAt: new Date('2026-03-02T15:59:54Z'),
+    };
+    // Answered at 00:00:03 on 3 March, China time: the call counts on that China day.
+    const answered = { ...ringing, answeredAt: new Date('2026-03-02T16:00:03Z'), outcome: 'answered' as const, ringSeconds: 9, version: 3 };
+    const ended = { ...answered, endedAt: new Date('2026-03-02T16:01:03Z'), talkSeconds: 60, reason: 'bye', version: 4 };
+
+    it('when an inbound call is answered, then its operator gets the call and its answer time on the China day of the answer; a ringing or missed call adds nothing', () => {
+      assert.deepEqual(operatorDayDeltas(null, ringing), []);
+      assert.deepEqual(operatorDayDeltas(ringing, answered), [{ kind: 'operators', day: '2026-03-03', keys: ['op-a'], counts: { answered: 1, answerSeconds: 13 } }]);
+      assert.deepEqual(operatorDayDeltas(ringing, { ...ringing, outcome: 'missed', endedAt: new Date('2026-03-02T16:00:20Z') }), []);
+      assert.deepEqual(operatorDayDeltas(null, { ...answered, direction: 'outbound' }), [], 'outbound calls are not answered for the hotline');
+      assert.deepEqual(operatorDayDeltas(null, { ...answered, operatorId: null }), [], 'nor calls of an unknown operator');
+    });
+
+    it('when the end, the after-call work and 直办 are written, then each adds only what it changes; a write changing none of the figures adds nothing', () => {
+      assert.deepEqual(operatorDayDeltas(answered, ended), [{ kind: 'operators', day: '2026-03-03', keys: ['op-a'], counts: { handleSeconds: 60 } }]);
+      const worked = { ...ended, afterCallWorkSeconds: 25, version: 5 };
+      assert.deepEqual(operatorDayDeltas(ended, worked), [{ kind: 'operators', day: '2026-03-03', keys: ['op-a'], counts: { handleSeconds: 25 } }]);
+      const resolved = { ...worked, ticketIds: ['t'.repeat(24)], resolvedOnCall: true, version: 6 };
+      assert.deepEqual(operatorDayDeltas(worked, resolved), [{ kind: 'operators', day: '2026-03-03', keys: ['op-a'], counts: { resolvedOnCall: 1 } }]);
+      assert.deepEqual(operatorDayDeltas(resolved, { ...resolved, browser: { audio: { codec: 'opus' } }, version: 7 }), []);
+      // The steps add up to the figures of the finished record.
+      const sum: Record<string, number> = {};
+      for (const [a, b] of [[null, ringing], [ringing, answered], [answered, ended], [ended, worked], [worked, resolved]] as const) {
+        for (const d of operatorDayDeltas(a, b)) for (const [k, v] of Object.entries(d.counts)) sum[k] = (sum[k] ?? 0) + v;
+      }
+      assert.deepEqual(sum, { answered: 1, answerSeconds: 13, handleSeconds: 85, resolvedOnCall: 1 });
+    });
+
+    it("when a write moves a call to another operator, then the first operator's figures are taken back and the other's added", () => {
+      assert.deepEqual(operatorDayDeltas(ended, { ...ended, operatorId: 'op-b', operatorUsername: 'bob' }), [
+        { kind: 'operators', day: '2026-03-03', keys: ['op-a'], counts: { answered: -1, answerSeconds: -13, handleSeconds: -60 } },
+        { kind: 'operators', day: '2026-03-03', keys: ['op-b'], counts: { answered: 1, answerSeconds: 13, handleSeconds: 60 } },
+      ]);
+    });
   });
 });
