@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.js';
 import { rtpengineDebianPackage, rtpengineInstalled, startRtpengine, type RtpengineServer } from './rtpengine.js';
-import { spawnTiedToThisProcess } from './tied-child.js';
+import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
@@ -208,22 +208,11 @@ async function supervise(
   child: ChildProcess,
   { host, sipPort, wsPort, log, rtpengine }: { host: string; sipPort: number; wsPort: number; log: (line: string) => void; rtpengine: RtpengineServer | null },
 ): Promise<KamailioServer> {
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-8000);
-    for (const line of chunk.split('\n')) if (line.trim()) log(`kamailio: ${line}`);
-  });
-  // Without a listener a failed spawn would be an uncaught 'error' event.
-  child.once('error', (error) => (stderr += `\n${error.message}`));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`kamailio did not start: ${stderr.trim()}`);
-  // Synchronous on purpose: 'exit' listeners cannot wait. SIGTERM lets Kamailio stop its children.
-  const terminateOnExit = () => child.kill('SIGTERM');
-  process.once('exit', terminateOnExit);
+  // Its SIGTERM on our exit lets Kamailio stop its children.
+  const { pid, exited, stderr, release } = watchChild(child, 'kamailio', log);
 
   const stop = async () => {
-    process.removeListener('exit', terminateOnExit);
+    release();
     if (child.exitCode !== null || child.signalCode !== null) {
       await rtpengine?.stop();
       return;
@@ -242,15 +231,15 @@ async function supervise(
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      process.removeListener('exit', terminateOnExit);
-      throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr, 30)}`);
+      release();
+      throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr(), 30)}`);
     }
     if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort)) && (await tcpAccepts(host, wsPort))) {
       return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, rtpengineNgPort: rtpengine?.ngPort ?? null, stop };
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`kamailio did not answer on ${host}:${sipPort}/${wsPort} within 15 s:\n${lastLines(stderr, 30)}`);
+      throw new Error(`kamailio did not answer on ${host}:${sipPort}/${wsPort} within 15 s:\n${lastLines(stderr(), 30)}`);
     }
     await delay(100);
   }

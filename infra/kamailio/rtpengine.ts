@@ -2,7 +2,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import path from 'node:path';
-import { spawnTiedToThisProcess } from './tied-child.js';
+import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
 
 /** The Debian package with the userspace daemon; the `rtpengine` metapackage would also build a kernel module. */
 export const rtpengineDebianPackage = 'rtpengine-daemon';
@@ -59,19 +59,9 @@ export async function startRtpengine(options: RtpengineOptions): Promise<Rtpengi
     '--num-threads=2',
   ];
   const child = spawnTiedToThisProcess('rtpengine', args);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-8000);
-    for (const line of chunk.split('\n')) if (line.trim()) options.log(`rtpengine: ${line}`);
-  });
-  child.once('error', (error) => (stderr += `\n${error.message}`));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`rtpengine did not start: ${stderr.trim()}`);
-  const terminateOnExit = () => child.kill('SIGTERM');
-  process.once('exit', terminateOnExit);
+  const { pid, exited, stderr, release } = watchChild(child, 'rtpengine', options.log);
   const stop = async () => {
-    process.removeListener('exit', terminateOnExit);
+    release();
     if (isRunning(child)) {
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
@@ -83,13 +73,13 @@ export async function startRtpengine(options: RtpengineOptions): Promise<Rtpengi
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (!isRunning(child)) {
-      process.removeListener('exit', terminateOnExit);
-      throw new Error(`rtpengine exited (${child.exitCode ?? child.signalCode}) before it answered:\n${stderr.trim().split('\n').slice(-20).join('\n')}`);
+      release();
+      throw new Error(`rtpengine exited (${child.exitCode ?? child.signalCode}) before it answered:\n${stderr().trim().split('\n').slice(-20).join('\n')}`);
     }
     if (await ngPing(options.host, ngPort)) return { ngPort, pid, stop };
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`rtpengine did not answer on ${options.host}:${ngPort} within 10 s:\n${stderr.trim()}`);
+      throw new Error(`rtpengine did not answer on ${options.host}:${ngPort} within 10 s:\n${stderr().trim()}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

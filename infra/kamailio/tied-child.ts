@@ -12,3 +12,32 @@ export function spawnTiedToThisProcess(command: string, args: string[]): ChildPr
     ? spawn('setpriv', ['--pdeathsig', 'TERM', '--', command, ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
     : spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
+
+export interface WatchedChild {
+  pid: number;
+  exited: Promise<void>;
+  /** The last 8000 characters it wrote to stderr, for error messages. */
+  stderr(): string;
+  /** Stop sending it SIGTERM when this process exits (it was stopped, or it died). */
+  release(): void;
+}
+
+/**
+ * Logs a started server's stderr line by line (`<name>: …`), keeps its tail, and sends it SIGTERM
+ * if this process exits first. Throws when the spawn itself failed.
+ */
+export function watchChild(child: ChildProcess, name: string, log: (line: string) => void): WatchedChild {
+  let stderr = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-8000);
+    for (const line of chunk.split('\n')) if (line.trim()) log(`${name}: ${line}`);
+  });
+  // Without a listener a failed spawn would be an uncaught 'error' event.
+  child.once('error', (error) => (stderr += `\n${error.message}`));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.pid === undefined) throw new Error(`${name} did not start: ${stderr.trim()}`);
+  // Synchronous on purpose: 'exit' listeners cannot wait.
+  const terminateOnExit = () => child.kill('SIGTERM');
+  process.once('exit', terminateOnExit);
+  return { pid: child.pid, exited, stderr: () => stderr, release: () => process.removeListener('exit', terminateOnExit) };
+}
