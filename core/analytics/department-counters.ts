@@ -114,6 +114,9 @@ const weakWords = new Set([
   '问题', '情况', '反映', '相关', '进行', '希望', '要求', '一下', '目前', '现在', '部门', '市民', '领导', '政府', '尊敬', '尽快', '处理', '解决', '及时', '工作',
   // The request types name no topic either.
   '咨询', '求助', '投诉', '举报', '建议', '表扬', '请求',
+  // Time, frequency and connectives: how long or how often, never what about.
+  '一周', '一直', '已经', '多次', '至今', '今天', '昨天', '每天', '经常', '时间', '小时', '一个', '这个', '那个', '这些', '一些',
+  '没有', '还是', '但是', '因为', '所以', '可以', '不能', '无法', '需要', '我们', '他们', '本人', '号楼',
 ]);
 
 /** The words of a ticket worth counting as hotspots: the index's terms, minus numbers and filler. */

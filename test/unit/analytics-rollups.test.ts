@@ -89,6 +89,7 @@ describe('Analytics roll-ups: open and overdue gauges, hotspots', () => {
 
   it('when words are picked for hotspots, then numbers, single characters, filler and repeats are left out', () => {
     assert.deepEqual(hotspotWords(['噪音', '12', '噪音', '问题', '水', '施工', '2026']), ['噪音', '施工']);
+    assert.deepEqual(hotspotWords(['电梯', '停运', '一周', '一直', '没有', '号楼']), ['电梯', '停运'], 'how long or how often names no topic');
   });
 
   it('when hotspots are compared with the previous period, then the biggest rise comes first, and the previous period has equal length', () => {
