@@ -242,6 +242,13 @@ export class Tickets {
   private async create(ctx: ActionContext, input: IntakeInput): Promise<string> {
     const category = input.categoryId ? await this.categories.findById(input.categoryId).lean() : null;
     if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
+    // A retired category, or one below a retired one, takes no new requests (pickers no longer offer
+    // it); imported history keeps its own.
+    const retired = category && input.channel !== 'import'
+      && (!category.active || (category.ancestors.length > 0 && (await this.categories.exists({ _id: { $in: category.ancestors }, active: false }))));
+    if (category && retired) {
+      throw new DomainError('CATEGORY_NOT_FOUND', `Category ${category.path} is no longer in use.`, { field: 'categoryId' });
+    }
     if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }

@@ -38,4 +38,19 @@ describe('API: the public category tree for the citizen portal', () => {
     assert.ok(ids.includes(parent.id));
     assert.ok(!ids.includes(child.id));
   });
+
+  it('when a request names a retired category or one below it, then 400 CATEGORY_NOT_FOUND names the field; an import keeps it', async () => {
+    const retired = await aCategory(t.services, { name: '已停用类别', active: false });
+    const below = await aCategory(t.services, { name: '停用类别下的小类', parentId: retired.id });
+    const request = { requestType: 'complaint' as const, subject: '噪音扰民', content: '夜间施工噪音扰民。', requester: { phone: '13800138000' } };
+    for (const categoryId of [retired.id, below.id]) {
+      const res = await supertest(t.app).post('/api/public/tickets').send({ ...request, categoryId });
+      assert.equal(res.status, 400, JSON.stringify(res.body));
+      assert.equal(res.body.error.code, 'CATEGORY_NOT_FOUND');
+      assert.match(res.body.error.message, /no longer in use/);
+      assert.equal(res.body.error.details.field, 'categoryId');
+    }
+    const imported = await t.services.tickets.intake({ actor: systemActor, now: t.clock.now() }, { ...request, channel: 'import', categoryId: below.id });
+    assert.ok(imported.id);
+  });
 });
