@@ -5,6 +5,7 @@ import { byAnswered, operatorFiguresRow, type OperatorFigures } from '../calls/c
 import type { Category } from '../categories/category.js';
 import { chinaDateKey } from '../clocks/index.js';
 import type { Department } from '../departments/department.js';
+import { isObjectIdString } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { daysBetween, emptyCounters, hotspotKinds, type Counters, type DepartmentCounters, type HotspotKind } from './department-counters.js';
 import { dispatchQueue } from './gauges.js';
@@ -132,7 +133,7 @@ export class Dashboard {
     const own = can(actor, 'calls.oversee') ? null : actor.userId;
     const totals = [...(await this.counters.rollupTotals('operators', days))]
       .filter(([operatorId, sums]) => (own === null || operatorId === own) && (sums.answered ?? 0) > 0);
-    const ids = totals.map(([operatorId]) => operatorId).filter((id) => /^[0-9a-f]{24}$/i.test(id));
+    const ids = totals.map(([operatorId]) => operatorId).filter(isObjectIdString);
     const names = new Map((await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean()).map((u) => [String(u._id), u.username]));
     return totals
       .map(([operatorId, sums]) => operatorFiguresRow(operatorId, names.get(operatorId) ?? null, { answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0, ...sums } as OperatorCounts))
@@ -150,7 +151,7 @@ export class Dashboard {
 
   /** Names for the keys: a category's path, a street's department name; a word is its own label. */
   private async labelled(hotspots: Record<HotspotKind, Hotspot[]>, departments: { _id: unknown; name: string; nameEn?: string | null }[]) {
-    const categoryIds = hotspots.categories.map((h) => h.key).filter((id) => /^[0-9a-f]{24}$/i.test(id));
+    const categoryIds = hotspots.categories.map((h) => h.key).filter(isObjectIdString);
     const categories = new Map((await this.categories.find({ _id: { $in: categoryIds } }, { path: 1, nameEn: 1 }).lean()).map((c) => [String(c._id), c]));
     const streets = new Map(departments.map((d) => [String(d._id), d]));
     return {

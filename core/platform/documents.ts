@@ -1,9 +1,12 @@
 import { DomainError } from './errors.js';
 import { isValidObjectId } from 'mongoose';
 
+/** Whether a string can be an ObjectId at all: 24 hexadecimal characters. */
+export const isObjectIdString = (id: string): boolean => isValidObjectId(id) && /^[0-9a-f]{24}$/i.test(id);
+
 /** Ids travel as strings; an id that cannot exist is simply "not found", never a server error. */
 export function assertId(id: string, entity: string): void {
-  if (!isValidObjectId(id) || !/^[0-9a-f]{24}$/i.test(id)) {
+  if (!isObjectIdString(id)) {
     throw new DomainError(`${entity.toUpperCase()}_NOT_FOUND`, `No ${entity} with id ${id}.`, { id });
   }
 }

@@ -6,7 +6,7 @@ import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type Reques
 import type { Category } from '../categories/category.js';
 import type { Department } from '../departments/department.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
-import { assertId, notFound } from '../platform/documents.js';
+import { assertId, isObjectIdString, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { once } from '../platform/idempotency.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
@@ -318,7 +318,7 @@ export class Tickets {
   }
 
   private async departmentRef(id: string, field: string): Promise<DepartmentRef> {
-    const department = /^[0-9a-f]{24}$/i.test(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
+    const department = isObjectIdString(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
     if (!department || !department.active) throw new DomainError('DEPARTMENT_NOT_FOUND', `No active department with id ${id}.`, { field });
     return { id, ancestors: department.ancestors };
   }
