@@ -9,7 +9,7 @@ import { isObjectIdString } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { daysBetween, emptyCounters, hotspotKinds, type Counters, type DepartmentCounters, type HotspotKind } from './department-counters.js';
 import { dispatchQueue } from './gauges.js';
-import type { OperatorCounts } from './operator-days.js';
+import { noOperatorCounts } from './operator-days.js';
 import { rankDepartments, ratesOf, type Rates } from './rates.js';
 
 /** Longest period the dashboard compares (a year, leap or not). */
@@ -136,7 +136,7 @@ export class Dashboard {
     const ids = totals.map(([operatorId]) => operatorId).filter(isObjectIdString);
     const names = new Map((await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean()).map((u) => [String(u._id), u.username]));
     return totals
-      .map(([operatorId, sums]) => operatorFiguresRow(operatorId, names.get(operatorId) ?? null, { answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0, ...sums } as OperatorCounts))
+      .map(([operatorId, sums]) => operatorFiguresRow(operatorId, names.get(operatorId) ?? null, { ...noOperatorCounts(), ...sums }))
       .sort(byAnswered);
   }
 

@@ -6,6 +6,7 @@ import type { RollupDelta } from './department-counters.js';
 export const operatorCounterNames = ['answered', 'answerSeconds', 'handleSeconds', 'resolvedOnCall'] as const;
 export type OperatorCounterName = (typeof operatorCounterNames)[number];
 export type OperatorCounts = Record<OperatorCounterName, number>;
+export const noOperatorCounts = (): OperatorCounts => ({ answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0 });
 
 type FigureFields = Pick<CallRecord, 'direction' | 'outcome' | 'answeredAt' | 'operatorId' | 'queueSeconds' | 'ringSeconds' | 'talkSeconds' | 'afterCallWorkSeconds' | 'resolvedOnCall'>;
 

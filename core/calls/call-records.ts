@@ -2,7 +2,7 @@ import type { Connection, Model } from 'mongoose';
 import { authorize, can, type Actor } from '../accounts/access.js';
 import type { ActionContext } from '../audit/audit.js';
 import type { DepartmentCounters } from '../analytics/department-counters.js';
-import { operatorDayDeltas, type OperatorCounts } from '../analytics/operator-days.js';
+import { noOperatorCounts, operatorCounterNames, operatorDayDeltas, operatorDayOf, type OperatorCounts } from '../analytics/operator-days.js';
 import { assertId } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
@@ -226,17 +226,18 @@ export class CallRecords {
     // build). One pass over the period's records, projected to what the figures need.
     const sums = new Map<string, { username: string | null; counts: OperatorCounts }>();
     const records = this.model
-      .find(match, { operatorId: 1, operatorUsername: 1, queueSeconds: 1, ringSeconds: 1, talkSeconds: 1, afterCallWorkSeconds: 1, resolvedOnCall: 1 })
+      .find(match, {
+        direction: 1, outcome: 1, answeredAt: 1, operatorId: 1, operatorUsername: 1, queueSeconds: 1, ringSeconds: 1, talkSeconds: 1, afterCallWorkSeconds: 1, resolvedOnCall: 1,
+      })
       .lean()
       .cursor();
     for await (const record of records) {
-      const id = record.operatorId!;
-      const sum = sums.get(id) ?? { username: record.operatorUsername, counts: { answered: 0, answerSeconds: 0, handleSeconds: 0, resolvedOnCall: 0 } };
-      sum.counts.answered += 1;
-      sum.counts.answerSeconds += (record.queueSeconds ?? 0) + (record.ringSeconds ?? 0);
-      sum.counts.handleSeconds += (record.talkSeconds ?? 0) + (record.afterCallWorkSeconds ?? 0);
-      if (record.resolvedOnCall) sum.counts.resolvedOnCall += 1;
-      sums.set(id, sum);
+      // What the record adds to its operator, as the roll-up counts it.
+      const figures = operatorDayOf(record);
+      if (!figures) continue;
+      const sum = sums.get(figures.operatorId) ?? { username: record.operatorUsername, counts: noOperatorCounts() };
+      for (const name of operatorCounterNames) sum.counts[name] += figures.counts[name];
+      sums.set(figures.operatorId, sum);
     }
     return [...sums].map(([id, sum]) => operatorFiguresRow(id, sum.username, sum.counts)).sort(byAnswered);
   }
