@@ -1,9 +1,4 @@
-import type { Ticket, TicketState } from '../tickets/ticket.js';
-
-/** A department's part it still has to accept or reply to. */
-export const partsInHand = ['dispatched', 'accepted'] as const;
-/** Ticket states in which the departments' clocks run (as `settleClocks` has them). */
-export const statesInHand: readonly TicketState[] = ['dispatched', 'in_handling', 'waiting_info', 'returned'];
+import { partsInHand, statesInHand, type Ticket } from '../tickets/ticket.js';
 
 /** The gauges' key for the hotline itself: tickets waiting in the dispatch queue. */
 export const dispatchQueue = '*';
@@ -23,7 +18,7 @@ export function gaugesOf(ticket: Pick<Ticket, 'state' | 'assignments' | 'warning
   if (ticket.state === 'received') gauges.set(dispatchQueue, { open: 1, overdue });
   if (statesInHand.includes(ticket.state)) {
     for (const part of ticket.assignments) {
-      if ((partsInHand as readonly string[]).includes(part.state)) gauges.set(part.departmentId, { open: 1, overdue });
+      if (partsInHand.includes(part.state)) gauges.set(part.departmentId, { open: 1, overdue });
     }
   }
   return gauges;

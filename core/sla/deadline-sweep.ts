@@ -4,7 +4,7 @@ import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import { isDomainError } from '../platform/errors.js';
 import { deadlineMinuteOf, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
-import type { Ticket, TicketDocument } from '../tickets/ticket.js';
+import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { Tickets } from '../tickets/tickets.js';
 import type { DeadlineMinutes } from './deadline-minutes.js';
 
@@ -28,7 +28,7 @@ export function sweepSteps(ticket: Ticket, env: LifecycleEnv): SweepStep[] {
   const steps: SweepStep[] = [];
   const rank = { none: 0, yellow: 1, red: 2 };
   if (settled.warning !== 'none' && rank[settled.warning] > rank[ticket.warnedLevel]) steps.push({ action: 'warn', level: settled.warning });
-  if (settled.warning === 'red' && !ticket.supervisedAt && ['dispatched', 'in_handling', 'waiting_info', 'returned'].includes(ticket.state)) {
+  if (settled.warning === 'red' && !ticket.supervisedAt && statesInHand.includes(ticket.state)) {
     const overdueSince = earliestRedDeadline(settled, env);
     if (overdueSince && addWorkingTime(overdueSince, { amount: 1, unit: 'working_days' }, env.calendar) <= env.now) steps.push({ action: 'supervise' });
   }

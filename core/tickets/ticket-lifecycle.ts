@@ -5,7 +5,7 @@ import {
   type Clock, type LimitOverrides, type LimitTable, type WarningLevel, type WarningThresholds, type WorkingCalendar,
 } from '../clocks/index.js';
 import { DomainError } from '../platform/errors.js';
-import type { Assignment, CallbackResult, RoutingSuggestion, Satisfaction, Ticket, TicketState } from './ticket.js';
+import { partsInHand, statesInHand, type Assignment, type CallbackResult, type RoutingSuggestion, type Satisfaction, type Ticket, type TicketState } from './ticket.js';
 
 /** Everything a rule needs besides the ticket: time, calendar and the administrator's settings. */
 export interface LifecycleEnv {
@@ -157,9 +157,9 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
   },
   release_assist: {
     from: handling, who: 'centre',
-    guard: (t) => (t.assignments.some((a) => a.role === 'assist' && ['dispatched', 'accepted'].includes(a.state)) ? null : 'no assisting department is still working on it'),
+    guard: (t) => (t.assignments.some((a) => a.role === 'assist' && partsInHand.includes(a.state)) ? null : 'no assisting department is still working on it'),
     apply: (t, input) => {
-      const part = t.assignments.find((a) => a.role === 'assist' && a.departmentId === input.departmentId && ['dispatched', 'accepted'].includes(a.state));
+      const part = t.assignments.find((a) => a.role === 'assist' && a.departmentId === input.departmentId && partsInHand.includes(a.state));
       if (!part) throw refusal(t, 'release_assist', 'that department has no open assisting part');
       part.state = 'released';
       return t.state === 'in_handling' && complete(t) ? 'replied' : t.state;
@@ -276,7 +276,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     },
   },
   supervise: {
-    from: ['dispatched', 'in_handling', 'waiting_info', 'returned'], who: 'overseer',
+    from: statesInHand, who: 'overseer',
     guard: (t) => (t.supervisedAt ? 'the ticket is already supervised' : null),
     apply: (t, _input, _actor, env) => {
       t.supervisedAt = env.now;

@@ -12,6 +12,9 @@ export type TicketState = (typeof ticketStates)[number];
 /** States in which a ticket still needs someone to act; the others are done. */
 export const openStates: readonly TicketState[] = ['received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'replied', 'awaiting_callback', 'closed'];
 
+/** States in which the departments hold the ticket and their clocks run. */
+export const statesInHand: readonly TicketState[] = ['dispatched', 'in_handling', 'waiting_info', 'returned'];
+
 export const channels = ['phone', 'web', 'app', 'sms', 'email', 'open311', 'mailbox', 'online', 'import'] as const;
 export type Channel = (typeof channels)[number];
 export const requestTypes = REQUEST_TYPES;
@@ -22,6 +25,8 @@ export type Satisfaction = (typeof satisfactions)[number];
 export const partStates = ['dispatched', 'accepted', 'replied', 'released', 'returned', 'withdrawn'] as const;
 /** One department's share of a ticket: the lead (主办) or an assisting department (协办). */
 export type PartState = (typeof partStates)[number];
+/** A department's part it still has to accept or reply to. */
+export const partsInHand: readonly PartState[] = ['dispatched', 'accepted'];
 
 export interface Requester {
   name: string | null;

@@ -15,8 +15,7 @@ import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEv
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { partsInHand, statesInHand } from '../analytics/gauges.js';
-import { openStates, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
