@@ -234,24 +234,27 @@ export class Tickets {
 
   /** The lifecycle environment for a ticket: now, calendar, limits and its category's own limits. */
   async env(now: Date, categoryId: string | null): Promise<LifecycleEnv> {
+    return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
+  }
+
+  private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
     const settings = await this.settings.current();
-    return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: await this.categoryLimits(categoryId) };
+    return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
   }
 
   private async create(ctx: ActionContext, input: IntakeInput): Promise<string> {
-    const category = input.categoryId ? await this.categories.findById(input.categoryId).lean() : null;
+    const chain = input.categoryId ? await this.categoryChain(input.categoryId) : [];
+    const category = chain[0] ?? null;
     if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
     // A retired category, or one below a retired one, takes no new requests (pickers no longer offer
     // it); imported history keeps its own.
-    const retired = category && input.channel !== 'import'
-      && (!category.active || (category.ancestors.length > 0 && (await this.categories.exists({ _id: { $in: category.ancestors }, active: false }))));
-    if (category && retired) {
+    if (category && input.channel !== 'import' && chain.some((c) => !c.active)) {
       throw new DomainError('CATEGORY_NOT_FOUND', `Category ${category.path} is no longer in use.`, { field: 'categoryId' });
     }
     if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }
-    const env = await this.env(ctx.now, input.categoryId ?? null);
+    const env = await this.envFor(ctx.now, chain);
     const draft = newTicket(input, { intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId, categoryPath: category?.path ?? null, now: ctx.now }, env);
 
     const _id = new Types.ObjectId();
@@ -322,18 +325,12 @@ export class Tickets {
     return { id, ancestors: department.ancestors };
   }
 
-  /**
-   * A category's limits: complexity (15 working days) and the administrator's overrides, each
-   * inherited from the nearest category up the tree that sets it.
-   */
-  private async categoryLimits(categoryId: string | null): Promise<LimitOverrides> {
-    if (!categoryId) return {};
-    const category = await this.categories.findById(categoryId, { complex: 1, limits: 1, ancestors: 1 }).lean();
-    if (!category) return {};
-    const chain = [category, ...(await Promise.all([...category.ancestors].reverse().map((id) => this.categories.findById(id, { complex: 1, limits: 1 }).lean())))];
-    const complex = chain.some((c) => c?.complex);
-    // From the root down, so a nearer category's limit overrides a farther one's, slot by slot.
-    return chain.reduceRight<LimitOverrides>((merged, c) => mergeLimits(merged, c?.limits ?? {}), complex ? COMPLEX_CATEGORY_LIMITS : {});
+  /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
+  private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
+    const category = await this.categories.findById(categoryId, { path: 1, complex: 1, limits: 1, active: 1, ancestors: 1 }).lean();
+    if (!category) return [];
+    const ancestors = new Map((await this.categories.find({ _id: { $in: category.ancestors } }, { path: 1, complex: 1, limits: 1, active: 1 }).lean()).map((c) => [String(c._id), c]));
+    return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
   }
 
   /** The winner of a version step writes a moment after claiming it: wait briefly to report its result. */
@@ -356,6 +353,18 @@ export class Tickets {
   private async recordRead(actor: Actor, ticketIds: string[], now: Date, purpose: RequesterRead['purpose']): Promise<void> {
     await this.reads.insertMany(ticketIds.map((ticketId) => ({ at: now, ticketId, userId: actor.userId || null, username: actor.username, roles: actor.roles, purpose })));
   }
+}
+
+type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
+
+/**
+ * A category's limits: complexity (15 working days) and the administrator's overrides, each
+ * inherited from the nearest category up the tree (`chain`, nearest first) that sets it.
+ */
+function categoryLimits(chain: CategoryLink[]): LimitOverrides {
+  const complex = chain.some((c) => c.complex);
+  // From the root down, so a nearer category's limit overrides a farther one's, slot by slot.
+  return chain.reduceRight<LimitOverrides>((merged, c) => mergeLimits(merged, c.limits ?? {}), complex ? COMPLEX_CATEGORY_LIMITS : {});
 }
 
 /**
