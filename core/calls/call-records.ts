@@ -8,7 +8,7 @@ import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
 import type { Ticket, TicketDocument } from '../tickets/ticket.js';
 import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallRecord, type CallSide, type CallView } from './call-record.js';
-import { mergeUpdate } from './merge-update.js';
+import { mergeUpdate } from '../platform/merge-update.js';
 import { sipUserFor } from './sip-credentials.js';
 
 /** Who was on a call for the centre; `userId` is null for an `op-` user no account is known for. */

@@ -4,7 +4,7 @@ import type { ActionContext } from '../audit/audit.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
-import { mergeUpdate } from './merge-update.js';
+import { mergeUpdate } from '../platform/merge-update.js';
 import {
   callbackNumberModel, missedCallModel, presentMissedCall,
   type CallbackNumber, type MissedCall, type MissedCallOutcome, type MissedCallState, type MissedCallView,

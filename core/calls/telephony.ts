@@ -8,7 +8,7 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { agentStateModel, presentAgentState, type AgentState, type AgentStateView, type ChosenAgentState } from './agent-state.js';
 import type { CallSide } from './call-record.js';
 import type { CallEvent, CallOperator, CallRecords } from './call-records.js';
-import { mergeUpdate } from './merge-update.js';
+import { mergeUpdate } from '../platform/merge-update.js';
 import type { MissedCalls } from './missed-calls.js';
 import { issueSipCredentials, sipUserFor } from './sip-credentials.js';
 import { HOTLINE_NUMBER, type TelephonySettings } from './telephony-settings.js';

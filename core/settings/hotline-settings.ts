@@ -5,10 +5,10 @@ import {
   createWorkingCalendar, DEFAULT_LIMITS, INVALID_WARNING_THRESHOLDS, DEFAULT_WARNING_THRESHOLDS, DEFAULT_WORKING_HOURS,
   type CalendarOverride, type LimitTable, type WarningThresholds, type WorkingCalendar, type WorkingHours,
 } from '../clocks/index.js';
-import { compareAndSet } from '../platform/compare-and-set.js';
 import { defineModel } from '../platform/database.js';
 import { diff, versionConflict } from '../platform/documents.js';
-import { DomainError, isDomainError } from '../platform/errors.js';
+import { DomainError } from '../platform/errors.js';
+import { mergeUpdate } from '../platform/merge-update.js';
 
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
@@ -144,28 +144,24 @@ export class HotlineSettings {
     describe: (before: HotlineSettingsData) => [action: string, changes: Record<string, unknown>],
   ): Promise<CurrentSettings> {
     authorize(ctx.actor, 'settings.manage');
-    for (let attempt = 1; ; attempt++) {
-      const stored = await this.stored();
-      const before = { ...defaultSettings(), ...stored };
+    await this.stored();
+    let audited: ReturnType<typeof describe> | null = null;
+    // A caller who named no version asked for "apply to the latest": a lost step is recomputed on
+    // the newer record. One who named a version gets the conflict once the record has moved on.
+    await mergeUpdate(this.model, 'hotline', 'settings', ctx.now, (stored) => {
       if (expectedVersion !== undefined && stored.version !== expectedVersion) throw versionConflict('settings', 'hotline', stored.version);
+      const before = { ...defaultSettings(), ...stored };
       const changes = change(before);
       // Building the calendar first rejects bad dates and working hours before anything is stored.
       createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
       assertThresholds(changes.thresholds ?? before.thresholds);
-      try {
-        await compareAndSet(this.model, 'hotline', stored.version, { ...changes, updatedAt: ctx.now }, ctx.now, 'settings');
-      } catch (err) {
-        // A caller who named no version asked for "apply to the latest": recompute on the newer record.
-        if (expectedVersion !== undefined || !isDomainError(err) || err.code !== 'VERSION_CONFLICT' || attempt >= 25) throw err;
-        // The winner may not have written yet; a little jitter keeps writers that collided from colliding again.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
-        continue;
-      }
-      const [action, audited] = describe(before);
-      await this.audit.record(ctx, action, { type: 'settings', id: 'hotline' }, audited);
-      this.cached = null;
-      return this.current();
-    }
+      audited = describe(before);
+      return { ...changes, updatedAt: ctx.now };
+    });
+    const [action, changes] = audited!;
+    await this.audit.record(ctx, action, { type: 'settings', id: 'hotline' }, changes);
+    this.cached = null;
+    return this.current();
   }
 
   /** The stored record, created with the defaults at version 0 the first time: compare-and-set needs one to claim against. */

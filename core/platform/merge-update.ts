@@ -1,7 +1,7 @@
 import type { Model } from 'mongoose';
-import { compareAndSet } from '../platform/compare-and-set.js';
-import { versionConflict } from '../platform/documents.js';
-import { isDomainError } from '../platform/errors.js';
+import { compareAndSet } from './compare-and-set.js';
+import { versionConflict } from './documents.js';
+import { isDomainError } from './errors.js';
 
 const maxAttempts = 25;
 
