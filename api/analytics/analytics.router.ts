@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { day } from '../http/common-schemas.js';
 import { authorize, listScope } from '../../core/accounts/access.js';
 import type { Dashboard } from '../../core/analytics/dashboard.js';
 import { longestPeriodDays } from '../../core/analytics/dashboard.js';
@@ -8,7 +9,6 @@ import type { Department } from '../../core/departments/department.js';
 import type { Model } from 'mongoose';
 import type { EndpointRegistry } from '../http/endpoint.js';
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD');
 const rate = z.number().nullable();
 const rates = z.object({ response: rate, resolution: rate, satisfaction: rate, onTimeReply: rate, closure: rate, composite: rate });
 const period = z.object({ from: day, to: day });

@@ -1,12 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { day } from '../http/common-schemas.js';
 import type { HotlineSettings } from '../../core/settings/hotline-settings.js';
 import { calendarMonth } from '../../core/settings/calendar-month.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 
-const dateKey = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+const dateKey = day
   // The round trip through Date rejects 2026-02-30, which it would roll over into March.
   .refine((date) => !Number.isNaN(Date.parse(date)) && new Date(date).toISOString().slice(0, 10) === date, 'is not a day of the calendar');
 const monthKey = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
 import { channels, satisfactions, ticketStates, urgencies } from '../../core/tickets/ticket.js';
 import type { TicketAction } from '../../core/tickets/ticket-lifecycle.js';
-import { email, objectId, phone, queryBoolean } from '../http/common-schemas.js';
+import { day, email, objectId, phone, queryBoolean } from '../http/common-schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const reason = text(2000);
@@ -150,7 +150,7 @@ const perType = z.strictObject(Object.fromEntries(REQUEST_TYPES.map((t) => [t, l
 export const settingsBody = z.strictObject({
   version: z.number().int().min(0).optional().meta({ description: 'The settings version you read: a newer one answers 409 instead of overwriting a change you have not seen' }),
   calendarOverrides: z
-    .array(z.strictObject({ date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD'), working: z.boolean(), name: text(60).optional() }))
+    .array(z.strictObject({ date: day, working: z.boolean(), name: text(60).optional() }))
     .max(2000)
     .optional(),
   workingHours: z.array(z.strictObject({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) })).min(1).max(4).optional(),
