@@ -170,12 +170,11 @@ interface RollupDoc {
 
 /**
  * Deltas waiting to be folded, one document per event (or per write of a call record, keyed by its
- * compare-and-set claim): its `_id` makes recording an event twice harmless. (`deltas`: department counters as recorded before the roll-ups existed.)
+ * compare-and-set claim): its `_id` makes recording an event twice harmless.
  */
 export interface PendingDeltas {
   _id: string;
-  rollups?: RollupDelta[];
-  deltas?: CounterDelta[];
+  rollups: RollupDelta[];
 }
 
 /** A fold in progress: written before any roll-up changes, so a crashed fold is finished, not redone. */
@@ -198,7 +197,7 @@ const rollupSchema = new Schema<RollupDoc>(
   { _id: String, kind: String, day: String, counts: String, lastBatch: { type: String, default: null } },
   { versionKey: false, collection: 'analytics_rollups', minimize: false },
 );
-const pendingSchema = new Schema<PendingDeltas>({ _id: String, rollups: Schema.Types.Mixed, deltas: Schema.Types.Mixed }, { versionKey: false, collection: 'counter_inbox' });
+const pendingSchema = new Schema<PendingDeltas>({ _id: String, rollups: Schema.Types.Mixed }, { versionKey: false, collection: 'counter_inbox' });
 const batchSchema = new Schema<FoldBatch>({ _id: String, eventIds: [String], docs: String, done: Boolean }, { versionKey: false, collection: 'counter_batches' });
 batchSchema.index({ done: 1 });
 
@@ -291,8 +290,8 @@ export class DepartmentCounters {
     const pending = await this.inbox.find({}).limit(size).lean();
     if (pending.length === 0) return null;
     const docs = new Map<string, BatchDoc>();
-    for (const { rollups = [], deltas = [] } of pending) {
-      for (const delta of [...deltas.map(asRollup), ...rollups]) {
+    for (const { rollups } of pending) {
+      for (const delta of rollups) {
         const id = rollupId(delta.kind, delta.day);
         const doc = docs.get(id) ?? { _id: id, kind: delta.kind, day: delta.day, counts: {} };
         for (const key of delta.keys) addInto((doc.counts[key] ??= {}), delta.counts);
