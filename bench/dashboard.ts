@@ -12,17 +12,12 @@
  * (server time from its Server-Timing header, and the client's wall time) against two baselines:
  * GET /healthz and GET /api/analytics/ranking for the same period. `--tickets 3000` is a quick run.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
-import { createApp } from '../api/app.js';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { previousPeriod } from '../core/analytics/dashboard.js';
 import { countersFor, daysBetween, hotspotKinds, hotspotWords, pendingEntry, rollupsFor, type CounterDelta, type PendingDeltas, type RollupDelta } from '../core/analytics/department-counters.js';
 import type { OperatorFigures } from '../core/calls/call-records.js';
 import { chinaDateKey, type LimitOverrides } from '../core/clocks/index.js';
-import { systemClock } from '../core/platform/clock.js';
-import { createLogger } from '../core/platform/logger.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { decide, type ActionInputs, type TicketAction } from '../core/tickets/ticket-lifecycle.js';
@@ -97,17 +92,14 @@ class RecordingFactory extends TicketFactory {
 }
 
 const db = await openBenchDatabase('dashboard');
-let server: Server | undefined;
 try {
   await run(db);
 } finally {
-  server?.closeAllConnections();
-  server?.close();
   await db.close();
 }
 console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 
-async function run({ services, connection, size }: BenchDatabase): Promise<void> {
+async function run({ services, connection, size, serveApi }: BenchDatabase): Promise<void> {
   const now = new Date();
   const world = await setupWorld(services, now);
   const random = seededRandom(Number(options.seed));
@@ -232,9 +224,7 @@ async function run({ services, connection, size }: BenchDatabase): Promise<void>
   // ---- HTTP: a supervisor's API token on a real server ----
   const supervisor = await services.users.create(ctx, { username: 'supervisor1', displayName: 'supervisor1', password: benchPassword, roles: ['supervisor'], departmentId: null });
   const { token } = await services.users.issueToken(ctx, supervisor.id, { name: 'bench' });
-  server = createServer(createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false }));
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveApi();
   const to = chinaDateKey(now);
   const from = chinaDateKey(new Date(now.getTime() - (periodDays - 1) * day));
   const call = async (path: string) => {

@@ -15,14 +15,9 @@
  * on FerretDB most lists decode every ticket, about a minute each at 100k). `--tickets 3000
  * --requests 50` is a quick run.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
-import { createApp } from '../api/app.js';
 import { systemActor, type Actor } from '../core/accounts/access.js';
-import { systemClock } from '../core/platform/clock.js';
-import { createLogger } from '../core/platform/logger.js';
 import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { openStates, type TicketState } from '../core/tickets/ticket.js';
 import { explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
@@ -67,17 +62,14 @@ console.log(`tickets benchmark: ${ticketCount} seeded tickets, ${requests} creat
 console.log(`machine: ${machineNotes()}; load average at start: ${loadAtStart}`);
 
 const db = await openBenchDatabase('tickets');
-let server: Server | undefined;
 try {
   await run(db);
 } finally {
-  server?.closeAllConnections();
-  server?.close();
   await db.close();
 }
 console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 
-async function run({ services, connection, size, server: { uri } }: BenchDatabase): Promise<void> {
+async function run({ services, connection, size, serveApi, server: { uri } }: BenchDatabase): Promise<void> {
   const now = new Date();
   const world = await setupWorld(services, now);
   const messages = loadMessages();
@@ -155,10 +147,7 @@ async function run({ services, connection, size, server: { uri } }: BenchDatabas
     const user = await services.users.create(ctx, { username: `staff-${code.toLowerCase()}`, displayName: code, password: benchPassword, roles: ['department_staff'], departmentId: department.id });
     staff.set(code, { actor: { userId: user.id, username: user.username, roles: user.roles, departmentId: department.id, via: 'token' }, token: await token(user.id) });
   }
-  const app = createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false });
-  server = createServer(app);
-  await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = await serveApi();
   const call = async (path: string, bearer: string, body?: unknown, expected = body ? 201 : 200) => {
     const res = await fetch(base + path, {
       method: body ? 'POST' : 'GET',

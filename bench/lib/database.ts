@@ -1,8 +1,13 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import mongoose, { type Connection } from 'mongoose';
+import { createApp } from '../../api/app.js';
+import { systemClock } from '../../core/platform/clock.js';
 import { connectDatabase } from '../../core/platform/database.js';
+import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
 import { startFerretDB, type DatabaseServer } from '../../infra/ferretdb/launcher.js';
 
@@ -13,7 +18,9 @@ export interface BenchDatabase {
   dataDir: string;
   /** Bytes of the SQLite files so far. */
   size(): number;
-  /** Closes the connection, stops FerretDB and deletes the temporary data directory. */
+  /** The whole API over these services on a loopback port (closed with the database): its base URL. */
+  serveApi(): Promise<string>;
+  /** Closes the API server, the connection, stops FerretDB and deletes the temporary data directory. */
   close(): Promise<void>;
 }
 
@@ -25,10 +32,13 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   const dataDir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
   let server: DatabaseServer | undefined;
   let connection: Connection | undefined;
+  let api: Server | undefined;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
+    api?.closeAllConnections();
+    api?.close();
     // Forced, and not waited on for long: an abandoned sweep may still have a scan in flight.
     await Promise.race([connection?.close(true).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await server?.stop().catch(() => {});
@@ -49,6 +59,12 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
       services,
       dataDir,
       size: () => readdirSync(dataDir).reduce((sum, file) => sum + statSync(path.join(dataDir, file)).size, 0),
+      async serveApi() {
+        const listening = createServer(createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false }));
+        api = listening;
+        await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+        return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+      },
       close,
     };
   } catch (err) {
