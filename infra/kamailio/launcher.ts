@@ -1,5 +1,4 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.js';
 import { rtpengineDebianPackage, rtpengineInstalled, startRtpengine, type RtpengineServer } from './rtpengine.js';
 import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
+import { udpAnswers, udpPortFree } from './udp.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
@@ -299,34 +299,20 @@ function killAll(pids: number[]): void {
 
 /** An OPTIONS ping: the UDP socket is bound and a SIP worker is answering. */
 function sipAnswersOverUdp(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    const timer = setTimeout(() => finish(false), 300);
-    function finish(ok: boolean) {
-      clearTimeout(timer);
-      socket.close();
-      resolve(ok);
-    }
-    socket.on('error', () => finish(false));
-    socket.on('message', (message) => finish(message.toString('latin1').startsWith('SIP/2.0 200')));
-    socket.bind(0, host, () => {
-      const local = socket.address();
-      const branch = `z9hG4bK-probe-${Date.now()}`;
-      const request = [
-        `OPTIONS sip:${host}:${port} SIP/2.0`,
-        `Via: SIP/2.0/UDP ${host}:${local.port};branch=${branch};rport`,
-        'Max-Forwards: 70',
-        `From: <sip:probe@${host}>;tag=probe`,
-        `To: <sip:${host}:${port}>`,
-        `Call-ID: ${branch}@launcher`,
-        'CSeq: 1 OPTIONS',
-        'Content-Length: 0',
-        '',
-        '',
-      ].join('\r\n');
-      socket.send(request, port, host);
-    });
-  });
+  const branch = `z9hG4bK-probe-${Date.now()}`;
+  const options = (localPort: number) => [
+    `OPTIONS sip:${host}:${port} SIP/2.0`,
+    `Via: SIP/2.0/UDP ${host}:${localPort};branch=${branch};rport`,
+    'Max-Forwards: 70',
+    `From: <sip:probe@${host}>;tag=probe`,
+    `To: <sip:${host}:${port}>`,
+    `Call-ID: ${branch}@launcher`,
+    'CSeq: 1 OPTIONS',
+    'Content-Length: 0',
+    '',
+    '',
+  ].join('\r\n');
+  return udpAnswers(host, port, options, (reply) => reply.startsWith('SIP/2.0 200'));
 }
 
 function tcpAccepts(host: string, port: number): Promise<boolean> {
@@ -361,13 +347,6 @@ async function freeUdpAndTcpPort(host: string): Promise<number> {
   throw new Error(`no port free for both UDP and TCP on ${host}`);
 }
 
-function udpPortFree(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    socket.once('error', () => resolve(false));
-    socket.bind(port, host, () => socket.close(() => resolve(true)));
-  });
-}
 
 function lastLines(text: string, count: number): string {
   return text.trim().split('\n').slice(-count).join('\n');

@@ -1,8 +1,8 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import path from 'node:path';
 import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
+import { freeUdpPort, udpAnswers } from './udp.js';
 
 /** The Debian package with the userspace daemon; the `rtpengine` metapackage would also build a kernel module. */
 export const rtpengineDebianPackage = 'rtpengine-daemon';
@@ -89,28 +89,7 @@ const isRunning = (child: ChildProcess) => child.exitCode === null && child.sign
 
 /** One ng "ping" (bencoded, after a cookie); rtpengine answers "pong". */
 function ngPing(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    const cookie = randomBytes(6).toString('hex');
-    const timer = setTimeout(() => finish(false), 300);
-    function finish(ok: boolean) {
-      clearTimeout(timer);
-      socket.close();
-      resolve(ok);
-    }
-    socket.on('error', () => finish(false));
-    socket.on('message', (message) => finish(message.toString('latin1') === `${cookie} d6:result4:ponge`));
-    socket.send(`${cookie} d7:command4:pinge`, port, host);
-  });
+  const cookie = randomBytes(6).toString('hex');
+  return udpAnswers(host, port, () => `${cookie} d7:command4:pinge`, (reply) => reply === `${cookie} d6:result4:ponge`);
 }
 
-function freeUdpPort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    socket.once('error', reject);
-    socket.bind(0, host, () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
