@@ -3,13 +3,13 @@ import path from 'node:path';
 import { newSecret } from '../core/accounts/secrets.js';
 import { loadConfigOrExit } from '../core/platform/config.js';
 import { openDatabaseServer } from '../infra/database-server.js';
-import { projectRoot } from '../infra/ferretdb/launcher.js';
+import { projectRoot } from '../infra/documentdb/launcher.js';
 import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
 import { buildSoftphone } from '../softphone/build.js';
 import { buildConsoles } from '../consoles/build.js';
 
 /**
- * `npm start`: the whole system on one machine. Starts the database once (embedded FerretDB
+ * `npm start`: the whole system on one machine. Starts the database once (the embedded engine
  * unless MONGODB_URI is set), Kamailio when it is installed, then the API and the workers as
  * child processes sharing them. Ctrl-C or SIGTERM stops the children first, then Kamailio and the
  * database: nothing is left behind.
