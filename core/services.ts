@@ -8,12 +8,10 @@ import { Categories } from './categories/categories.js';
 import { departmentModel } from './departments/department.js';
 import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
-import { revisionModel } from './platform/compare-and-set.js';
-import { idempotencyModel } from './platform/idempotency.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
-import { countersFor, DepartmentCounters, hotspotWords, rollupsFor } from './analytics/department-counters.js';
+import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
 import { tokenizeForIndex } from './search/tokenize.js';
 import { Callbacks } from './callbacks/callbacks.js';
@@ -71,15 +69,17 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
   const deadlineMinutes = new DeadlineMinutes(connection);
+  // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
-    async onEvent(ticket, event, previous) {
-      await deadlineMinutes.list(String(ticket._id), ticket.deadlineMinute);
-      const words = event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : [];
-      await counters.record(event._id, countersFor(event, ticket), rollupsFor(event, ticket, previous, words));
-      await notices.enqueueFor(ticket, event);
-      if (event.action === 'intake') await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`);
-      await callRecords.ticketEvent(ticket, event);
-    },
+    rollupsOf: (event, ticket, previous) =>
+      ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : []),
+    reactions: [
+      { name: 'deadlines', apply: (ticket) => deadlineMinutes.list(String(ticket._id), ticket.deadlineMinute) },
+      { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
+      { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
+      { name: 'search', apply: async (ticket, effect) => void (effect.event.action === 'intake' && (await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`))) },
+      { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
+    ],
   });
   const services = {
     connection,
@@ -104,8 +104,6 @@ export async function createServices(connection: Connection, settings: ServiceSe
     missedCalls,
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
   };
-  revisionModel(connection);
-  idempotencyModel(connection);
   await initModels(connection);
   return services;
 }

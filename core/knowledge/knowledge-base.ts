@@ -115,7 +115,7 @@ export class KnowledgeBase {
       authorize(ctx.actor, 'knowledge.manage', await this.departmentRef(fields.departmentId));
     }
     if (fields.categoryId) await this.assertCategory(fields.categoryId);
-    const updated = presentArticle(await compareAndSet(this.articles, id, version, { ...fields, updatedAt: ctx.now }, ctx.now, 'knowledge_article'));
+    const updated = presentArticle(await compareAndSet(this.articles, id, version, { ...fields, updatedAt: ctx.now }, 'knowledge_article'));
     if (searchText(updated) !== searchText(current)) await this.terms.index('knowledge', id, searchText(updated));
     await this.audit.record(ctx, 'knowledge.update', entity(id), diff(current as unknown as Record<string, unknown>, fields));
     return updated;
@@ -125,7 +125,7 @@ export class KnowledgeBase {
   async markReviewed(ctx: ActionContext, id: string, input: { version: number; days?: number }): Promise<ArticleView> {
     const current = await this.loadManageable(ctx.actor, id, 'review');
     const set = { reviewDueAt: reviewDueFrom(ctx.now, input.days ?? defaultReviewDays), reviewedAt: ctx.now, updatedAt: ctx.now };
-    const updated = await compareAndSet(this.articles, id, input.version, set, ctx.now, 'knowledge_article');
+    const updated = await compareAndSet(this.articles, id, input.version, set, 'knowledge_article');
     await this.audit.record(ctx, 'knowledge.review', entity(id), diff(current as unknown as Record<string, unknown>, { reviewDueAt: set.reviewDueAt }));
     return presentArticle(updated);
   }
@@ -133,7 +133,7 @@ export class KnowledgeBase {
   /** Archived articles leave the operators' view but stay searchable for their department. */
   async archive(ctx: ActionContext, id: string, input: { version: number }): Promise<ArticleView> {
     const current = await this.loadManageable(ctx.actor, id, 'archive');
-    const updated = await compareAndSet(this.articles, id, input.version, { status: 'archived', updatedAt: ctx.now }, ctx.now, 'knowledge_article');
+    const updated = await compareAndSet(this.articles, id, input.version, { status: 'archived', updatedAt: ctx.now }, 'knowledge_article');
     await this.audit.record(ctx, 'knowledge.archive', entity(id), { status: { from: current.status, to: 'archived' } });
     return presentArticle(updated);
   }

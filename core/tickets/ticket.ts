@@ -2,6 +2,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock, RequestType, Urgency, WarningLevel } from '../clocks/index.js';
 import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
+import type { OwedEffect } from '../platform/owed-effects.js';
+import type { RollupDelta } from '../analytics/department-counters.js';
+import type { TicketEvent } from './ticket-events.js';
 
 export const ticketStates = [
   'received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'replied',
@@ -137,6 +140,22 @@ export interface Ticket {
   createdAt: Date;
   updatedAt: Date;
   closedAt: Date | null;
+  /** What the changes not yet settled owe (`owed-effects.ts`): written atomically with each change. */
+  effects: TicketEffect[];
+  effectsDueAt: Date | null;
+  /**
+   * `<scope>:<key>` of the Idempotency-Key the ticket was created with (absent without one): its
+   * unique index makes the create itself the step a retried request cannot repeat.
+   */
+  idempotencyKey?: string;
+  /** What that request was (a hash), so the same key with another request is refused. */
+  idempotencyFingerprint?: string;
+}
+
+/** One change's consequences: its history entry, and what it adds to the roll-ups (computed as it was decided). */
+export interface TicketEffect extends OwedEffect {
+  event: TicketEvent;
+  rollups: RollupDelta[];
 }
 
 const clockSchema = new Schema<Clock>(
@@ -230,10 +249,17 @@ const ticketSchema = new Schema<Ticket>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     closedAt: { type: Date, default: null },
+    effects: { type: Schema.Types.Mixed, default: [] },
+    effectsDueAt: { type: Date, default: null },
+    idempotencyKey: { type: String },
+    idempotencyFingerprint: { type: String },
   },
   { versionKey: false, collection: 'tickets', minimize: false },
 );
 ticketSchema.index({ number: 1 }, { unique: true });
+ticketSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
+ticketSchema.index({ effectsDueAt: 1 });
+ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
 ticketSchema.index({ deadlineMinute: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
