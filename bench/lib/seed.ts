@@ -10,7 +10,7 @@ import { sweepSteps } from '../../core/sla/deadline-sweep.js';
 import { decide, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from '../../core/tickets/ticket-lifecycle.js';
 import type { Channel, Ticket, TicketState } from '../../core/tickets/ticket.js';
 import { newTicket } from '../../core/tickets/tickets.js';
-import { projectRoot } from '../../infra/ferretdb/launcher.js';
+import { projectRoot } from '../../infra/documentdb/launcher.js';
 import { categoryDepartments, demoDepartments } from '../../scripts/seed-data/demo-city.js';
 
 /**
