@@ -4,6 +4,7 @@ import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import type { OwedEffect } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
+import { tokenizeForIndex } from '../search/tokenize.js';
 import type { TicketEvent } from './ticket-events.js';
 
 export const ticketStates = [
@@ -95,6 +96,8 @@ export interface Ticket {
   location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
   subject: string;
   content: string;
+  /** The search terms of subject and content (`ticketTerms`), for keyword search; never shown. */
+  terms: string[];
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
   routing: Routing;
@@ -208,6 +211,7 @@ const ticketSchema = new Schema<Ticket>(
     },
     subject: { type: String, required: true },
     content: { type: String, required: true },
+    terms: { type: [String], default: undefined },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
     routing: {
@@ -267,7 +271,11 @@ ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
+// Keyword search reads each term's newest tickets: the `_id` key keeps that walk short for frequent terms.
+ticketSchema.index({ terms: 1, _id: -1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };
 export const ticketId = (ticket: TicketDocument): string => String(ticket._id);
+
+export const ticketTerms = (ticket: Pick<Ticket, 'subject' | 'content'>): string[] => tokenizeForIndex(`${ticket.subject} ${ticket.content}`);

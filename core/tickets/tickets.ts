@@ -11,12 +11,12 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
-import type { TermIndex } from '../search/term-index.js';
+import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -224,17 +224,11 @@ export class Tickets {
   }
 
   /** Keyword search, best matches first; only tickets the actor may read are returned. */
-  async search(actor: Actor, termIndex: TermIndex, query: string, limit: number): Promise<TicketSummary[]> {
-    const readable = new Map<string, TicketDocument>();
-    const ids = await termIndex.search('ticket', query, {
-      limit,
-      accept: async (batch) => {
-        const rows = (await Promise.all(batch.map((id) => this.tickets.findById(id).lean()))) as (TicketDocument | null)[];
-        for (const t of rows) if (t && mayRead(actor, t)) readable.set(String(t._id), t);
-        return batch.filter((id) => readable.has(id));
-      },
-    });
-    return ids.map((id) => summarizeTicket(readable.get(id)!));
+  async search(actor: Actor, query: string, limit: number): Promise<TicketSummary[]> {
+    // Who may read a ticket that no department holds reads every ticket; department users their scope.
+    const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
+    if (!filter) return [];
+    return (await searchByTerms(this.tickets, query, { filter, limit })).map(summarizeTicket);
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -415,6 +409,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
     subject: input.subject,
     content: input.content,
+    terms: ticketTerms(input),
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
