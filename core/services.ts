@@ -22,7 +22,6 @@ import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
-import { DeadlineMinutes } from './sla/deadline-minutes.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
 import { TermIndex } from './search/term-index.js';
@@ -70,10 +69,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
-  const deadlineMinutes = new DeadlineMinutes(connection);
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
     async onEvent(ticket, event, previous) {
-      await deadlineMinutes.list(String(ticket._id), ticket.deadlineMinute);
       const words = event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : [];
       await counters.record(event._id, countersFor(event, ticket), rollupsFor(event, ticket, previous, words));
       await notices.enqueueFor(ticket, event);
@@ -92,7 +89,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     tickets,
     outbox,
     notices,
-    deadlineSweep: new DeadlineSweep(connection, tickets, deadlineMinutes),
+    deadlineSweep: new DeadlineSweep(tickets),
     routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
     termIndex,
     counters,

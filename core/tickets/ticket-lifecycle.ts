@@ -459,11 +459,6 @@ function eventData(action: TicketAction, input: unknown): Record<string, unknown
 
 const severity: Record<WarningLevel, number> = { none: 0, yellow: 1, red: 2 };
 
-/** The minute (UTC, `YYYY-MM-DDTHH:mm`) in which an instant falls, rounded up so nothing is swept early. */
-export function deadlineMinuteOf(at: Date): string {
-  return new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16);
-}
-
 /**
  * Recomputes what the sweep and the lists read: the worst warning over the running clocks, the
  * next instant one changes (or a red ticket becomes due for supervision), the lead's reply
@@ -496,7 +491,6 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
   // A new stage (say, accepted after a red accept clock) may warn again when its own clocks run late.
   if (severity[t.warnedLevel] > severity[warning]) t.warnedLevel = warning;
   t.nextDeadlineAt = next;
-  t.deadlineMinute = next ? deadlineMinuteOf(next) : null;
   t.dueAt = lead && running.includes(lead.replyClock) ? clockStatus(lead.replyClock, env.now, env.calendar, env.thresholds).dueAt : null;
   t.scope = [...new Set(t.assignments.filter((a) => a.state !== 'withdrawn').flatMap((a) => [a.departmentId, ...a.departmentAncestors]))];
   return t;

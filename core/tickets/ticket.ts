@@ -126,12 +126,6 @@ export interface Ticket {
   /** The warning last recorded as an event, so the sweep raises each level once per stage. */
   warnedLevel: WarningLevel;
   nextDeadlineAt: Date | null;
-  /**
-   * `nextDeadlineAt` rounded up to its minute, as a string: the sweep finds due tickets with one
-   * indexed equality query per minute, because FerretDB 1.x pushes only equality down to SQLite
-   * and would scan every ticket for a range query.
-   */
-  deadlineMinute: string | null;
   /** The lead department's reply deadline, for lists. */
   dueAt: Date | null;
   createdAt: Date;
@@ -225,7 +219,6 @@ const ticketSchema = new Schema<Ticket>(
     warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     warnedLevel: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     nextDeadlineAt: { type: Date, default: null },
-    deadlineMinute: { type: String, default: null },
     dueAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -235,7 +228,8 @@ const ticketSchema = new Schema<Ticket>(
 );
 ticketSchema.index({ number: 1 }, { unique: true });
 ticketSchema.index({ state: 1, createdAt: -1 });
-ticketSchema.index({ deadlineMinute: 1 });
+// The deadline sweep's range query, in deadline order.
+ticketSchema.index({ nextDeadlineAt: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });

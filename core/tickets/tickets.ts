@@ -425,7 +425,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     warning: 'none',
     warnedLevel: 'none',
     nextDeadlineAt: null,
-    deadlineMinute: null,
     dueAt: null,
     createdAt: receivedAt,
     updatedAt: facts.now,
