@@ -483,8 +483,9 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
     const status = clockStatus(clock, env.now, env.calendar, env.thresholds);
     if (severity[status.warning] > severity[warning]) warning = status.warning;
     consider(nextWarningAt(clock, env.now, env.calendar, env.thresholds));
-    // A ticket still red one working day after its deadline is supervised (督办).
-    if (status.warning === 'red' && status.dueAt && !t.supervisedAt) consider(addWorkingTime(status.dueAt, { amount: 1, unit: 'working_days' }, env.calendar));
+    // A ticket still red one working day after its deadline is supervised (督办), in the
+    // departments' hands only (as the sweep supervises): elsewhere the instant would stay due forever.
+    if (status.warning === 'red' && status.dueAt && !t.supervisedAt && statesInHand.includes(t.state)) consider(addWorkingTime(status.dueAt, { amount: 1, unit: 'working_days' }, env.calendar));
   }
   const lead = leadOf(t);
   t.warning = warning;
