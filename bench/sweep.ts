@@ -169,7 +169,9 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
   }
 }
 
-const mib = (bytes: number | undefined) => ((bytes ?? 0) / 2 ** 20).toFixed(0);
+function mib(bytes: number | undefined): string {
+  return ((bytes ?? 0) / 2 ** 20).toFixed(0);
+}
 
 /** The stages and indexes of the engine's winning plan, from its `explain` (MongoDB and FerretDB 2 both answer one). */
 async function plan(raw: Db, filter: object, sort: object): Promise<string> {
