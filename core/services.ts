@@ -19,7 +19,6 @@ import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
-import { DeadlineMinutes } from './sla/deadline-minutes.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
@@ -65,12 +64,10 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
-  const deadlineMinutes = new DeadlineMinutes(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
     rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
     reactions: [
-      { name: 'deadlines', apply: (ticket) => deadlineMinutes.list(String(ticket._id), ticket.deadlineMinute) },
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
@@ -87,7 +84,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     tickets,
     outbox,
     notices,
-    deadlineSweep: new DeadlineSweep(connection, tickets, deadlineMinutes),
+    deadlineSweep: new DeadlineSweep(tickets),
     routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
     counters,
     callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),

@@ -26,9 +26,11 @@ export interface BenchDatabase {
 
 /**
  * A fresh embedded FerretDB in a temporary directory, with the services over one database. The
- * directory is removed on close, and on Ctrl-C.
+ * directory is removed on close, and on Ctrl-C. With MONGODB_URI, a fresh database on that server
+ * instead (dropped on close; `size()` then reads 0), to measure another engine.
  */
 export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
+  const external = process.env.MONGODB_URI;
   const dataDir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
   let server: DatabaseServer | undefined;
   let connection: Connection | undefined;
@@ -40,6 +42,7 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
     api?.closeAllConnections();
     api?.close();
     // Forced, and not waited on for long: an abandoned sweep may still have a scan in flight.
+    if (external) await connection?.dropDatabase().catch(() => {});
     await Promise.race([connection?.close(true).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await server?.stop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
@@ -50,8 +53,8 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    server = await startFerretDB({ dataDir, log: (line) => console.error(line) });
-    connection = await connectDatabase(server.uri, 'bench');
+    server = external ? { uri: external, engine: 'external', stop: async () => {} } : await startFerretDB({ dataDir, log: (line) => console.error(line) });
+    connection = await connectDatabase(server.uri, external ? `bench_${name}_${process.pid}` : 'bench');
     const services = await createServices(connection, { authentication: { sessionTtlHours: 12, maxFailures: 5, lockMinutes: 15 } });
     return {
       server,

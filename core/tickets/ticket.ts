@@ -132,12 +132,6 @@ export interface Ticket {
   /** The warning last recorded as an event, so the sweep raises each level once per stage. */
   warnedLevel: WarningLevel;
   nextDeadlineAt: Date | null;
-  /**
-   * `nextDeadlineAt` rounded up to its minute, as a string: the sweep finds due tickets with one
-   * indexed equality query per minute, because FerretDB 1.x pushes only equality down to SQLite
-   * and would scan every ticket for a range query.
-   */
-  deadlineMinute: string | null;
   /** The lead department's reply deadline, for lists. */
   dueAt: Date | null;
   createdAt: Date;
@@ -248,7 +242,6 @@ const ticketSchema = new Schema<Ticket>(
     warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     warnedLevel: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     nextDeadlineAt: { type: Date, default: null },
-    deadlineMinute: { type: String, default: null },
     dueAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -265,7 +258,8 @@ ticketSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
 ticketSchema.index({ effectsDueAt: 1 });
 ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
-ticketSchema.index({ deadlineMinute: 1 });
+// The deadline sweep's range query, in deadline order.
+ticketSchema.index({ nextDeadlineAt: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });

@@ -145,11 +145,14 @@ export class Tickets {
     return relayOwedEffects(this.tickets, this.reactions, now, onFailure);
   }
 
-  /** Any action of the transition table, as a compare-and-set on the ticket's version. */
-  async act<A extends TicketAction>(ctx: ActionContext, id: string, action: A, request: ActionRequest<A>, expectedVersion?: number): Promise<TicketView> {
+  /**
+   * Any action of the transition table, as a compare-and-set on the ticket's version. `envs`: the
+   * environments of a caller acting on many tickets at the same instant (the sweep).
+   */
+  async act<A extends TicketAction>(ctx: ActionContext, id: string, action: A, request: ActionRequest<A>, expectedVersion?: number, envs?: LifecycleEnvs): Promise<TicketView> {
     const current = await this.load(id);
     if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
-    const env = await this.env(ctx.now, current.categoryId);
+    const env = await this.env(ctx.now, current.categoryId, envs);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
@@ -264,9 +267,16 @@ export class Tickets {
     return this.reads.find({ ticketId }).sort({ at: -1 }).limit(500).lean();
   }
 
-  /** The lifecycle environment for a ticket: now, calendar, limits and its category's own limits. */
-  async env(now: Date, categoryId: string | null): Promise<LifecycleEnv> {
-    return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
+  /**
+   * The lifecycle environment for a ticket: now, calendar, limits and its category's own limits.
+   * With `envs`, each category's chain is read once for all the tickets acted on at `now`.
+   */
+  async env(now: Date, categoryId: string | null, envs?: LifecycleEnvs): Promise<LifecycleEnv> {
+    if (!envs) return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
+    const key = `${now.toISOString()} ${categoryId ?? ''}`;
+    let env = envs.get(key);
+    if (!env) envs.set(key, (env = this.env(now, categoryId)));
+    return env;
   }
 
   private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
@@ -378,6 +388,9 @@ export class Tickets {
 
 type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
 
+/** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
+export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
+
 /**
  * A category's limits: complexity (15 working days) and the administrator's overrides, each
  * inherited from the nearest category up the tree (`chain`, nearest first) that sets it.
@@ -434,7 +447,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     warning: 'none',
     warnedLevel: 'none',
     nextDeadlineAt: null,
-    deadlineMinute: null,
     dueAt: null,
     createdAt: receivedAt,
     updatedAt: facts.now,

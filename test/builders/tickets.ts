@@ -56,7 +56,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     urgeCount: 0, supervisedAt: null, reopenCount: 0,
     callback: state === 'closed' || state === 'archived' ? { resolved: false, satisfaction: 'dissatisfied', comment: null, at: monday10, via: 'phone' } : null,
     survey: { status: state === 'awaiting_callback' ? 'pending' : 'none', sentAt: null },
-    parentId: null, cancelReason: null, warning: 'none', warnedLevel: 'none', nextDeadlineAt: null, deadlineMinute: null, dueAt: null,
+    parentId: null, cancelReason: null, warning: 'none', warnedLevel: 'none', nextDeadlineAt: null, dueAt: null,
     createdAt: monday10, updatedAt: monday10, closedAt: null, effects: [], effectsDueAt: null,
     ...overrides,
   };
