@@ -197,10 +197,8 @@ export class Tickets {
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
     if (filter.handledBy) {
-      // FerretDB 1.x's $elemMatch takes operators only, not fields of embedded documents: one clause
-      // per position instead (a lead and at most ten assisting departments).
-      const samePart = Array.from({ length: 11 }, (_, i) => ({ [`assignments.${i}.departmentId`]: filter.handledBy, [`assignments.${i}.state`]: { $in: partsInHand } }));
-      query.$and = [{ $or: samePart }];
+      // Both conditions on the same part: another department's open part must not count.
+      query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
       if (!filter.state?.length) query.state = { $in: statesInHand };
     }
     if (filter.channel) query.channel = filter.channel;
