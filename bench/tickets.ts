@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { Types, type Connection } from 'mongoose';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { openStates, type Ticket, type TicketState } from '../core/tickets/ticket.js';
-import { analyzeFind, benchDbName, explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
+import { analyzeFind, explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
 import {
   benchPassword, insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
   type Message, type TicketDoc, type WorldDepartment,
@@ -293,18 +293,18 @@ async function run(bench: BenchDatabase): Promise<void> {
   ];
   for (const [name, filter, sort, limit] of plans) {
     const plan = await explainFind(connection, 'tickets', filter, sort, limit);
-    const analyzed = analyzeFind(bench, 'tickets', filter, sort, limit);
-    console.log(`  ${name}: ${plan}; executed in ${ms(analyzed.executionMs)}`);
+    const executed = bench.embedded ? `; executed in ${ms(analyzeFind(bench, 'tickets', filter, sort, limit).executionMs)}` : '';
+    console.log(`  ${name}: ${plan}${executed}`);
   }
   const operator: Actor = { userId: world.operatorIds[0]!, username: 'operator1', roles: ['operator'], departmentId: null, via: 'session' };
   const profileBody = intakeBody(created + 1, messages[11]!) as unknown as Parameters<typeof services.tickets.intake>[1];
-  const intakeProfile = await profileCommands(uri, benchDbName, (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
+  const intakeProfile = await profileCommands(uri, bench.dbName, (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
   const [acceptTarget] = await withNumbers(async () => {
     const docs = [dispatchedTo(factory, departments.HOUSING, new Date())];
     await tickets.insertMany(docs);
     return docs;
   });
-  const acceptProfile = await profileCommands(uri, benchDbName, (s) => s.tickets.act({ actor: housing.actor, now: new Date() }, String(acceptTarget!._id), 'accept', {}));
+  const acceptProfile = await profileCommands(uri, bench.dbName, (s) => s.tickets.act({ actor: housing.actor, now: new Date() }, String(acceptTarget!._id), 'accept', {}));
   for (const [name, profile] of [['Tickets.intake', intakeProfile], ['Tickets.act accept', acceptProfile]] as const) {
     const commands = profile.rows.reduce((sum, r) => sum + r.count, 0);
     console.log(`\nthe database commands of one ${name}, alone: ${commands} commands, ${ms(profile.wallMs)} wall`);
@@ -325,6 +325,7 @@ function dispatchedTo(factory: TicketFactory, department: WorldDepartment, at: D
 async function sizes(bench: BenchDatabase, connection: Connection): Promise<string> {
   const stats = (await connection.db!.command({ collStats: 'tickets' })) as { count: number; size: number; storageSize: number; totalIndexSize: number };
   const all = await bench.size();
+  if (!bench.embedded) return `tickets ${stats.count}: ${mib(stats.storageSize)} stored + ${mib(stats.totalIndexSize)} indexes; dbStats ${mib(all.dbStatsTotal)}`;
   const per100k = (bytes: number) => mib((bytes / stats.count) * 100_000);
   return `tickets ${stats.count}: ${mib(stats.storageSize)} stored + ${mib(stats.totalIndexSize)} indexes (per 100k tickets ${per100k(stats.storageSize)} + ${per100k(stats.totalIndexSize)}); ` +
     `dbStats ${mib(all.dbStatsTotal)}, pg_database_size ${mib(all.pgDatabase)}, PostgreSQL folder (du) ${mib(all.folder)} of which WAL ${mib(all.wal)}`;

@@ -13,17 +13,14 @@ import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
 import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
-import { tokenizeForIndex } from './search/tokenize.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
-import { DeadlineMinutes } from './sla/deadline-minutes.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
-import { TermIndex } from './search/term-index.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { ticketModel } from './tickets/ticket.js';
@@ -64,20 +61,15 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const notices = new TicketNotices(
     outbox, { departments: departmentsModel, users: accounts.users, events: ticketEventModel(connection) }, hotlineSettings, noticeSettings,
   );
-  const termIndex = new TermIndex(connection);
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
-  const deadlineMinutes = new DeadlineMinutes(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
-    rollupsOf: (event, ticket, previous) =>
-      ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : []),
+    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
     reactions: [
-      { name: 'deadlines', apply: (ticket) => deadlineMinutes.list(String(ticket._id), ticket.deadlineMinute) },
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
-      { name: 'search', apply: async (ticket, effect) => void (effect.event.action === 'intake' && (await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`))) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
     ],
   });
@@ -92,14 +84,13 @@ export async function createServices(connection: Connection, settings: ServiceSe
     tickets,
     outbox,
     notices,
-    deadlineSweep: new DeadlineSweep(connection, tickets, deadlineMinutes),
+    deadlineSweep: new DeadlineSweep(tickets),
     routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
-    termIndex,
     counters,
     callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
     ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
     dashboard: new Dashboard(counters, departmentsModel, categoriesModel, accounts.users),
-    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, termIndex, audit),
+    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, audit),
     callRecords,
     missedCalls,
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),

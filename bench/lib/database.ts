@@ -14,7 +14,6 @@ import { createServices, type Services } from '../../core/services.js';
 import { projectRoot, startDocumentDB, type DatabaseServer } from '../../infra/documentdb/launcher.js';
 import { freePort } from '../../infra/free-port.js';
 
-export const benchDbName = 'bench';
 const psqlBin = '/usr/lib/postgresql/15/bin/psql';
 
 /** Where the bytes are: PostgreSQL's own view, the engine's view of the bench database, and the folder on disk. */
@@ -42,6 +41,10 @@ export interface BenchDatabase {
   connection: Connection;
   services: Services;
   dataDir: string;
+  /** The MongoDB database the benchmark writes: `bench`, or a fresh one on the MONGODB_URI server. */
+  dbName: string;
+  /** The engine's own PostgreSQL is available (not with MONGODB_URI). */
+  embedded: boolean;
   size(): Promise<DataSize>;
   /** SQL on the engine's PostgreSQL, as its superuser over the Unix socket in the data folder: stdout. */
   sql(statement: string): string;
@@ -57,9 +60,12 @@ export interface BenchDatabase {
  * A fresh embedded engine (FerretDB 2 on PostgreSQL 15 with DocumentDB, `startDocumentDB`) in a
  * temporary directory, with the services over one database. As root the launcher runs PostgreSQL as
  * the `postgres` user and makes the mkdtemp folder reachable (as test/helpers/global-setup.ts relies
- * on). The directory is removed on close, and on Ctrl-C.
+ * on). The directory is removed on close, and on Ctrl-C. With MONGODB_URI, a fresh database on that
+ * server instead (dropped on close; `size()` then has only `dbStatsTotal`), to measure another engine.
  */
 export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
+  const external = process.env.MONGODB_URI;
+  const dbName = external ? `bench_${name}_${process.pid}` : 'bench';
   const dataDir = mkdtempSync(path.join(tmpdir(), `bench-${name}-`));
   const pgData = path.join(dataDir, 'postgres');
   let server: DatabaseServer | undefined;
@@ -74,6 +80,7 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
     api?.close();
     await Promise.all(children.map((child) => child.stop().catch(() => {})));
     // Forced, and not waited on for long: an abandoned sweep may still have a scan in flight.
+    if (external) await connection?.dropDatabase().catch(() => {});
     await Promise.race([connection?.close(true).catch(() => {}), new Promise((resolve) => setTimeout(resolve, 10_000).unref())]);
     await server?.stop().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
@@ -84,19 +91,15 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   const sql = (statement: string) => {
+    if (external) throw new Error('no SQL: the benchmark runs on the MONGODB_URI server');
     const port = readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[3]!.trim();
     const result = spawnSync(psqlBin, ['-X', '-q', '-At', '-v', 'ON_ERROR_STOP=1', '-h', pgData, '-p', port, '-U', 'postgres', '-d', 'postgres'], { input: statement, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`psql: ${result.stderr || String(result.error)}`);
     return result.stdout.trim();
   };
   try {
-    server = await startDocumentDB({ dataDir, log: (line: string) => console.error(line) });
-    // DocumentDB runs explain and collStats over a libpq connection back to itself, by default to
-    // `host=localhost`, where the launcher's pg_hba asks for a password it does not have: both fail
-    // with "fe_sendauth: no password supplied". Pointing it at the Unix socket (trust, in the data
-    // folder) fixes them. A work-around here; the launcher should set it (reported).
-    sql(`ALTER SYSTEM SET documentdb.localhost_connection_string = 'host=${pgData}'; SELECT pg_reload_conf();`);
-    connection = await connectDatabase(server.uri, benchDbName);
+    server = external ? { uri: external, engine: 'external', stop: async () => {} } : await startDocumentDB({ dataDir, log: (line: string) => console.error(line) });
+    connection = await connectDatabase(server.uri, dbName);
     const services = await createServices(connection, { authentication: { sessionTtlHours: 12, maxFailures: 5, lockMinutes: 15 } });
     const uri = server.uri;
     const du = (dir: string) => Number(spawnSync('du', ['-sb', dir], { encoding: 'utf8' }).stdout.split(/\s/)[0]);
@@ -105,9 +108,12 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
       connection,
       services,
       dataDir,
+      dbName,
+      embedded: !external,
       sql,
       async size() {
         const stats = (await connection!.db!.command({ dbStats: 1 })) as { storageSize?: number; indexSize?: number };
+        if (external) return { pgDatabase: 0, dbStatsTotal: (stats.storageSize ?? 0) + (stats.indexSize ?? 0), folder: 0, wal: 0 };
         return {
           pgDatabase: Number(sql("SELECT pg_database_size('postgres')")),
           dbStatsTotal: (stats.storageSize ?? 0) + (stats.indexSize ?? 0),
@@ -122,7 +128,7 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
         return `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
       },
       async spawnApi() {
-        const child = await spawnApiProcess(uri);
+        const child = await spawnApiProcess(uri, dbName);
         children.push(child);
         return child;
       },
@@ -135,11 +141,11 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
 }
 
 /** Starts api/server.ts through bench/lib/api-process.ts (which answers memory questions over IPC) and waits for /healthz. */
-async function spawnApiProcess(uri: string): Promise<ApiProcess> {
+async function spawnApiProcess(uri: string, dbName: string): Promise<ApiProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/lib/api-process.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: benchDbName, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -212,7 +218,7 @@ function describePlan(node: PlanNode | undefined): string {
  */
 export function analyzeFind(db: BenchDatabase, collection: string, filter: Record<string, unknown>, sort?: Record<string, 1 | -1>, limit?: number): { executionMs: number; plan: string } {
   const spec = BSON.EJSON.stringify({ find: collection, filter, ...(sort ? { sort } : {}), ...(limit ? { limit } : {}) }, { relaxed: false });
-  const out = db.sql(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT document FROM documentdb_api_catalog.bson_aggregation_find('${benchDbName}', '${spec.replaceAll("'", "''")}'::documentdb_core.bson)`);
+  const out = db.sql(`EXPLAIN (ANALYZE, FORMAT JSON) SELECT document FROM documentdb_api_catalog.bson_aggregation_find('${db.dbName}', '${spec.replaceAll("'", "''")}'::documentdb_core.bson)`);
   const [result] = JSON.parse(out) as [{ Plan: PlanNode; 'Execution Time': number }];
   return { executionMs: result['Execution Time'], plan: describePlan(result.Plan) };
 }

@@ -16,9 +16,9 @@ import { categoryDepartments, demoDepartments } from '../../scripts/seed-data/de
 /**
  * Seeding for the benchmarks. Tickets are built by the product's own pure functions: the intake
  * draft by `newTicket` (as `Tickets.create` builds it), then the lifecycle (`decide`, `settleClocks`,
- * `sweepSteps`), so clocks, warnings, `scope`, `nextDeadlineAt` and `deadlineMinute` are what the
- * use cases would have stored; they are then written with the raw driver in batches, which is much
- * faster than the use cases.
+ * `sweepSteps`), so clocks, warnings, `scope` and `nextDeadlineAt` are what the use cases would
+ * have stored; they are then written with the raw driver in batches, which is much faster than the
+ * use cases.
  * Events, outbox notices and counters of the seeded history are not written.
  */
 

@@ -1,21 +1,10 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import type { Types } from 'mongoose';
 import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
-import { defineModel } from '../platform/database.js';
 import { isDomainError } from '../platform/errors.js';
-import { deadlineMinuteOf, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
-import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
-import type { Tickets } from '../tickets/tickets.js';
-import type { DeadlineMinutes } from './deadline-minutes.js';
-
-interface SweepMark {
-  _id: string;
-  /** Every minute up to and including this one has been swept. */
-  through: string;
-}
-
-const markModel = (connection: Connection): Model<SweepMark> =>
-  defineModel(connection, 'SweepMark', new Schema<SweepMark>({ _id: String, through: String }, { versionKey: false, collection: 'sweep_marks' }));
+import { settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
+import { statesInHand, ticketId, type Ticket, type TicketDocument } from '../tickets/ticket.js';
+import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
 
 export type SweepStep = { action: 'warn'; level: 'yellow' | 'red' } | { action: 'supervise' };
 
@@ -49,107 +38,93 @@ function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
 }
 
 export interface SweepReport {
-  minutes: number;
-  /** Tickets read to be looked at: listed under the minutes walked (or, catching up, overdue). */
-  read: number;
-  /** Of those, the tickets still due in their minute, whose warnings and supervision were decided. */
+  /** Due tickets read (`nextDeadlineAt` at or before now), whose warnings and supervision were decided. */
   examined: number;
   warned: number;
   supervised: number;
+  /** Tickets another writer changed after the sweep read them: left to that write and the next sweep. */
   conflicts: number;
 }
 
-/** Tickets loaded per query by `_id` `$in` (FerretDB hands up to 1000 to SQLite's `_id` index). */
-const ticketsPerRead = 500;
-/** Entries stay a day behind the sweep, so that a sweep interrupted before its mark moved finds them again. */
-const purgeAfterMinutes = 24 * 60;
+export interface SweepOptions {
+  /** Due tickets read per query. */
+  batchSize: number;
+  /** Tickets acted on at once. */
+  concurrency: number;
+}
 
 /**
- * The one periodic deadline watch: walks the minutes since the last sweep and, for each, reads the
- * tickets listed under it (`DeadlineMinutes`) by `_id` and keeps those whose next deadline still
- * falls in it. Running it twice changes nothing the second time: each step is guarded by what the
- * ticket has already recorded.
+ * The one periodic deadline watch: reads the tickets whose next deadline has passed, in deadline
+ * order, and raises what is due on each through the lifecycle. Running it twice, or in two workers
+ * at once, changes nothing more: each action names the version the sweep read and is guarded by
+ * what the ticket has already recorded.
  */
 export class DeadlineSweep {
-  private readonly marks: Model<SweepMark>;
-
   constructor(
-    connection: Connection,
     private readonly tickets: Tickets,
-    private readonly deadlines: DeadlineMinutes,
-    private readonly maxMinutesPerRun = 24 * 60,
-  ) {
-    this.marks = markModel(connection);
-  }
+    private readonly options: SweepOptions = { batchSize: 500, concurrency: 8 },
+  ) {}
 
   async run(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { minutes: 0, read: 0, examined: 0, warned: 0, supervised: 0, conflicts: 0 };
-    const mark = await this.marks.findById('deadlines').lean();
-    const last = deadlineMinuteOf(new Date(now.getTime() - 60_000 + 1));
-    // With no mark yet (a new database) or after a long outage, one range query catches up on
-    // everything overdue; otherwise the tickets listed under each minute since the last sweep.
-    const minutes = mark ? this.minutesBetween(mark.through, last) : null;
-    const walk = minutes && minutes.length <= this.maxMinutesPerRun ? minutes : null;
-    if (walk) {
-      for (const minute of walk) {
-        report.minutes += 1;
-        const ids = [...new Set(await this.deadlines.listed(minute))];
-        for (let first = 0; first < ids.length; first += ticketsPerRead) {
-          const rows = await this.tickets.tickets.find({ _id: { $in: ids.slice(first, first + ticketsPerRead) } }).lean();
-          report.read += rows.length;
-          for (const ticket of rows as TicketDocument[]) {
-            if (ticket.deadlineMinute !== minute) continue;
-            report.examined += 1;
-            await this.sweepTicket(ticket, now, report);
-          }
-        }
-      }
-    } else {
-      report.minutes += 1;
-      for (const ticket of (await this.tickets.tickets.find({ nextDeadlineAt: { $lte: now } }).lean()) as TicketDocument[]) {
-        report.read += 1;
-        report.examined += 1;
-        await this.sweepTicket(ticket, now, report);
-      }
+    const report: SweepReport = { examined: 0, warned: 0, supervised: 0, conflicts: 0 };
+    // Settings and category chains, read once per category for the whole run.
+    const envs: LifecycleEnvs = new Map();
+    let after: { at: Date; id: Types.ObjectId } | null = null;
+    for (;;) {
+      // Paged by (nextDeadlineAt, _id) rather than re-read from the start: a due ticket the sweep
+      // leaves as it is (nothing to raise, or a lost compare-and-set) keeps its nextDeadlineAt and
+      // would otherwise come back in every batch.
+      const filter = after
+        ? { nextDeadlineAt: { $gte: after.at, $lte: now }, $or: [{ nextDeadlineAt: { $gt: after.at } }, { _id: { $gt: after.id } }] }
+        : { nextDeadlineAt: { $lte: now } };
+      const batch = (await this.tickets.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(this.options.batchSize).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
+      report.examined += batch.length;
+      await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));
+      const last = batch.at(-1);
+      if (!last || batch.length < this.options.batchSize) return report;
+      after = { at: last.nextDeadlineAt!, id: last._id };
     }
-    await this.marks.updateOne({ _id: 'deadlines' }, { $set: { through: last } }, { upsert: true });
-    for (const minute of walk ?? []) await this.deadlines.purge(minuteBefore(minute, purgeAfterMinutes));
-    return report;
   }
 
-  private minutesBetween(after: string, through: string): string[] {
-    const minutes: string[] = [];
-    const end = new Date(`${through}:00Z`).getTime();
-    const start = new Date(`${after}:00Z`).getTime() + 60_000;
-    if ((end - start) / 60_000 > this.maxMinutesPerRun) return new Array<string>(this.maxMinutesPerRun + 1);
-    for (let at = start; at <= end; at += 60_000) minutes.push(new Date(at).toISOString().slice(0, 16));
-    return minutes;
-  }
-
-  private async sweepTicket(ticket: TicketDocument, now: Date, report: SweepReport, attempt = 0): Promise<void> {
-    const env = await this.tickets.env(now, ticket.categoryId);
-    const id = String(ticket._id);
+  private async sweepTicket(ticket: TicketDocument, now: Date, envs: LifecycleEnvs, report: SweepReport): Promise<void> {
+    const id = ticketId(ticket);
+    const ctx = { actor: systemActor, now };
+    let version = ticket.version;
     try {
-      for (const step of sweepSteps(ticket, env)) {
+      for (const step of sweepSteps(ticket, await this.tickets.env(now, ticket.categoryId, envs))) {
         if (step.action === 'warn') {
-          await this.tickets.act({ actor: systemActor, now }, id, 'warn', { level: step.level });
+          version = (await this.tickets.act(ctx, id, 'warn', { level: step.level }, version, envs)).version;
           report.warned += 1;
         } else {
-          await this.tickets.act({ actor: systemActor, now }, id, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' });
+          version = (await this.tickets.act(ctx, id, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' }, version, envs)).version;
           report.supervised += 1;
         }
       }
     } catch (err) {
+      // Someone acted on the ticket since it was read (another sweep, or a department): that write
+      // settled its clocks, and the next sweep decides again if it is still due.
       if (!isDomainError(err) || !['VERSION_CONFLICT', 'INVALID_TRANSITION'].includes(err.code)) throw err;
-      // Someone acted on the ticket meanwhile: its deadline minute may already lie behind the sweep,
-      // so look at it again now rather than at a minute that will not come back.
       report.conflicts += 1;
-      const fresh = await this.tickets.tickets.findById(id).lean();
-      if (fresh && attempt < 3) await this.sweepTicket(fresh as TicketDocument, now, report, attempt + 1);
     }
   }
 }
 
-function minuteBefore(minute: string, minutes: number): string {
-  return new Date(new Date(`${minute}:00Z`).getTime() - minutes * 60_000).toISOString().slice(0, 16);
+/** Runs `work` over the items, at most `limit` at a time; the first failure stops new work and is rethrown once the running ones end. */
+async function eachAtMost<T>(limit: number, items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, lane));
+  const failure = lanes.find((lane): lane is PromiseRejectedResult => lane.status === 'rejected');
+  if (failure) throw failure.reason;
 }

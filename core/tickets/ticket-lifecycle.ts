@@ -459,11 +459,6 @@ function eventData(action: TicketAction, input: unknown): Record<string, unknown
 
 const severity: Record<WarningLevel, number> = { none: 0, yellow: 1, red: 2 };
 
-/** The minute (UTC, `YYYY-MM-DDTHH:mm`) in which an instant falls, rounded up so nothing is swept early. */
-export function deadlineMinuteOf(at: Date): string {
-  return new Date(Math.ceil(at.getTime() / 60_000) * 60_000).toISOString().slice(0, 16);
-}
-
 /**
  * Recomputes what the sweep and the lists read: the worst warning over the running clocks, the
  * next instant one changes (or a red ticket becomes due for supervision), the lead's reply
@@ -488,15 +483,15 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
     const status = clockStatus(clock, env.now, env.calendar, env.thresholds);
     if (severity[status.warning] > severity[warning]) warning = status.warning;
     consider(nextWarningAt(clock, env.now, env.calendar, env.thresholds));
-    // A ticket still red one working day after its deadline is supervised (督办).
-    if (status.warning === 'red' && status.dueAt && !t.supervisedAt) consider(addWorkingTime(status.dueAt, { amount: 1, unit: 'working_days' }, env.calendar));
+    // A ticket still red one working day after its deadline is supervised (督办), in the
+    // departments' hands only (as the sweep supervises): elsewhere the instant would stay due forever.
+    if (status.warning === 'red' && status.dueAt && !t.supervisedAt && statesInHand.includes(t.state)) consider(addWorkingTime(status.dueAt, { amount: 1, unit: 'working_days' }, env.calendar));
   }
   const lead = leadOf(t);
   t.warning = warning;
   // A new stage (say, accepted after a red accept clock) may warn again when its own clocks run late.
   if (severity[t.warnedLevel] > severity[warning]) t.warnedLevel = warning;
   t.nextDeadlineAt = next;
-  t.deadlineMinute = next ? deadlineMinuteOf(next) : null;
   t.dueAt = lead && running.includes(lead.replyClock) ? clockStatus(lead.replyClock, env.now, env.calendar, env.thresholds).dueAt : null;
   t.scope = [...new Set(t.assignments.filter((a) => a.state !== 'withdrawn').flatMap((a) => [a.departmentId, ...a.departmentAncestors]))];
   return t;

@@ -4,6 +4,7 @@ import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import type { OwedEffect } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
+import { tokenizeForIndex } from '../search/tokenize.js';
 import type { TicketEvent } from './ticket-events.js';
 
 export const ticketStates = [
@@ -95,6 +96,8 @@ export interface Ticket {
   location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
   subject: string;
   content: string;
+  /** The search terms of subject and content (`ticketTerms`), for keyword search; never shown. */
+  terms: string[];
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
   routing: Routing;
@@ -129,12 +132,6 @@ export interface Ticket {
   /** The warning last recorded as an event, so the sweep raises each level once per stage. */
   warnedLevel: WarningLevel;
   nextDeadlineAt: Date | null;
-  /**
-   * `nextDeadlineAt` rounded up to its minute, as a string: the sweep finds due tickets with one
-   * indexed equality query per minute, because FerretDB 1.x pushes only equality down to SQLite
-   * and would scan every ticket for a range query.
-   */
-  deadlineMinute: string | null;
   /** The lead department's reply deadline, for lists. */
   dueAt: Date | null;
   createdAt: Date;
@@ -208,6 +205,7 @@ const ticketSchema = new Schema<Ticket>(
     },
     subject: { type: String, required: true },
     content: { type: String, required: true },
+    terms: { type: [String], default: undefined },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
     routing: {
@@ -244,7 +242,6 @@ const ticketSchema = new Schema<Ticket>(
     warning: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     warnedLevel: { type: String, enum: ['none', 'yellow', 'red'], default: 'none' },
     nextDeadlineAt: { type: Date, default: null },
-    deadlineMinute: { type: String, default: null },
     dueAt: { type: Date, default: null },
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
@@ -261,13 +258,18 @@ ticketSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
 ticketSchema.index({ effectsDueAt: 1 });
 ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
-ticketSchema.index({ deadlineMinute: 1 });
+// The deadline sweep's range query, in deadline order.
+ticketSchema.index({ nextDeadlineAt: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
+// Keyword search reads each term's newest tickets: the `_id` key keeps that walk short for frequent terms.
+ticketSchema.index({ terms: 1, _id: -1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };
 export const ticketId = (ticket: TicketDocument): string => String(ticket._id);
+
+export const ticketTerms = (ticket: Pick<Ticket, 'subject' | 'content'>): string[] => tokenizeForIndex(`${ticket.subject} ${ticket.content}`);

@@ -11,12 +11,12 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
-import type { TermIndex } from '../search/term-index.js';
+import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -145,11 +145,14 @@ export class Tickets {
     return relayOwedEffects(this.tickets, this.reactions, now, onFailure);
   }
 
-  /** Any action of the transition table, as a compare-and-set on the ticket's version. */
-  async act<A extends TicketAction>(ctx: ActionContext, id: string, action: A, request: ActionRequest<A>, expectedVersion?: number): Promise<TicketView> {
+  /**
+   * Any action of the transition table, as a compare-and-set on the ticket's version. `envs`: the
+   * environments of a caller acting on many tickets at the same instant (the sweep).
+   */
+  async act<A extends TicketAction>(ctx: ActionContext, id: string, action: A, request: ActionRequest<A>, expectedVersion?: number, envs?: LifecycleEnvs): Promise<TicketView> {
     const current = await this.load(id);
     if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
-    const env = await this.env(ctx.now, current.categoryId);
+    const env = await this.env(ctx.now, current.categoryId, envs);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
@@ -194,10 +197,8 @@ export class Tickets {
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
     if (filter.handledBy) {
-      // FerretDB 1.x's $elemMatch takes operators only, not fields of embedded documents: one clause
-      // per position instead (a lead and at most ten assisting departments).
-      const samePart = Array.from({ length: 11 }, (_, i) => ({ [`assignments.${i}.departmentId`]: filter.handledBy, [`assignments.${i}.state`]: { $in: partsInHand } }));
-      query.$and = [{ $or: samePart }];
+      // Both conditions on the same part: another department's open part must not count.
+      query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
       if (!filter.state?.length) query.state = { $in: statesInHand };
     }
     if (filter.channel) query.channel = filter.channel;
@@ -224,17 +225,11 @@ export class Tickets {
   }
 
   /** Keyword search, best matches first; only tickets the actor may read are returned. */
-  async search(actor: Actor, termIndex: TermIndex, query: string, limit: number): Promise<TicketSummary[]> {
-    const readable = new Map<string, TicketDocument>();
-    const ids = await termIndex.search('ticket', query, {
-      limit,
-      accept: async (batch) => {
-        const rows = (await Promise.all(batch.map((id) => this.tickets.findById(id).lean()))) as (TicketDocument | null)[];
-        for (const t of rows) if (t && mayRead(actor, t)) readable.set(String(t._id), t);
-        return batch.filter((id) => readable.has(id));
-      },
-    });
-    return ids.map((id) => summarizeTicket(readable.get(id)!));
+  async search(actor: Actor, query: string, limit: number): Promise<TicketSummary[]> {
+    // Who may read a ticket that no department holds reads every ticket; department users their scope.
+    const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
+    if (!filter) return [];
+    return (await searchByTerms(this.tickets, query, { filter, limit })).map(summarizeTicket);
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -270,9 +265,16 @@ export class Tickets {
     return this.reads.find({ ticketId }).sort({ at: -1 }).limit(500).lean();
   }
 
-  /** The lifecycle environment for a ticket: now, calendar, limits and its category's own limits. */
-  async env(now: Date, categoryId: string | null): Promise<LifecycleEnv> {
-    return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
+  /**
+   * The lifecycle environment for a ticket: now, calendar, limits and its category's own limits.
+   * With `envs`, each category's chain is read once for all the tickets acted on at `now`.
+   */
+  async env(now: Date, categoryId: string | null, envs?: LifecycleEnvs): Promise<LifecycleEnv> {
+    if (!envs) return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
+    const key = `${now.toISOString()} ${categoryId ?? ''}`;
+    let env = envs.get(key);
+    if (!env) envs.set(key, (env = this.env(now, categoryId)));
+    return env;
   }
 
   private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
@@ -384,6 +386,9 @@ export class Tickets {
 
 type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
 
+/** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
+export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
+
 /**
  * A category's limits: complexity (15 working days) and the administrator's overrides, each
  * inherited from the nearest category up the tree (`chain`, nearest first) that sets it.
@@ -415,6 +420,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
     subject: input.subject,
     content: input.content,
+    terms: ticketTerms(input),
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
@@ -439,7 +445,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     warning: 'none',
     warnedLevel: 'none',
     nextDeadlineAt: null,
-    deadlineMinute: null,
     dueAt: null,
     createdAt: receivedAt,
     updatedAt: facts.now,

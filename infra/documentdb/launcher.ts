@@ -37,7 +37,12 @@ interface Credentials {
   password: string;
 }
 
-const postgresqlConf = (database: string) => `# Written by infra/documentdb/launcher.ts at every start; edit the launcher, not this file.
+/**
+ * DocumentDB connects back to its own server for some work (index builds, background jobs): through
+ * the Unix socket in the data folder, which needs no password, rather than its default TCP localhost.
+ */
+const postgresqlConf = (database: string, socketDir: string) => `# Written by infra/documentdb/launcher.ts at every start; edit the launcher, not this file.
+documentdb.localhost_connection_string = 'host=${socketDir.replaceAll("'", "''")}'
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
 cron.database_name = '${database}'
 documentdb.enableCompact = true
@@ -79,7 +84,7 @@ export async function startDocumentDB(options: DocumentDBOptions): Promise<Datab
 
   const credentials = loadOrCreateCredentials(credentialsFile(dataDir));
   if (!existsSync(path.join(pgData, 'PG_VERSION'))) initCluster(pgData, owner, log);
-  writeFileSync(path.join(pgData, 'hotline12345.conf'), postgresqlConf('postgres'));
+  writeFileSync(path.join(pgData, 'hotline12345.conf'), postgresqlConf('postgres', pgData));
   writeFileSync(path.join(pgData, 'pg_hba.conf'), pgHba);
   if (owner) chownSync(path.join(pgData, 'hotline12345.conf'), owner.uid, owner.gid);
 
@@ -255,7 +260,9 @@ function spawnAs(owner: { uid: number; gid: number } | null, file: string, args:
   // when this process dies, however it dies.
   const prefix = ['--pdeathsig', deathSignal];
   if (owner) prefix.push(`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups');
-  return spawn('setpriv', [...prefix, '--', file, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/' });
+  // Its own process group: Ctrl-C in a terminal reaches the whole foreground group, and the
+  // database must outlive the API and the workers while they stop (this process stops it last).
+  return spawn('setpriv', [...prefix, '--', file, ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: '/', detached: true });
 }
 
 interface Supervised {
@@ -269,7 +276,7 @@ interface Supervised {
  * every failed statement (a duplicate key, say): only its own troubles are passed on.
  */
 function postgresWorthLogging(line: string): boolean {
-  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to administrator command|pg_documentdb_cursor_files/.test(line);
+  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to administrator command|pg_documentdb_cursor_files|the database system is (starting up|shutting down)/.test(line);
 }
 
 function supervise(

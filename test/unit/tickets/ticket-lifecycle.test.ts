@@ -234,6 +234,14 @@ describe('Ticket lifecycle: the transition table', () => {
     assert.equal(refusal(() => decide(overdue, 'warn', { level: 'red' }, supervisor, lifecycleEnv(redNow))).code, 'FORBIDDEN');
     // Red since Monday 10:00: supervision is due one working day later, the sweep finds it then.
     assert.equal(ticket.nextDeadlineAt?.toISOString(), '2026-03-10T02:00:00.000Z');
-    assert.equal(ticket.deadlineMinute, '2026-03-10T02:00');
+  });
+
+  it('when a clock outside the departments\' hands turns red (dispatch, callback), then no supervision instant is due: the sweep only supervises tickets in their hands', () => {
+    const redNow = new Date('2026-03-09T03:00:00Z');
+    for (const state of ['received', 'awaiting_callback'] as const) {
+      const { ticket } = decide(aTicketIn(state), 'warn', { level: 'red' }, systemActor, lifecycleEnv(redNow));
+      assert.equal(ticket.warning, 'red', state);
+      assert.equal(ticket.nextDeadlineAt, null, state);
+    }
   });
 });
