@@ -23,9 +23,9 @@ import { parseArgs } from 'node:util';
 import { Types, type Connection } from 'mongoose';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { openStates, type Ticket, type TicketState } from '../core/tickets/ticket.js';
-import { analyzeFind, explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
+import { analyzeFind, explainFind, openBenchDatabase, profileCommands, type BenchDatabase, type CpuSnapshot } from './lib/database.js';
 import {
-  benchPassword, insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
+  benchPassword, insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
   type Message, type TicketDoc, type WorldDepartment,
 } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
@@ -118,16 +118,17 @@ async function run(bench: BenchDatabase): Promise<void> {
   const byState = new Map<string, number>();
   const parents: string[] = [];
   log(`seeding ${ticketCount} tickets`);
-  const seeding = await withNumbers(() => insertInBatches(tickets, ticketCount, () => {
+  let seeding = { insertMs: 0, buildMs: 0 };
+  const indexMs = await withIndexesBuiltAfter(tickets, async () => { seeding = await withNumbers(() => insertInBatches(tickets, ticketCount, () => {
     const target = targetOf();
     const doc = lifecycleTicket(factory, target, intakeTimeFor(random, target, now), now, parents);
     byState.set(doc.state, (byState.get(doc.state) ?? 0) + 1);
     if (openStates.includes(doc.state)) for (const [code, d] of Object.entries(departments)) if (doc.scope.includes(d.id)) openIn.set(code, openIn.get(code)! + 1);
     if (parents.length < 5000 && random() < 0.1) parents.push(String(doc._id));
     return doc;
-  }, { batch, progress: (done, elapsed) => done % 50_000 === 0 && log(`  ${done} tickets, ${ms(elapsed)}`) }));
-  const seedMs = seeding.buildMs + seeding.insertMs;
-  console.log(`\nseeded ${ticketCount} tickets in ${ms(seedMs)}: building by the lifecycle ${ms(seeding.buildMs)}, insertMany×${batch} ${ms(seeding.insertMs)} (${rate((ticketCount / seeding.insertMs) * 1000)} docs/s, every index maintained)`);
+  }, { batch, progress: (done, elapsed) => done % 50_000 === 0 && log(`  ${done} tickets, ${ms(elapsed)}`) })); });
+  const seedMs = seeding.buildMs + seeding.insertMs + indexMs;
+  console.log(`\nseeded ${ticketCount} tickets in ${ms(seedMs)}: building by the lifecycle ${ms(seeding.buildMs)}, insertMany×${batch} ${ms(seeding.insertMs)} (${rate((ticketCount / seeding.insertMs) * 1000)} docs/s), then the secondary indexes built in ${ms(indexMs)}`);
   console.log(`  states: ${[...byState].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}`);
   console.log(`  open tickets in scope: ${[...openIn].map(([code, n]) => `${code} ${n}`).join(', ')}`);
   const seededSize = await sizes(bench, connection);
@@ -186,14 +187,22 @@ async function run(bench: BenchDatabase): Promise<void> {
   const createRounds: { http: Summary; raw: Summary }[] = [];
   const listRounds: Summary[][] = listSeries.map(() => []);
   const acceptRounds: { http: Summary; raw: Summary }[] = [];
+  const createWaits = { samples: 0, waits: new Map<string, number>() };
+  const acceptWaits = { samples: 0, waits: new Map<string, number>() };
+  const createCpuRounds: CpuSnapshot[] = [];
+  const acceptCpuRounds: CpuSnapshot[] = [];
   let created = 0;
   for (let round = 1; round <= rounds; round++) {
     // (a) creates
     log(`round ${round}: HTTP creates`);
+    const createSampler = bench.embedded ? bench.sampleWaits() : null;
+    const createCpu = bench.embedded ? bench.cpu(api.pid) : null;
     const http = await runConcurrently(createsPerRound, concurrency, async (i) => {
       await call('/api/tickets', operatorToken, intakeBody(created + i, messages[(created + i) % messages.length]!));
     }, budgetMs);
+    if (createSampler) addWaits(createWaits, await createSampler.stop());
     const completed = http.latencies.length + http.errors;
+    if (createCpu) createCpuRounds.push(perRequest(createCpu, bench.cpu(api.pid), completed, http.wallMs));
     created += completed;
     const rawDocs = Array.from({ length: completed }, () => {
       const { ticket } = factory.draft({ createdAt: new Date() });
@@ -223,15 +232,19 @@ async function run(bench: BenchDatabase): Promise<void> {
     });
     const httpTargets = targets.slice(0, acceptsPerRound);
     const rawTargets = targets.slice(acceptsPerRound);
+    const acceptSampler = bench.embedded ? bench.sampleWaits() : null;
+    const acceptCpu = bench.embedded ? bench.cpu(api.pid) : null;
     const httpAccept = await runConcurrently(httpTargets.length, concurrency, async (i) => {
       await call(`/api/tickets/${String(httpTargets[i]!._id)}/accept`, housing.token, {});
     });
+    if (acceptSampler) addWaits(acceptWaits, await acceptSampler.stop());
+    if (acceptCpu) acceptCpuRounds.push(perRequest(acceptCpu, bench.cpu(api.pid), httpTargets.length, httpAccept.wallMs));
     // The raw equivalent of the product's compare-and-set: the accepted ticket (by `decide`, computed
     // before the clock starts) written with one findOneAndUpdate on {_id, version}.
     const acceptedBy = staff.get('HOUSING')!.actor;
     const updates = rawTargets.map((doc) => {
-      const { _id, version, effects: _effects, ...fields } = factory.act(doc, 'accept', {}, acceptedBy, new Date(), {}) as TicketDoc;
-      return { filter: { _id, version: version - 1 }, update: { $set: fields, $inc: { version: 1 } } };
+      const { _id: _clone, version: _version, effects: _effects, ...fields } = factory.act(doc, 'accept', {}, acceptedBy, new Date(), {}) as TicketDoc;
+      return { filter: { _id: doc._id, version: doc.version }, update: { $set: fields, $inc: { version: 1 } } };
     });
     const rawAccept = await runConcurrently(updates.length, concurrency, async (i) => {
       const { filter, update } = updates[i]!;
@@ -310,7 +323,28 @@ async function run(bench: BenchDatabase): Promise<void> {
     console.log(`\nthe database commands of one ${name}, alone: ${commands} commands, ${ms(profile.wallMs)} wall`);
     console.log(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.map((r) => [r.command, String(r.count), ms(r.ms)])).replace(/^/gm, '  '));
   }
+  if (createCpuRounds.length) {
+    console.log(`\nCPU per HTTP request, by process (ms of CPU time from /proc, medians of ${rounds} rounds; 'bench' is the load generator; all four share 2 cores with whatever else runs)`);
+    const cpuRow = (name: string, rows: CpuSnapshot[]) => [name, ...(['api', 'ferretdb', 'postgres', 'bench'] as const).map((k) => ms(median(rows.map((r) => r[k]))))];
+    console.log(table(['request', 'API process', 'FerretDB', 'PostgreSQL', 'bench'], [cpuRow('POST /api/tickets', createCpuRounds), cpuRow('POST /api/tickets/:id/accept', acceptCpuRounds)]).replace(/^/gm, '  '));
+  }
+  for (const [name, waits] of [['HTTP creates', createWaits], ['HTTP accepts', acceptWaits]] as const) {
+    if (!waits.samples) continue;
+    const rows = [...waits.waits].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    console.log(`\nPostgreSQL sessions during the ${name} (pg_stat_activity every 50 ms, ${waits.samples} samples): what the active sessions were doing, per sample`);
+    console.log(table(['wait (CPU = running; lock waits name the collection)', 'sessions per sample'], rows.map(([wait, count]) => [wait, (count / waits.samples).toFixed(2)])).replace(/^/gm, '  '));
+  }
   console.log(`\nload average after the measured rounds: ${loadAfter}`);
+}
+
+function perRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number, _wallMs: number): CpuSnapshot {
+  const per = (k: keyof CpuSnapshot) => (after[k] - before[k]) / Math.max(1, requests);
+  return { api: per('api'), ferretdb: per('ferretdb'), postgres: per('postgres'), bench: per('bench') };
+}
+
+function addWaits(into: { samples: number; waits: Map<string, number> }, sampled: { samples: number; waits: { wait: string; count: number }[] }): void {
+  into.samples += sampled.samples;
+  for (const { wait, count } of sampled.waits) into.waits.set(wait, (into.waits.get(wait) ?? 0) + count);
 }
 
 /** A ticket dispatched just now to `department` as lead (no assists): what its user accepts. */

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,43 @@ export interface DataSize {
   wal: number;
 }
 
+export interface CpuSnapshot {
+  api: number;
+  ferretdb: number;
+  postgres: number;
+  bench: number;
+}
+
+/** CPU time (user + system) of the processes, in ms, from /proc: live processes only. */
+function cpuMs(pids: number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+function processes(): { pid: number; ppid: number; cmdline: string }[] {
+  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).flatMap((name) => {
+    try {
+      const ppid = Number(readFileSync(`/proc/${name}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      return [{ pid: Number(name), ppid, cmdline: readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ') }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface WaitSampler {
+  /** Stops sampling; per wait (`CPU` when running, else type:event, with the collection locked), how many session-samples, and the samples taken. */
+  stop(): Promise<{ samples: number; waits: { wait: string; count: number }[] }>;
+}
+
 /** The API as its own process (`api/server.ts`, as `npm run api` runs it) on the bench database. */
 export interface ApiProcess {
   base: string;
@@ -48,6 +85,13 @@ export interface BenchDatabase {
   size(): Promise<DataSize>;
   /** SQL on the engine's PostgreSQL, as its superuser over the Unix socket in the data folder: stdout. */
   sql(statement: string): string;
+  /**
+   * Samples PostgreSQL's active sessions every `everyMs` until stopped (one psql session, not
+   * blocking this process): what they wait on, and for lock waits, the collection of the lock.
+   */
+  sampleWaits(everyMs?: number): WaitSampler;
+  /** CPU milliseconds used so far by the API process (when given), FerretDB, PostgreSQL (all its processes) and this process. */
+  cpu(apiPid?: number): CpuSnapshot;
   /** The whole API over these services, in this process, on a loopback port (closed with the database): its base URL. */
   serveApi(): Promise<string>;
   /** The API in a process of its own (stopped with the database), so its memory is its own. */
@@ -121,6 +165,16 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
           wal: du(path.join(pgData, 'pg_wal')),
         };
       },
+      cpu(apiPid?: number) {
+        const all = processes();
+        const postmaster = Number(readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[0]);
+        const ferretdb = all.filter((p) => p.cmdline.includes(`--state-dir=${path.join(dataDir, 'ferretdb-state')}`)).map((p) => p.pid);
+        const postgres = [postmaster, ...all.filter((p) => p.ppid === postmaster).map((p) => p.pid)];
+        return { api: apiPid ? cpuMs([apiPid]) : 0, ferretdb: cpuMs(ferretdb), postgres: cpuMs(postgres), bench: cpuMs([process.pid]) };
+      },
+      sampleWaits(everyMs = 50) {
+        return startWaitSampler(pgData, everyMs);
+      },
       async serveApi() {
         const listening = createServer(createApp({ services, clock: systemClock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false }));
         api = listening;
@@ -140,12 +194,45 @@ export async function openBenchDatabase(name: string): Promise<BenchDatabase> {
   }
 }
 
+function startWaitSampler(pgData: string, everyMs: number): WaitSampler {
+  const port = readFileSync(path.join(pgData, 'postmaster.pid'), 'utf8').split('\n')[3]!.trim();
+  const child = spawn(psqlBin, ['-X', '-q', '-At', '-h', pgData, '-p', port, '-U', 'postgres', '-d', 'postgres'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const sample = `SELECT 'S'; SELECT coalesce(a.wait_event_type || ':' || a.wait_event, 'CPU') || coalesce(' on ' || (SELECT c.collection_name FROM documentdb_api_catalog.collections c
+    JOIN pg_locks l ON l.pid = a.pid AND NOT l.granted AND l.relation = ('documentdb_data.documents_' || c.collection_id)::regclass LIMIT 1), '')
+    FROM pg_stat_activity a WHERE a.state = 'active' AND a.backend_type = 'client backend' AND a.pid <> pg_backend_pid(); SELECT pg_sleep(${everyMs / 1000});\n`;
+  let out = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  let running = true;
+  const feed = () => {
+    if (!running) return;
+    if (child.stdin.write(sample.repeat(20))) setTimeout(feed, everyMs * 20);
+    else child.stdin.once('drain', () => setTimeout(feed, everyMs * 20));
+  };
+  feed();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    async stop() {
+      running = false;
+      child.kill('SIGTERM');
+      await exited;
+      const lines = out.split('\n').filter((line) => line.trim());
+      const counts = new Map<string, number>();
+      let samples = 0;
+      for (const line of lines) {
+        if (line === 'S') samples++;
+        else counts.set(line, (counts.get(line) ?? 0) + 1);
+      }
+      return { samples, waits: [...counts].map(([wait, count]) => ({ wait, count })).sort((a, b) => b.count - a.count) };
+    },
+  };
+}
+
 /** Starts api/server.ts through bench/lib/api-process.ts (which answers memory questions over IPC) and waits for /healthz. */
 async function spawnApiProcess(uri: string, dbName: string): Promise<ApiProcess> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/lib/api-process.ts')], {
     cwd: projectRoot,
-    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'production' },
+    env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
