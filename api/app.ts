@@ -73,7 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(categoriesRouter(endpoints, services.categories));
   app.use(auditRouter(endpoints, services.audit));
   app.use(knowledgeRouter(endpoints, services.knowledge));
-  app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, termIndex: services.termIndex, clock }));
+  app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
   app.use(liveRouter(endpoints, new TicketFeed(services.tickets.tickets, services.tickets.events, { intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.departments.model }));

@@ -1,7 +1,7 @@
 /**
  * Ticket core at scale (issue 3's acceptance), on a fresh embedded FerretDB in a temporary directory:
  *   npm run bench -- tickets [--tickets 100000] [--requests 500] [--concurrency 10] [--rounds 3] [--create-budget 300]
- *                            [--list-rounds 3] [--list-queries 50] [--list-budget 60] [--no-search-index]
+ *                            [--list-rounds 3] [--list-queries 50] [--list-budget 60]
  * Seeds tickets with the citizens' messages of ../shared/data/complaints across the demo city's 41
  * departments, then measures, each round in the same run:
  *   (a) create-ticket through HTTP (POST /api/tickets on a real http.Server, an operator's API token);
@@ -18,7 +18,6 @@
 import { parseArgs } from 'node:util';
 import { Types } from 'mongoose';
 import { systemActor, type Actor } from '../core/accounts/access.js';
-import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { openStates, type TicketState } from '../core/tickets/ticket.js';
 import { explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
 import {
@@ -38,7 +37,6 @@ const { values: options } = parseArgs({
     'list-queries': { type: 'string', default: '50' },
     'list-budget': { type: 'string', default: '60' },
     'create-budget': { type: 'string', default: '300' },
-    'no-search-index': { type: 'boolean', default: false },
     seed: { type: 'string', default: '12345' },
   },
 });
@@ -101,7 +99,6 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
   const frequentPhone = factory.phoneOf(0);
   let frequentPhoneTickets = 0;
   const parents: string[] = [];
-  const texts: { id: string; subject: string; content: string }[] = [];
   let inHousingScope = 0;
   log(`seeding ${ticketCount} tickets`);
   const seeding = await insertInBatches(tickets, ticketCount, () => {
@@ -111,7 +108,6 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     if (openStates.includes(doc.state)) for (const [code, d] of Object.entries(departments)) if (doc.scope.includes(d.id)) openIn.set(code, openIn.get(code)! + 1);
     if (doc.requester.phone === frequentPhone) frequentPhoneTickets += 1;
     if (parents.length < 5000 && random() < 0.1) parents.push(String(doc._id));
-    texts.push({ id: String(doc._id), subject: doc.subject, content: doc.content });
     if (doc.scope.includes(departments.HOUSING.id)) inHousingScope += 1;
     return doc;
   }, { progress: (done, elapsed) => done % 20_000 === 0 && log(`  ${done} tickets, ${ms(elapsed)}`) });
@@ -121,21 +117,6 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
   console.log(`  states: ${[...byState].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}`);
   console.log(`  open tickets in scope: ${[...openIn].map(([code, n]) => `${code} ${n}`).join(', ')}; caller ${frequentPhone} has ${frequentPhoneTickets} tickets`);
 
-  if (!options['no-search-index']) {
-    log('building the search index (TermIndex.rebuild)');
-    const { ms: indexMs, value } = await timed(() => services.termIndex.rebuild('ticket', texts.map(({ id, subject, content }) => ({ id, text: `${subject} ${content}` }))));
-    console.log(`  search index: ${value.documents} documents, ${value.terms} terms in ${ms(indexMs)} (TermIndex.rebuild)`);
-    // How much posting text one create rewrites: each of its terms' posting lists every ticket holding the term.
-    const uses = new Map<string, number>();
-    for (const { subject, content } of texts) uses.set(`${subject} ${content}`, (uses.get(`${subject} ${content}`) ?? 0) + 1);
-    const termsOf = new Map([...uses.keys()].map((text) => [text, tokenizeForIndex(text)]));
-    const holding = new Map<string, number>();
-    for (const [text, terms] of termsOf) for (const term of terms) holding.set(term, (holding.get(term) ?? 0) + uses.get(text)!);
-    const rewritten = [...termsOf.values()].map((terms) => terms.reduce((sum, term) => sum + (holding.get(term) ?? 0), 0));
-    const largest = Math.max(...holding.values());
-    console.log(`  search postings: the largest lists ${largest} ticket ids (${((largest * 25) / 2 ** 20).toFixed(1)} MiB as one string); a create indexing a median message reads and rewrites postings holding ${median(rewritten)} ids (${((median(rewritten) * 25) / 2 ** 20).toFixed(1)} MiB) over ${median([...termsOf.values()].map((t) => t.length))} terms`);
-  } else console.log('  search index: not built (--no-search-index): creates index into empty postings');
-  texts.length = 0;
   console.log(`  database files: ${(size() / 2 ** 20).toFixed(0)} MiB`);
 
   // ---- accounts and the HTTP server ----
@@ -199,11 +180,6 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     const body = intakeBody(created + i, messages[i]!) as unknown as Parameters<typeof services.tickets.intake>[1];
     intakeAlone.push((await timed(() => services.tickets.intake({ actor: operator, now: new Date() }, body))).ms);
   }
-  const indexAlone: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const message = messages[(i * 37) % messages.length]!;
-    indexAlone.push((await timed(() => services.termIndex.index('ticket', new Types.ObjectId().toHexString(), `${message.subject} ${message.content}`))).ms);
-  }
 
   console.log(`\n(a)/(b) create-ticket, up to ${requests} requests (or ${createBudgetMs / 1000} s) per round at concurrency ${concurrency}, then as many raw inserts; per round and median of ${rounds}`);
   const createRows: string[][] = [];
@@ -222,10 +198,10 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     '',
   ]);
   console.log(table(['', 'n', 'per second', 'p50', 'p99', ''], createRows));
-  console.log(`  inside a create, one at a time (n=10): Tickets.intake use case median ${ms(median(intakeAlone))}, of which TermIndex.index of the text alone median ${ms(median(indexAlone))}`);
+  console.log(`  inside a create, one at a time (n=10): Tickets.intake use case median ${ms(median(intakeAlone))}`);
   const profileBody = intakeBody(created + 10, messages[11]!) as unknown as Parameters<typeof services.tickets.intake>[1];
   const profile = await profileCommands(uri, 'bench', (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
-  console.log(`  the database commands of one Tickets.intake (${ms(profile.wallMs)} wall; durations summed, postings are written 4 at a time):`);
+  console.log(`  the database commands of one Tickets.intake (${ms(profile.wallMs)} wall; durations summed):`);
   console.log(indent(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.slice(0, 12).map((r) => [r.command, String(r.count), ms(r.ms)]))));
 
   // ---- (c) lists ----

@@ -8,14 +8,11 @@ import { Categories } from './categories/categories.js';
 import { departmentModel } from './departments/department.js';
 import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
-import { revisionModel } from './platform/compare-and-set.js';
-import { idempotencyModel } from './platform/idempotency.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
 import { Tickets } from './tickets/tickets.js';
-import { countersFor, DepartmentCounters, hotspotWords, rollupsFor } from './analytics/department-counters.js';
+import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
-import { tokenizeForIndex } from './search/tokenize.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
@@ -24,7 +21,6 @@ import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifi
 import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
-import { TermIndex } from './search/term-index.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { ticketModel } from './tickets/ticket.js';
@@ -65,18 +61,17 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const notices = new TicketNotices(
     outbox, { departments: departmentsModel, users: accounts.users, events: ticketEventModel(connection) }, hotlineSettings, noticeSettings,
   );
-  const termIndex = new TermIndex(connection);
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, ticketModel(connection), counters);
   const missedCalls = new MissedCalls(connection);
+  // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
-    async onEvent(ticket, event, previous) {
-      const words = event.action === 'intake' ? hotspotWords(tokenizeForIndex(`${ticket.subject} ${ticket.content}`)) : [];
-      await counters.record(event._id, countersFor(event, ticket), rollupsFor(event, ticket, previous, words));
-      await notices.enqueueFor(ticket, event);
-      if (event.action === 'intake') await termIndex.index('ticket', String(ticket._id), `${ticket.subject} ${ticket.content}`);
-      await callRecords.ticketEvent(ticket, event);
-    },
+    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
+    reactions: [
+      { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
+      { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
+      { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
+    ],
   });
   const services = {
     connection,
@@ -91,18 +86,15 @@ export async function createServices(connection: Connection, settings: ServiceSe
     notices,
     deadlineSweep: new DeadlineSweep(tickets),
     routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
-    termIndex,
     counters,
     callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
     ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
     dashboard: new Dashboard(counters, departmentsModel, categoriesModel, accounts.users),
-    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, termIndex, audit),
+    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, audit),
     callRecords,
     missedCalls,
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
   };
-  revisionModel(connection);
-  idempotencyModel(connection);
   await initModels(connection);
   return services;
 }

@@ -2,14 +2,16 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { newSecret } from '../core/accounts/secrets.js';
 import { loadConfigOrExit } from '../core/platform/config.js';
+import { connectDatabase } from '../core/platform/database.js';
+import { createServices, serviceSettings } from '../core/services.js';
 import { openDatabaseServer } from '../infra/database-server.js';
-import { projectRoot } from '../infra/ferretdb/launcher.js';
+import { projectRoot } from '../infra/documentdb/launcher.js';
 import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
 import { buildSoftphone } from '../softphone/build.js';
 import { buildConsoles } from '../consoles/build.js';
 
 /**
- * `npm start`: the whole system on one machine. Starts the database once (embedded FerretDB
+ * `npm start`: the whole system on one machine. Starts the database once (the embedded engine
  * unless MONGODB_URI is set), Kamailio when it is installed, then the API and the workers as
  * child processes sharing them. Ctrl-C or SIGTERM stops the children first, then Kamailio and the
  * database: nothing is left behind.
@@ -21,6 +23,7 @@ await buildSoftphone({ minify: config.NODE_ENV === 'production' });
 await buildConsoles({ minify: config.NODE_ENV === 'production', stopBuilder: true });
 log('softphone and consoles built: /softphone/, /portal/, /console/');
 const database = await openDatabaseServer(config, log);
+await buildIndexes(database.uri);
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 const telephony = await startTelephony();
@@ -62,6 +65,20 @@ async function shutdown(exitCode: number) {
 }
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+
+/**
+ * Builds the declared indexes once, before the API and the workers start: both build them at
+ * start-up, and DocumentDB answers two sessions creating the same new indexes at once with a
+ * deadlock error. Done, they are found in place (a few hundred milliseconds).
+ */
+async function buildIndexes(uri: string) {
+  const connection = await connectDatabase(uri, config.MONGODB_DB);
+  try {
+    await createServices(connection, serviceSettings(config));
+  } finally {
+    await connection.close();
+  }
+}
 
 /**
  * Kamailio, with the secret and token it shares with the API handed to the API's environment.

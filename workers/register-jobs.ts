@@ -3,7 +3,7 @@ import { schedules, type JobName, type JobPayloads } from '../core/jobs/job-name
 import type { Services } from '../core/services.js';
 import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
-import { purgeExpired } from '../core/maintenance/purge-expired.js';
+import { chinaDateKey } from '../core/clocks/index.js';
 import type { NoticeSender } from '../core/notifications/notice-sender.js';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
@@ -17,13 +17,19 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
     if (worthLogging(report)) logger.info({ job, ...(report as Record<string, unknown>) }, 'job done');
   };
   const handlers: Handlers = {
-    'maintenance.purge-expired': reporting('maintenance.purge-expired', () => purgeExpired(services.connection, services.authentication, clock.now()), () => true),
+    'effects.relay': reporting('effects.relay', async () => {
+      const failed = (err: unknown) => logger.error({ job: 'effects.relay', err }, 'owed effects not applied; retried later');
+      return { tickets: await services.tickets.relayEffects(clock.now(), failed), calls: await services.callRecords.relayEffects(clock.now(), failed) };
+    }, (r) => r.tickets + r.calls > 0),
     'tickets.sweep-deadlines': reporting('tickets.sweep-deadlines', () => services.deadlineSweep.run(clock.now()), (r) => r.examined > 0),
     'notifications.send': reporting('notifications.send', () => deps.noticeSender.sendDue(clock), (r) => r.sent + r.retried + r.failed + r.recovered > 0),
     'tickets.route-new': reporting('tickets.route-new', () => services.routing.routePending(clock.now()), (r) => r.proposed + r.skipped > 0),
     'callbacks.send-surveys': reporting('callbacks.send-surveys', () => services.callbacks.sendSurveys(clock.now()), (r) => r.sent + r.noContact > 0),
     'callbacks.follow-up': reporting('callbacks.follow-up', () => services.callbacks.followUpAll(clock.now()), (r) => r.archived + r.reopened > 0),
-    'analytics.fold-counters': reporting('analytics.fold-counters', () => services.counters.fold(), (r) => r.events > 0),
+    'analytics.trim-hotspots': reporting('analytics.trim-hotspots', async () => {
+      const now = clock.now();
+      return { dropped: await services.counters.trimHotspots([chinaDateKey(new Date(now.getTime() - 86_400_000)), chinaDateKey(now)]) };
+    }, (r) => r.dropped > 0),
     'analytics.monthly-ranking': reporting('analytics.monthly-ranking', () => services.ranking.mailPreviousMonth(clock.now()), () => true),
   };
   for (const [name, handle] of Object.entries(handlers) as [JobName, (payload: never) => Promise<void>][]) {

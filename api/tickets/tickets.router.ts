@@ -10,7 +10,6 @@ import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, objectId, phone } from '../http/common-schemas.js';
 import { duplicateCandidates } from '../../core/tickets/duplicates.js';
 import { withWorkingTimeLeft } from '../../core/tickets/ticket-view.js';
-import type { TermIndex } from '../../core/search/term-index.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { actionBodies, actionSummaries, type HttpAction, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
 
@@ -62,7 +61,7 @@ const ticketEvent = z
 
 const duplicateCandidate = ticketSummary.extend({ reasons: z.array(z.enum(['same_phone', 'same_place_and_category', 'similar_text'])), score: z.number() });
 
-export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tickets; settings: HotlineSettings; termIndex: TermIndex; clock: Clock }): Router {
+export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tickets; settings: HotlineSettings; clock: Clock }): Router {
   const router = Router();
   const { tickets, clock } = deps;
 
@@ -93,7 +92,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     auth: 'user', query: z.strictObject({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }),
     response: z.object({ items: z.array(ticketSummary) }),
     async handle({ actor, query }) {
-      const items = await tickets.search(actor, deps.termIndex, query.q, query.limit);
+      const items = await tickets.search(actor, query.q, query.limit);
       return { items: withWorkingTimeLeft(items, clock.now(), (await deps.settings.current()).calendar) };
     },
   });
@@ -104,7 +103,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     body: z.strictObject({ phone: phone.nullable().optional(), locationDepartmentId: objectId.nullable().optional(), categoryId: objectId.nullable().optional(), text: z.string().trim().min(1).max(10_000) }),
     response: z.object({ items: z.array(duplicateCandidate) }),
     async handle({ actor, body }) {
-      return { items: await duplicateCandidates(tickets, deps.termIndex, actor, body, clock.now()) };
+      return { items: await duplicateCandidates(tickets, actor, body, clock.now()) };
     },
   });
 
@@ -114,7 +113,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     async handle({ actor, params }) {
       const ticket = await tickets.get(actor, params.id, clock.now());
       const probe = { excludeId: ticket.id, phone: ticket.requester.phone, locationDepartmentId: ticket.location.departmentId, categoryId: ticket.categoryId, text: `${ticket.subject} ${ticket.content}` };
-      return { items: await duplicateCandidates(tickets, deps.termIndex, actor, probe, clock.now()) };
+      return { items: await duplicateCandidates(tickets, actor, probe, clock.now()) };
     },
   });
 

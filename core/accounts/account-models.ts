@@ -22,7 +22,7 @@ export interface Session {
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
-  /** Enforced by the application on every request and purged by a periodic job (no TTL indexes on FerretDB). */
+  /** Enforced by the application on every request; the TTL index removes the record some time after. */
   expiresAt: Date;
 }
 
@@ -77,7 +77,7 @@ const sessionSchema = new Schema<Session>(
   { versionKey: false, collection: 'sessions' },
 );
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
-sessionSchema.index({ expiresAt: 1 });
+sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 sessionSchema.index({ userId: 1 });
 
 const apiTokenSchema = new Schema<ApiToken>(
@@ -106,7 +106,8 @@ const loginAttemptSchema = new Schema<LoginAttempt>(
   { versionKey: false, collection: 'login_attempts' },
 );
 loginAttemptSchema.index({ key: 1 }, { unique: true });
-loginAttemptSchema.index({ windowStartedAt: 1 });
+// A throttle window a day old decides nothing any more.
+loginAttemptSchema.index({ windowStartedAt: 1 }, { expireAfterSeconds: 86_400 });
 
 export function accountModels(connection: Connection) {
   return {

@@ -101,14 +101,6 @@ export class Authentication {
     return actorOf(user, 'token');
   }
 
-  /** The periodic clean-up that stands in for TTL indexes. */
-  async purgeExpired(now: Date): Promise<{ sessions: number; loginAttempts: number }> {
-    const sessions = await this.models.sessions.deleteMany({ expiresAt: { $lte: now } });
-    const stale = new Date(now.getTime() - 24 * 3_600_000);
-    const attempts = await this.models.loginAttempts.deleteMany({ windowStartedAt: { $lte: stale } });
-    return { sessions: sessions.deletedCount, loginAttempts: attempts.deletedCount };
-  }
-
   private async activeUser(id: string) {
     const user = await this.models.users.findById(id).lean();
     return user && user.active ? user : null;

@@ -124,7 +124,7 @@ export class Users {
       assertPasswordStrength(password);
       set.passwordHash = await hashPassword(password);
     }
-    const updated = await compareAndSet(this.models.users, id, version, set, ctx.now, 'user');
+    const updated = await compareAndSet(this.models.users, id, version, set, 'user');
     if (password !== undefined || fields.active === false) {
       await this.models.sessions.deleteMany({ userId: id });
     }

@@ -1,4 +1,4 @@
-import { Schema, Types, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model } from 'mongoose';
 import { chinaDateKey } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
@@ -141,8 +141,13 @@ export function rollupsFor(event: Pick<TicketEvent, 'action' | 'at'>, ticket: Ti
   return deltas;
 }
 
+/** Everything one ticket change adds to the roll-ups: its departments' counters, the gauges and hotspots. Pure. */
+export function ticketRollups(event: Pick<TicketEvent, 'action' | 'at' | 'actor' | 'data'>, ticket: Ticket, previous: Ticket | null, words: readonly string[]): RollupDelta[] {
+  return [...countersFor(event, ticket).map(asRollup), ...rollupsFor(event, ticket, previous, words)];
+}
+
 /** A department's (or the hotline's) daily counters as a roll-up: intake by channel goes to its hour. */
-function asRollup(delta: CounterDelta): RollupDelta {
+export function asRollup(delta: CounterDelta): RollupDelta {
   if (delta.channel !== undefined && delta.hour !== undefined) {
     return { kind: 'intake', day: delta.day, keys: [delta.channel], counts: { [hourKey(delta.hour)]: delta.counts.received ?? 0 } };
   }
@@ -153,67 +158,37 @@ const hourKey = (hour: number) => String(hour).padStart(2, '0');
 
 type KeyCounts = Record<string, Record<string, number>>;
 
-/** One kind of roll-up for one day: counts per key. Written by the fold job only. */
+/**
+ * A roll-up applied to this many documents is still recognised when applied again: the relay
+ * finishes a crashed writer's effects within seconds, long before this many other changes reach
+ * one roll-up (Beijing's busiest documents see a few events a second).
+ */
+export const appliedKeep = 500;
+
+/** One kind of roll-up for one China day: counts per key, each added with `$inc`. */
 interface RollupDoc {
   /** `<kind>:<day>`: a period is read by `_id`, a handful of documents whatever the number of tickets. */
   _id: string;
   kind: RollupKind;
   day: string;
-  /**
-   * `KeyCounts` as JSON. FerretDB decodes every field of every document it reads in Go, so a day
-   * of hundreds of keys as nested fields was the bulk of a dashboard read; one string is not.
-   */
-  counts: string;
-  /** The last fold batch added into this document: re-applying a batch after a crash skips it. */
-  lastBatch: string | null;
-}
-
-/**
- * Deltas waiting to be folded, one document per event (or per write of a call record, keyed by its
- * compare-and-set claim): its `_id` makes recording an event twice harmless.
- */
-export interface PendingDeltas {
-  _id: string;
-  rollups: RollupDelta[];
-}
-
-/** A fold in progress: written before any roll-up changes, so a crashed fold is finished, not redone. */
-interface FoldBatch {
-  _id: string;
-  eventIds: string[];
-  /** `BatchDoc[]` as JSON, for the same reason as `RollupDoc.counts`. */
-  docs: string;
-  done: boolean;
-}
-
-interface BatchDoc {
-  _id: string;
-  kind: RollupKind;
-  day: string;
+  /** Per key (escaped: a field name holds no `.` and starts with no `$`), per counter. */
   counts: KeyCounts;
+  /** The ids of the latest changes added in, so that a change applied twice is counted once. */
+  applied: string[];
 }
 
 const rollupSchema = new Schema<RollupDoc>(
-  { _id: String, kind: String, day: String, counts: String, lastBatch: { type: String, default: null } },
+  { _id: String, kind: String, day: String, counts: { type: Schema.Types.Mixed, default: {} }, applied: { type: [String], default: [] } },
   { versionKey: false, collection: 'analytics_rollups', minimize: false },
 );
-const pendingSchema = new Schema<PendingDeltas>({ _id: String, rollups: Schema.Types.Mixed }, { versionKey: false, collection: 'counter_inbox' });
-const batchSchema = new Schema<FoldBatch>({ _id: String, eventIds: [String], docs: String, done: Boolean }, { versionKey: false, collection: 'counter_batches' });
-batchSchema.index({ done: 1 });
 
-export const counterModels = (connection: Connection) => ({
-  rollups: defineModel(connection, 'AnalyticsRollup', rollupSchema) as Model<RollupDoc>,
-  inbox: defineModel(connection, 'CounterInbox', pendingSchema) as Model<PendingDeltas>,
-  batches: defineModel(connection, 'CounterBatch', batchSchema) as Model<FoldBatch>,
-});
-
-/** The inbox entry of one event (null: it changes nothing); exported for the benchmark's bulk seeding. */
-export function pendingEntry(eventId: string, deltas: CounterDelta[], rollups: RollupDelta[]): PendingDeltas | null {
-  const all = [...deltas.map(asRollup), ...rollups];
-  return all.length ? { _id: eventId, rollups: all } : null;
-}
+export const rollupModel = (connection: Connection): Model<RollupDoc> => defineModel(connection, 'AnalyticsRollup', rollupSchema);
 
 export const rollupId = (kind: RollupKind, day: string) => `${kind}:${day}`;
+
+const escapes: Record<string, string> = { '%': '%25', '.': '%2E', $: '%24' };
+const escapeKey = (key: string) => key.replace(/[%.]|^\$/g, (c) => escapes[c]!);
+const unescapeKey = (key: string) => key.replace(/%(25|2E|24)/g, (c) => decodeURIComponent(c));
 
 /** Every China date from `from` to `to`, inclusive. */
 export function daysBetween(from: string, to: string): string[] {
@@ -228,92 +203,89 @@ function addInto(target: Record<string, number>, counts: Record<string, number>)
   for (const [name, value] of Object.entries(counts)) target[name] = (target[name] ?? 0) + value;
 }
 
-/** A hotspot day keeps its busiest keys only; every kind drops keys whose counts are all zero. */
-function trimmed(kind: RollupKind, counts: KeyCounts): KeyCounts {
-  const entries = Object.entries(counts).filter(([, c]) => Object.values(c).some((v) => v !== 0));
-  if (!(hotspotKinds as readonly string[]).includes(kind) || entries.length <= hotspotKeep) return Object.fromEntries(entries);
-  const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
-  return Object.fromEntries(entries.sort(([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb)).slice(0, hotspotKeep));
+/** The `$inc` of each roll-up document a change touches, deltas to the same counter summed. */
+function incrementsByDocument(rollups: readonly RollupDelta[]): Map<string, { kind: RollupKind; day: string; inc: Record<string, number> }> {
+  const documents = new Map<string, { kind: RollupKind; day: string; inc: Record<string, number> }>();
+  for (const delta of rollups) {
+    const id = rollupId(delta.kind, delta.day);
+    const doc = documents.get(id) ?? { kind: delta.kind, day: delta.day, inc: {} };
+    for (const key of delta.keys) {
+      for (const [name, value] of Object.entries(delta.counts)) {
+        if (value === 0) continue;
+        const path = `counts.${escapeKey(key)}.${name}`;
+        doc.inc[path] = (doc.inc[path] ?? 0) + value;
+      }
+    }
+    if (Object.keys(doc.inc).length) documents.set(id, doc);
+  }
+  return documents;
 }
 
 /**
- * Per-department daily counters and the dashboard's other roll-ups, maintained from the events,
- * so the rates and the dashboard never read tickets. Recording is an idempotent insert beside the
- * event; folding into the roll-ups is done by one job at a time (agenda locks it).
+ * Per-department daily counters and the dashboard's other roll-ups, maintained from the changes
+ * as they are written, so the rates and the dashboard never read tickets.
  */
 export class DepartmentCounters {
   readonly rollups: Model<RollupDoc>;
-  private readonly inbox: Model<PendingDeltas>;
-  private readonly batches: Model<FoldBatch>;
 
   constructor(connection: Connection) {
-    ({ rollups: this.rollups, inbox: this.inbox, batches: this.batches } = counterModels(connection));
-  }
-
-  async record(eventId: string, deltas: CounterDelta[], rollups: RollupDelta[] = []): Promise<void> {
-    const entry = pendingEntry(eventId, deltas, rollups);
-    if (!entry) return;
-    try {
-      await this.inbox.create(entry);
-    } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
-    }
+    this.rollups = rollupModel(connection);
   }
 
   /**
-   * Adds recorded deltas into the roll-ups, exactly once: a batch is written down before anything
-   * changes, each roll-up remembers the last batch added into it, and an unfinished batch (a crash)
-   * is completed before a new one starts. Each roll-up is rewritten whole (read, add, trim, write):
-   * `$inc` is not atomic on FerretDB, and a hotspot day is pruned to its busiest keys as it is
-   * folded. Safe because only this job writes them, one run at a time (agenda locks it).
+   * Adds one change's deltas to the roll-ups, exactly once per change id: each document's `$inc`
+   * is conditional on the id not being among those it recently took, and records it atomically.
    */
-  async fold(size = 2000): Promise<{ events: number; rows: number }> {
-    const batch = (await this.batches.findOne({ done: false }).lean()) ?? (await this.newBatch(size));
-    if (!batch) return { events: 0, rows: 0 };
-    const docs = JSON.parse(batch.docs) as BatchDoc[];
-    for (const doc of docs) {
-      const current = await this.rollups.findById(doc._id).lean();
-      if (current?.lastBatch === batch._id) continue;
-      const counts = current ? (JSON.parse(current.counts) as KeyCounts) : {};
-      for (const [key, add] of Object.entries(doc.counts)) addInto((counts[key] ??= {}), add);
-      const next = JSON.stringify(trimmed(doc.kind, counts));
-      await this.rollups.replaceOne({ _id: doc._id }, { kind: doc.kind, day: doc.day, counts: next, lastBatch: batch._id }, { upsert: true });
-    }
-    await this.inbox.deleteMany({ _id: { $in: batch.eventIds } });
-    // Emptied as well: every fold looks for an unfinished batch, and FerretDB decodes each batch it
-    // passes, so finished ones kept whole (until the purge job) made every fold slower than the last.
-    await this.batches.updateOne({ _id: batch._id }, { $set: { done: true, docs: '[]', eventIds: [] } });
-    return { events: batch.eventIds.length, rows: docs.length };
+  async record(changeId: string, rollups: readonly RollupDelta[]): Promise<void> {
+    await Promise.all([...incrementsByDocument(rollups)].map(async ([_id, doc]) => {
+      const update = { $inc: doc.inc, $push: { applied: { $each: [changeId], $slice: -appliedKeep } }, $setOnInsert: { kind: doc.kind, day: doc.day } };
+      const notYet = { _id, applied: { $ne: changeId } };
+      try {
+        await this.rollups.updateOne(notYet, update, { upsert: true });
+      } catch (err) {
+        if ((err as { code?: number }).code !== 11000) throw err;
+        // Either the document took this change already (so the filter missed and the upsert's
+        // insert collided), or another writer created it a moment ago: then it is still owed.
+        await this.rollups.updateOne(notYet, update);
+      }
+    }));
   }
 
-  private async newBatch(size: number): Promise<FoldBatch | null> {
-    const pending = await this.inbox.find({}).limit(size).lean();
-    if (pending.length === 0) return null;
-    const docs = new Map<string, BatchDoc>();
-    for (const { rollups } of pending) {
-      for (const delta of rollups) {
-        const id = rollupId(delta.kind, delta.day);
-        const doc = docs.get(id) ?? { _id: id, kind: delta.kind, day: delta.day, counts: {} };
-        for (const key of delta.keys) addInto((doc.counts[key] ??= {}), delta.counts);
-        docs.set(id, doc);
+  /**
+   * A hotspot day keeps its busiest keys: words run to thousands a day, and every `$inc` rewrites
+   * the document. Keys outside the top `hotspotKeep` are dropped once the day holds twice as many
+   * (a dropped key loses that day's count; it was among the least named).
+   */
+  async trimHotspots(days: readonly string[]): Promise<number> {
+    let dropped = 0;
+    for (const kind of hotspotKinds) {
+      for (const day of days) {
+        const doc = await this.rollups.findById(rollupId(kind, day), { counts: 1 }).lean();
+        const entries = Object.entries(doc?.counts ?? {});
+        if (entries.length <= 2 * hotspotKeep) continue;
+        const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
+        const drop = entries.sort(([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb)).slice(hotspotKeep);
+        await this.rollups.updateOne({ _id: rollupId(kind, day) }, { $unset: Object.fromEntries(drop.map(([key]) => [`counts.${key}`, ''])) });
+        dropped += drop.length;
       }
     }
-    const batch: FoldBatch = { _id: new Types.ObjectId().toHexString(), eventIds: pending.map((p) => p._id), docs: JSON.stringify([...docs.values()]), done: false };
-    await this.batches.create(batch);
-    return batch;
+    return dropped;
   }
 
   /** One kind's counts per key summed over the given days (`all` for the gauges). */
   async rollupTotals(kind: RollupKind, days: readonly string[]): Promise<Map<string, Record<string, number>>> {
-    const docs = await this.rollups.find({ _id: { $in: days.map((day) => rollupId(kind, day)) } }).lean();
+    const docs = await this.rollups.find({ _id: { $in: days.map((day) => rollupId(kind, day)) } }, { counts: 1 }).lean();
     const totals = new Map<string, Record<string, number>>();
     for (const doc of docs) {
-      for (const [key, counts] of Object.entries(JSON.parse(doc.counts) as KeyCounts)) {
+      for (const [escaped, counts] of Object.entries(doc.counts ?? {})) {
+        const key = unescapeKey(escaped);
         const sum = totals.get(key) ?? {};
         addInto(sum, counts);
         totals.set(key, sum);
       }
     }
+    // A gauge back at zero (say, a department with nothing open) is no key at all, as before any change.
+    for (const [key, counts] of totals) if (Object.values(counts).every((v) => v === 0)) totals.delete(key);
     return totals;
   }
 

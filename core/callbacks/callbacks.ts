@@ -99,7 +99,7 @@ export class Callbacks {
   async answerSurvey(token: string, answer: SurveyAnswer, now: Date): Promise<{ number: string; outcome: 'archived' | 'reopened' }> {
     const { survey, ticket } = await this.open(token, now);
     // Compare-and-set, so two submissions of the same link (a double click) record one answer.
-    await compareAndSet(this.surveys, survey._id, survey.version, { answeredAt: now }, now, 'survey').catch((err: unknown) => {
+    await compareAndSet(this.surveys, survey._id, survey.version, { answeredAt: now }, 'survey').catch((err: unknown) => {
       throw isDomainError(err) && err.code === 'VERSION_CONFLICT' ? surveyGone() : err;
     });
     const requester = { ...systemActor, username: 'requester (survey)' };

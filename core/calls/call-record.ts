@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { defineModel } from '../platform/database.js';
+import type { OwedEffect } from '../platform/owed-effects.js';
+import type { RollupDelta } from '../analytics/department-counters.js';
 
 export const callDirections = ['inbound', 'outbound', 'internal'] as const;
 export type CallDirection = (typeof callDirections)[number];
@@ -47,6 +49,14 @@ export interface CallRecord {
   browser: Record<string, unknown> | null;
   version: number;
   updatedAt: Date;
+  /** What the writes not yet settled add to the operators' days (`owed-effects.ts`). */
+  effects: CallEffect[];
+  effectsDueAt: Date | null;
+}
+
+/** One write's change to its operator's day figures (the `operators` roll-up). */
+export interface CallEffect extends OwedEffect {
+  rollups: RollupDelta[];
 }
 
 /**
@@ -81,11 +91,14 @@ const callSchema = new Schema<CallRecord>(
     browser: { type: Schema.Types.Mixed, default: null },
     version: { type: Number, required: true },
     updatedAt: { type: Date, required: true },
+    effects: { type: Schema.Types.Mixed, default: [] },
+    effectsDueAt: { type: Date, default: null },
   },
   { versionKey: false, collection: 'calls', minimize: false },
 );
 callSchema.index({ operatorId: 1, answeredAt: 1 });
 callSchema.index({ answeredAt: 1 });
+callSchema.index({ effectsDueAt: 1 });
 
 export const callRecordModel = (connection: Connection): Model<CallRecord> => defineModel(connection, 'CallRecord', callSchema);
 

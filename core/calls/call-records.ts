@@ -3,12 +3,13 @@ import { authorize, can, type Actor } from '../accounts/access.js';
 import type { ActionContext } from '../audit/audit.js';
 import type { DepartmentCounters } from '../analytics/department-counters.js';
 import { noOperatorCounts, operatorCounterNames, operatorDayDeltas, operatorDayOf, type OperatorCounts } from '../analytics/operator-days.js';
-import { assertId } from '../platform/documents.js';
+import { assertId, isDuplicateKey } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
 import type { Ticket, TicketDocument } from '../tickets/ticket.js';
-import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallRecord, type CallSide, type CallView } from './call-record.js';
-import { mergeUpdate } from '../platform/merge-update.js';
+import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallEffect, type CallRecord, type CallSide, type CallView } from './call-record.js';
+import { mergeUpdate, type MergeEffects } from '../platform/merge-update.js';
+import { relayOwedEffects } from '../platform/owed-effects.js';
 import { sipUserFor } from './sip-credentials.js';
 
 /** Who was on a call for the centre; `userId` is null for an `op-` user no account is known for. */
@@ -54,7 +55,7 @@ export interface OperatorFigures {
   resolvedOnCallRate: number;
 }
 
-/** Where a write's operator-day deltas go: the analytics inbox (`DepartmentCounters.record`), folded by its job. */
+/** Where a write's operator-day deltas go: the roll-ups (`DepartmentCounters.record`). */
 export type OperatorDayRecorder = Pick<DepartmentCounters, 'record'>;
 
 /** An operator's row of figures from the sums over their answered calls (the records' or the roll-up's). */
@@ -104,10 +105,12 @@ export class CallRecords {
         offeredAt: offeredAt ?? null,
         version: 1,
         updatedAt: arrivedAt,
+        effects: [],
+        effectsDueAt: null,
       });
       return;
     } catch (err) {
-      if ((err as { code?: number }).code !== 11000) throw err;
+      if (!isDuplicateKey(err)) throw err;
     }
     if (operator && offeredAt) {
       await this.merge(facts.callId, offeredAt, (current) => (current.offeredAt ? null : { offeredAt, ...operatorFields(operator), updatedAt: offeredAt }));
@@ -204,9 +207,8 @@ export class CallRecords {
 
   /**
    * Per operator, over the inbound calls they answered in [from, to): supervisors see everyone,
-   * an operator their own figures only. Reads the period's records (a scan on FerretDB, whose
-   * filters other than `_id` decode every record), for any instants; the dashboard reads whole
-   * China days from the `operators` roll-up instead.
+   * an operator their own figures only. Reads the period's records (by the `answeredAt` index),
+   * for any instants; the dashboard reads whole China days from the `operators` roll-up instead.
    */
   async operatorFigures(actor: Actor, period: { from: Date; to: Date; operatorId?: string }): Promise<OperatorFigures[]> {
     let operatorId = period.operatorId;
@@ -222,8 +224,8 @@ export class CallRecords {
       answeredAt: { $gte: period.from, $lt: period.to },
       operatorId: operatorId ?? { $ne: null },
     };
-    // Folded here, not in $group: FerretDB 1.24 answers 0 for `$sum` over a field (tried on this
-    // build). One pass over the period's records, projected to what the figures need.
+    // Folded here rather than in $group so that the records and the roll-up count by one rule
+    // (`operatorDayOf`). One pass over the period's records, projected to what the figures need.
     const sums = new Map<string, { username: string | null; counts: OperatorCounts }>();
     const records = this.model
       .find(match, {
@@ -243,15 +245,25 @@ export class CallRecords {
   }
 
   /**
-   * A merging write (`mergeUpdate`) whose winner records the step's operator-day deltas under the
-   * step's id before the record is written: a crash cannot keep the change and lose its figures,
-   * and each step is counted once.
+   * A merging write (`mergeUpdate`) that owes the step's operator-day deltas in the same atomic
+   * write, applied right after: a crash cannot keep the change and lose its figures, and each step
+   * is counted once (the relay finishes what a crash left owed).
    */
   private merge(callId: string, now: Date, change: (current: CallRecord) => Partial<CallRecord> | null): Promise<CallRecord | null> {
-    return mergeUpdate(this.model, callKey(callId), 'call', now, change, async (current, set, stepId) => {
-      const deltas = operatorDayDeltas(current, { ...current, ...set });
-      if (deltas.length) await this.operatorDays.record(stepId, [], deltas);
-    });
+    return mergeUpdate<CallRecord, CallEffect>(this.model, callKey(callId), 'call', now, change, this.effects);
+  }
+
+  private readonly effects: MergeEffects<CallRecord, CallEffect> = {
+    owed: (current, set, stepId) => {
+      const rollups = operatorDayDeltas(current, { ...current, ...set });
+      return rollups.length ? { id: stepId, rollups } : null;
+    },
+    reactions: [{ name: 'operator-days', apply: (_record, effect) => this.operatorDays.record(effect.id, effect.rollups) }],
+  };
+
+  /** Finishes the operator-day deltas of writes whose writer died before applying them; for the workers. */
+  relayEffects(now: Date, onFailure: (err: unknown) => void): Promise<number> {
+    return relayOwedEffects(this.model, this.effects.reactions, now, onFailure);
   }
 }
 

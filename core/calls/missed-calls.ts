@@ -49,7 +49,7 @@ export class MissedCalls {
       }
       if (joined.state !== 'done' || joined.callIds.includes(callId)) return;
       // Called back already: the number starts its next round (whoever advances it first).
-      await compareAndSet(this.numbers, caller, number.version, { round: number.round + 1 }, now, 'callback number').catch(ignoreConflict);
+      await compareAndSet(this.numbers, caller, number.version, { round: number.round + 1 }, 'callback number').catch(ignoreConflict);
     }
     throw new DomainError('VERSION_CONFLICT', `The callback queue for ${caller} kept changing; the missed call ${callId} was not queued.`, { callId });
   }
@@ -68,7 +68,7 @@ export class MissedCalls {
     if (item.state !== 'open') throw taken(item);
     const claimed = await compareAndSet(this.model, id, item.version, {
       state: 'claimed', claimedBy: { userId: ctx.actor.userId, username: ctx.actor.username }, claimedAt: ctx.now, updatedAt: ctx.now,
-    }, ctx.now, entity);
+    }, entity);
     return presentMissedCall(claimed);
   }
 
@@ -81,7 +81,7 @@ export class MissedCalls {
       callbackCallId: result.callbackCallId ?? null,
       doneAt: ctx.now,
       updatedAt: ctx.now,
-    }, ctx.now, entity);
+    }, entity);
     return presentMissedCall(finished);
   }
 
@@ -89,7 +89,7 @@ export class MissedCalls {
   async release(ctx: ActionContext, id: string): Promise<MissedCallView> {
     const item = can(ctx.actor, 'calls.oversee') ? await this.load(id) : await this.claimedByActor(ctx.actor, id);
     if (item.state !== 'claimed') throw taken(item);
-    const released = await compareAndSet(this.model, id, item.version, { state: 'open', claimedBy: null, claimedAt: null, updatedAt: ctx.now }, ctx.now, entity);
+    const released = await compareAndSet(this.model, id, item.version, { state: 'open', claimedBy: null, claimedAt: null, updatedAt: ctx.now }, entity);
     return presentMissedCall(released);
   }
 

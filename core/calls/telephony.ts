@@ -171,7 +171,7 @@ export class Telephony {
       if (candidates.length === 0) return null;
       for (const candidate of candidates) {
         try {
-          return await compareAndSet(this.agents, candidate._id, candidate.version, { state: 'ringing', callId, stateSince: now, updatedAt: now }, now, entity);
+          return await compareAndSet(this.agents, candidate._id, candidate.version, { state: 'ringing', callId, stateSince: now, updatedAt: now }, entity);
         } catch (err) {
           if (!isDomainError(err) || err.code !== 'VERSION_CONFLICT') throw err;
         }

@@ -86,7 +86,7 @@ export class Categories {
       await this.assertNameFree(current.parentId, fields.name);
       set.path = [...current.path.split(pathSeparator).slice(0, -1), fields.name].join(pathSeparator);
     }
-    const updated = await compareAndSet(this.categories, id, version, set, ctx.now, 'category');
+    const updated = await compareAndSet(this.categories, id, version, set, 'category');
     if (set.path) await this.renamePaths(id, current.path, set.path);
     await this.audit.record(ctx, 'category.update', { type: 'category', id }, diff(current as unknown as Record<string, unknown>, fields));
     return presentCategory(updated);
@@ -104,8 +104,7 @@ export class Categories {
 
   /**
    * Adds the missing nodes of a taxonomy; existing nodes (matched by their path of names) keep
-   * their codes. Planned in memory and written with one insertMany: hundreds of single inserts
-   * take seconds on FerretDB.
+   * their codes. Planned in memory and written with one insertMany rather than hundreds of inserts.
    */
   async importTaxonomy(ctx: ActionContext, rows: TaxonomyRow[]): Promise<{ created: number; existing: number }> {
     authorize(ctx.actor, 'categories.manage');

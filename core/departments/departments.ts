@@ -102,7 +102,7 @@ export class Departments {
     }
     if (fields.active === false) await this.assertUnused(id, 'deactivate');
 
-    const updated = await compareAndSet(this.model, id, version, set, ctx.now, 'department');
+    const updated = await compareAndSet(this.model, id, version, set, 'department');
     if (parentChanged) await this.reparentDescendants(id, current.ancestors, updated.ancestors);
     await this.audit.record(ctx, 'department.update', { type: 'department', id }, diff(current as unknown as Record<string, unknown>, set as Record<string, unknown>));
     return presentDepartment(updated);

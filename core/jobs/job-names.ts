@@ -4,8 +4,8 @@
  * jobs exist.
  */
 export interface JobPayloads {
-  /** Deletes expired sessions and stale login-throttle windows (TTL indexes are unavailable on FerretDB). */
-  'maintenance.purge-expired': Record<string, never>;
+  /** Finishes the effects (history, notices, roll-ups) of ticket and call changes whose writer died before applying them. */
+  'effects.relay': Record<string, never>;
   /** The deadline watch: yellow and red warnings (red urges), supervision a working day after red. */
   'tickets.sweep-deadlines': Record<string, never>;
   /** Proposes departments for new tickets; dispatches at once above the confidence threshold. */
@@ -16,8 +16,8 @@ export interface JobPayloads {
   'callbacks.send-surveys': Record<string, never>;
   /** Archives satisfied tickets and reopens dissatisfied or unresolved ones after their callback. */
   'callbacks.follow-up': Record<string, never>;
-  /** Folds recorded event counters into the per-department daily rows the dashboard reads. */
-  'analytics.fold-counters': Record<string, never>;
+  /** Keeps today's and yesterday's hotspot roll-ups to their busiest keys. */
+  'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
   'analytics.monthly-ranking': Record<string, never>;
 }
@@ -25,13 +25,13 @@ export interface JobPayloads {
 export type JobName = keyof JobPayloads;
 
 export const schedules: { name: JobName; every: string }[] = [
-  { name: 'maintenance.purge-expired', every: '15 minutes' },
+  { name: 'effects.relay', every: '5 seconds' },
   { name: 'tickets.sweep-deadlines', every: '1 minute' },
   { name: 'tickets.route-new', every: '10 seconds' },
   { name: 'notifications.send', every: '10 seconds' },
   { name: 'callbacks.send-surveys', every: '10 seconds' },
   { name: 'callbacks.follow-up', every: '10 seconds' },
-  { name: 'analytics.fold-counters', every: '30 seconds' },
+  { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
 ];

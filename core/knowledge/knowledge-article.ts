@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { defineModel } from '../platform/database.js';
+import { tokenizeForIndex } from '../search/tokenize.js';
 
 /** Only published articles reach operators; drafts and archived ones stay with their department. */
 export const articleStatuses = ['draft', 'published', 'archived'] as const;
@@ -8,6 +9,8 @@ export type ArticleStatus = (typeof articleStatuses)[number];
 export interface KnowledgeArticle {
   question: string;
   answer: string;
+  /** The search terms of question and answer (`articleTerms`), for keyword search; never shown. */
+  terms: string[];
   categoryId: string | null;
   /** The department that owns the answer and must keep it correct. */
   departmentId: string;
@@ -26,6 +29,7 @@ const articleSchema = new Schema<KnowledgeArticle>(
   {
     question: { type: String, required: true },
     answer: { type: String, required: true },
+    terms: { type: [String], default: undefined },
     categoryId: { type: String, default: null },
     departmentId: { type: String, required: true },
     reviewDueAt: { type: Date, required: true },
@@ -40,13 +44,16 @@ const articleSchema = new Schema<KnowledgeArticle>(
 );
 articleSchema.index({ departmentId: 1, status: 1 });
 articleSchema.index({ reviewDueAt: 1 });
+articleSchema.index({ terms: 1, _id: -1 });
 
 export const knowledgeArticleModel = (connection: Connection): Model<KnowledgeArticle> =>
   defineModel(connection, 'KnowledgeArticle', articleSchema);
 
-export type ArticleView = KnowledgeArticle & { id: string };
+export const articleTerms = (article: Pick<KnowledgeArticle, 'question' | 'answer'>): string[] => tokenizeForIndex(`${article.question}\n${article.answer}`);
+
+export type ArticleView = Omit<KnowledgeArticle, 'terms'> & { id: string };
 
 export function presentArticle(doc: KnowledgeArticle & { _id: unknown }): ArticleView {
-  const { _id, ...rest } = doc;
+  const { _id, terms: _terms, ...rest } = doc;
   return { id: String(_id), ...rest };
 }

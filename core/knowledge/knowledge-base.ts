@@ -6,8 +6,8 @@ import type { Department } from '../departments/department.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
-import type { TermIndex } from '../search/term-index.js';
-import { presentArticle, type ArticleStatus, type ArticleView, type KnowledgeArticle } from './knowledge-article.js';
+import { searchByTerms } from '../search/term-search.js';
+import { articleTerms, presentArticle, type ArticleStatus, type ArticleView, type KnowledgeArticle } from './knowledge-article.js';
 
 export interface ArticleInput {
   question: string;
@@ -40,7 +40,6 @@ export class KnowledgeBase {
     private readonly articles: Model<KnowledgeArticle>,
     private readonly departments: Model<Department>,
     private readonly categories: Model<Category>,
-    private readonly terms: TermIndex,
     private readonly audit: AuditLog,
   ) {}
 
@@ -67,20 +66,8 @@ export class KnowledgeBase {
   /** Articles whose question or answer contain the words of the query, best match first. */
   async search(actor: Actor, query: string, limit: number): Promise<ArticleView[]> {
     authorize(actor, 'knowledge.read');
-    const visible = await this.visibleTo(actor);
-    const found = new Map<string, ArticleView>();
-    const ids = await this.terms.search('knowledge', query, {
-      limit,
-      accept: async (batch) => {
-        const rows = await this.articles.find({ $and: [{ _id: { $in: batch } }, visible] }).lean();
-        return rows.map((row) => {
-          const view = presentArticle(row);
-          found.set(view.id, view);
-          return view.id;
-        });
-      },
-    });
-    return ids.map((id) => found.get(id)!);
+    const found = await searchByTerms(this.articles, query, { filter: await this.visibleTo(actor), limit });
+    return found.map(presentArticle);
   }
 
   async create(ctx: ActionContext, input: ArticleInput): Promise<ArticleView> {
@@ -89,6 +76,7 @@ export class KnowledgeBase {
     const created = await this.articles.create({
       question: input.question,
       answer: input.answer,
+      terms: articleTerms(input),
       categoryId: input.categoryId ?? null,
       departmentId: input.departmentId,
       reviewDueAt: input.reviewDueAt ?? reviewDueFrom(ctx.now, defaultReviewDays),
@@ -100,7 +88,6 @@ export class KnowledgeBase {
       createdBy: ctx.actor.userId || null,
     });
     const view = presentArticle(created.toObject());
-    await this.terms.index('knowledge', view.id, searchText(view));
     const { question, answer, categoryId, departmentId, status, reviewDueAt } = view;
     await this.audit.record(ctx, 'knowledge.create', entity(view.id), { question, answer, categoryId, departmentId, status, reviewDueAt });
     return view;
@@ -115,8 +102,10 @@ export class KnowledgeBase {
       authorize(ctx.actor, 'knowledge.manage', await this.departmentRef(fields.departmentId));
     }
     if (fields.categoryId) await this.assertCategory(fields.categoryId);
-    const updated = presentArticle(await compareAndSet(this.articles, id, version, { ...fields, updatedAt: ctx.now }, ctx.now, 'knowledge_article'));
-    if (searchText(updated) !== searchText(current)) await this.terms.index('knowledge', id, searchText(updated));
+    const text = { question: fields.question ?? current.question, answer: fields.answer ?? current.answer };
+    // Written with the text, so search never sees an article's new text under its old terms.
+    const terms = text.question === current.question && text.answer === current.answer ? {} : { terms: articleTerms(text) };
+    const updated = presentArticle(await compareAndSet(this.articles, id, version, { ...fields, ...terms, updatedAt: ctx.now }, 'knowledge_article'));
     await this.audit.record(ctx, 'knowledge.update', entity(id), diff(current as unknown as Record<string, unknown>, fields));
     return updated;
   }
@@ -125,7 +114,7 @@ export class KnowledgeBase {
   async markReviewed(ctx: ActionContext, id: string, input: { version: number; days?: number }): Promise<ArticleView> {
     const current = await this.loadManageable(ctx.actor, id, 'review');
     const set = { reviewDueAt: reviewDueFrom(ctx.now, input.days ?? defaultReviewDays), reviewedAt: ctx.now, updatedAt: ctx.now };
-    const updated = await compareAndSet(this.articles, id, input.version, set, ctx.now, 'knowledge_article');
+    const updated = await compareAndSet(this.articles, id, input.version, set, 'knowledge_article');
     await this.audit.record(ctx, 'knowledge.review', entity(id), diff(current as unknown as Record<string, unknown>, { reviewDueAt: set.reviewDueAt }));
     return presentArticle(updated);
   }
@@ -133,7 +122,7 @@ export class KnowledgeBase {
   /** Archived articles leave the operators' view but stay searchable for their department. */
   async archive(ctx: ActionContext, id: string, input: { version: number }): Promise<ArticleView> {
     const current = await this.loadManageable(ctx.actor, id, 'archive');
-    const updated = await compareAndSet(this.articles, id, input.version, { status: 'archived', updatedAt: ctx.now }, ctx.now, 'knowledge_article');
+    const updated = await compareAndSet(this.articles, id, input.version, { status: 'archived', updatedAt: ctx.now }, 'knowledge_article');
     await this.audit.record(ctx, 'knowledge.archive', entity(id), { status: { from: current.status, to: 'archived' } });
     return presentArticle(updated);
   }
@@ -182,7 +171,5 @@ export class KnowledgeBase {
     }
   }
 }
-
-const searchText = (article: { question: string; answer: string }) => `${article.question}\n${article.answer}`;
 
 const reviewDueFrom = (now: Date, days: number) => new Date(now.getTime() + days * dayMs);

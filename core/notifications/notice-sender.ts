@@ -28,8 +28,7 @@ export interface SendReport {
 /**
  * Sends due notices exactly once, with any number of senders on one database.
  *
- * Every change of a notice is a compare-and-set on its version (FerretDB makes a plain
- * conditional update non-atomic), and an attempt goes through three steps:
+ * Every change of a notice is a compare-and-set on its version, and an attempt goes through three steps:
  *   1. claim:  pending → sending (version v+1). One sender wins; the others skip the notice.
  *   2. commit: sending → sending with `committedAt` (v+2), won just before the point of no return
  *      (for SMTP the final dot of DATA; the transport waits for it). Commit and the recovery of an
@@ -75,7 +74,7 @@ export class NoticeSender {
     for (const notice of abandoned) {
       const now = clock.now();
       const outcome = notice.committedAt
-        ? await this.settle(notice, { state: 'sent', sentAt: notice.committedAt, lastError: 'unconfirmed: the sender stopped after handing the message over' }, now)
+        ? await this.settle(notice, { state: 'sent', sentAt: notice.committedAt, lastError: 'unconfirmed: the sender stopped after handing the message over' })
         : await this.retryOrFail(notice, 'the sender stopped before handing the message over', false, now);
       if (outcome) report.recovered++;
     }
@@ -93,7 +92,7 @@ export class NoticeSender {
   }
 
   private async sendOne(notice: Notice, now: Date): Promise<keyof SendReport | null> {
-    const claimed = await this.settle(notice, { state: 'sending', attempts: notice.attempts + 1, claimedAt: now, claimedBy: this.options.name, committedAt: null }, now);
+    const claimed = await this.settle(notice, { state: 'sending', attempts: notice.attempts + 1, claimedAt: now, claimedBy: this.options.name, committedAt: null });
     if (!claimed) return null;
     let message: OutgoingMessage;
     try {
@@ -103,16 +102,12 @@ export class NoticeSender {
     }
     let committed = false;
     let commitWrite: Promise<Notice | null> | undefined;
-    const commit = () =>
-      new Promise<void>((won, lost) => {
-        // Resolves as soon as the step is won, before the notice itself is written, so the transport
-        // crosses its point of no return right after the decision is durable.
-        commitWrite = this.settle(claimed, { committedAt: now }, now, async () => {
-          committed = true;
-          won();
-        });
-        commitWrite.then((written) => written ?? lost(new Error('the attempt was taken over by another sender')), lost);
-      });
+    // Resolves once the commit is durable, so the transport crosses its point of no return right after it.
+    const commit = async () => {
+      commitWrite = this.settle(claimed, { committedAt: now });
+      if (!(await commitWrite)) throw new Error('the attempt was taken over by another sender');
+      committed = true;
+    };
     try {
       await this.transports[claimed.channel].deliver(message, commit);
     } catch (err) {
@@ -122,26 +117,26 @@ export class NoticeSender {
       if (!current) return null;
       if (err instanceof DeliveryRefused) return this.retryOrFail(current, reason, err.permanent, now);
       // Past the point of no return without a refusal: the message may well have arrived, and a second copy is the greater harm.
-      return (await this.settle(current, { state: 'sent', sentAt: now, lastError: `unconfirmed: ${reason}` }, now)) ? 'sent' : null;
+      return (await this.settle(current, { state: 'sent', sentAt: now, lastError: `unconfirmed: ${reason}` })) ? 'sent' : null;
     }
     const current = await commitWrite!;
     if (!current) return null;
-    return (await this.settle(current, { state: 'sent', sentAt: now, lastError: null }, now)) ? 'sent' : null;
+    return (await this.settle(current, { state: 'sent', sentAt: now, lastError: null })) ? 'sent' : null;
   }
 
   private async retryOrFail(notice: Notice, reason: string, permanent: boolean, now: Date): Promise<'retried' | 'failed' | null> {
     const delay = retryDelaysMs[notice.attempts - 1];
     if (permanent || delay === undefined) {
-      return (await this.settle(notice, { state: 'failed', nextAttemptAt: null, lastError: reason }, now)) ? 'failed' : null;
+      return (await this.settle(notice, { state: 'failed', nextAttemptAt: null, lastError: reason })) ? 'failed' : null;
     }
     const retry = { state: 'pending' as const, nextAttemptAt: new Date(now.getTime() + delay), claimedAt: null, claimedBy: null, committedAt: null, lastError: reason };
-    return (await this.settle(notice, retry, now)) ? 'retried' : null;
+    return (await this.settle(notice, retry)) ? 'retried' : null;
   }
 
   /** A compare-and-set from the version read; null when another sender changed the notice first (it owns it now). */
-  private async settle(notice: Notice, set: Partial<Notice>, now: Date, afterClaim?: () => Promise<void>): Promise<Notice | null> {
+  private async settle(notice: Notice, set: Partial<Notice>): Promise<Notice | null> {
     try {
-      return await compareAndSet(this.notices, notice._id, notice.version, set, now, 'notice', afterClaim);
+      return await compareAndSet(this.notices, notice._id, notice.version, set, 'notice');
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') return null;
       throw err;

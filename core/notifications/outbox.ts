@@ -57,9 +57,10 @@ const noticeSchema = new Schema<Notice>(
   },
   { versionKey: false, collection: 'outbox', minimize: false },
 );
-// The sender asks for one state at a time: FerretDB pushes that equality down, and few notices are pending or sending.
 noticeSchema.index({ state: 1, nextAttemptAt: 1 });
 noticeSchema.index({ eventId: 1 });
+// Sent notices carry requesters' addresses and texts; a month is enough to answer "did it go out?".
+noticeSchema.index({ sentAt: 1 }, { expireAfterSeconds: 30 * 86_400 });
 
 export const outboxModel = (connection: Connection): Model<Notice> => defineModel(connection, 'Notice', noticeSchema);
 

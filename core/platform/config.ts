@@ -21,8 +21,8 @@ export const configSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('hotline12345'),
-  /** With no MONGODB_URI: the embedded FerretDB (default) or a local mongod on the PATH. */
-  DB_ENGINE: z.enum(['ferretdb', 'mongod']).default('ferretdb'),
+  /** With no MONGODB_URI: the embedded FerretDB 2 on PostgreSQL + DocumentDB (default) or a local mongod on the PATH. */
+  DB_ENGINE: z.enum(['documentdb', 'mongod']).default('documentdb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SESSION_TTL_HOURS: positiveInt.default(12),
   /** Set to false only for plain-http development on loopback. */

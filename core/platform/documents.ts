@@ -32,3 +32,6 @@ export function diff(before: Record<string, unknown>, after: Record<string, unkn
   }
   return changes;
 }
+
+/** A write refused by a unique index: recognised by the driver's error code, never its message. */
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: number } | null)?.code === 11000;

@@ -1,6 +1,6 @@
 import type { Actor } from '../accounts/access.js';
 import { authorize } from '../accounts/access.js';
-import type { TermIndex } from '../search/term-index.js';
+import { searchByTerms } from '../search/term-search.js';
 import type { Tickets } from './tickets.js';
 import { summarizeTicket, type TicketSummary } from './ticket-view.js';
 import type { TicketDocument } from './ticket.js';
@@ -28,7 +28,6 @@ const mergeable = new Set(['received', 'dispatched', 'in_handling', 'waiting_inf
  */
 export async function duplicateCandidates(
   tickets: Tickets,
-  termIndex: TermIndex,
   actor: Actor,
   probe: DuplicateProbe,
   now: Date,
@@ -52,11 +51,8 @@ export async function duplicateCandidates(
     const rows = await tickets.tickets.find({ 'location.departmentId': probe.locationDepartmentId, categoryId: probe.categoryId }).sort({ createdAt: -1 }).limit(50).lean();
     for (const t of rows) note(t as TicketDocument, 'same_place_and_category', 0.8);
   }
-  const similar = await termIndex.search('ticket', probe.text, { limit: 20 });
-  for (const [i, id] of similar.entries()) {
-    const t = await tickets.tickets.findById(id).lean();
-    if (t) note(t as TicketDocument, 'similar_text', 0.6 * (1 - i / similar.length));
-  }
+  const similar = await searchByTerms(tickets.tickets, probe.text, { limit: 20 });
+  for (const [i, t] of similar.entries()) note(t as TicketDocument, 'similar_text', 0.6 * (1 - i / similar.length));
   return [...reasons.values()]
     .sort((a, b) => b.score - a.score || b.ticket.createdAt.getTime() - a.ticket.createdAt.getTime())
     .slice(0, 10)

@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { chinaDateKey } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
+import { isDuplicateKey } from '../platform/documents.js';
 
 interface DayCounter {
   _id: string;
@@ -12,29 +13,27 @@ const counterModel = (connection: Connection): Model<DayCounter> =>
 
 /**
  * Ticket numbers read well on the phone: the China date and a daily sequence, e.g.
- * 20261123000042. Uniqueness comes from the unique index on `tickets.number`: the caller inserts
- * with a candidate and asks for the next on a duplicate, because `$inc` is not atomic on FerretDB.
+ * 20261123000042. Each is allocated by an atomic `$inc` of the day's counter, so no two writers
+ * get the same one; the unique index on `tickets.number` still guards against numbers taken
+ * another way (imports, a restored database).
  */
 export class TicketNumbers {
-  private last = new Map<string, number>();
   private readonly counters: Model<DayCounter>;
 
   constructor(connection: Connection) {
     this.counters = counterModel(connection);
   }
 
-  async candidate(now: Date): Promise<string> {
+  async next(now: Date): Promise<string> {
     const day = chinaDateKey(now).replaceAll('-', '');
-    const stored = (await this.counters.findById(day).lean())?.last ?? 0;
-    const next = Math.max(stored, this.last.get(day) ?? 0) + 1;
-    this.last.set(day, next);
-    return `${day}${String(next).padStart(6, '0')}`;
-  }
-
-  async used(number: string): Promise<void> {
-    const day = number.slice(0, 8);
-    const sequence = Number(number.slice(8));
-    if (sequence > (this.last.get(day) ?? 0)) this.last.set(day, sequence);
-    await this.counters.updateOne({ _id: day }, { $max: { last: sequence } }, { upsert: true });
+    let counter: DayCounter | null;
+    try {
+      counter = await this.counters.findOneAndUpdate({ _id: day }, { $inc: { last: 1 } }, { upsert: true, returnDocument: 'after' }).lean();
+    } catch (err) {
+      // Two first numbers of a day both inserted the counter: the loser's increment goes to the winner's.
+      if (!isDuplicateKey(err)) throw err;
+      counter = await this.counters.findOneAndUpdate({ _id: day }, { $inc: { last: 1 } }, { returnDocument: 'after' }).lean();
+    }
+    return `${day}${String(counter!.last).padStart(6, '0')}`;
   }
 }

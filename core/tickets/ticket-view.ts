@@ -30,7 +30,7 @@ export function withWorkingTimeLeft<T extends { dueAt: Date | null }>(rows: T[],
 }
 
 export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleEnv) {
-  const { _id, requester, assignments, scope: _scope, dispatchClock, callbackClock, ...rest } = doc;
+  const { _id, requester, assignments, scope: _scope, terms: _terms, dispatchClock, callbackClock, ...rest } = doc;
   const visible = seesRequester(actor, doc);
   const status = (clock: Parameters<typeof clockStatus>[0] | null) => (clock ? clockStatus(clock, env.now, env.calendar, env.thresholds) : null);
   return {

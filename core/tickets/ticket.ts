@@ -2,6 +2,10 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock, RequestType, Urgency, WarningLevel } from '../clocks/index.js';
 import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
+import type { OwedEffect } from '../platform/owed-effects.js';
+import type { RollupDelta } from '../analytics/department-counters.js';
+import { tokenizeForIndex } from '../search/tokenize.js';
+import type { TicketEvent } from './ticket-events.js';
 
 export const ticketStates = [
   'received', 'dispatched', 'in_handling', 'waiting_info', 'returned', 'replied',
@@ -92,6 +96,8 @@ export interface Ticket {
   location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
   subject: string;
   content: string;
+  /** The search terms of subject and content (`ticketTerms`), for keyword search; never shown. */
+  terms: string[];
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
   routing: Routing;
@@ -131,6 +137,22 @@ export interface Ticket {
   createdAt: Date;
   updatedAt: Date;
   closedAt: Date | null;
+  /** What the changes not yet settled owe (`owed-effects.ts`): written atomically with each change. */
+  effects: TicketEffect[];
+  effectsDueAt: Date | null;
+  /**
+   * `<scope>:<key>` of the Idempotency-Key the ticket was created with (absent without one): its
+   * unique index makes the create itself the step a retried request cannot repeat.
+   */
+  idempotencyKey?: string;
+  /** What that request was (a hash), so the same key with another request is refused. */
+  idempotencyFingerprint?: string;
+}
+
+/** One change's consequences: its history entry, and what it adds to the roll-ups (computed as it was decided). */
+export interface TicketEffect extends OwedEffect {
+  event: TicketEvent;
+  rollups: RollupDelta[];
 }
 
 const clockSchema = new Schema<Clock>(
@@ -183,6 +205,7 @@ const ticketSchema = new Schema<Ticket>(
     },
     subject: { type: String, required: true },
     content: { type: String, required: true },
+    terms: { type: [String], default: undefined },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
     routing: {
@@ -223,10 +246,17 @@ const ticketSchema = new Schema<Ticket>(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     closedAt: { type: Date, default: null },
+    effects: { type: Schema.Types.Mixed, default: [] },
+    effectsDueAt: { type: Date, default: null },
+    idempotencyKey: { type: String },
+    idempotencyFingerprint: { type: String },
   },
   { versionKey: false, collection: 'tickets', minimize: false },
 );
 ticketSchema.index({ number: 1 }, { unique: true });
+ticketSchema.index({ idempotencyKey: 1 }, { unique: true, sparse: true });
+ticketSchema.index({ effectsDueAt: 1 });
+ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
 // The deadline sweep's range query, in deadline order.
 ticketSchema.index({ nextDeadlineAt: 1 });
@@ -235,7 +265,11 @@ ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
+// Keyword search reads each term's newest tickets: the `_id` key keeps that walk short for frequent terms.
+ticketSchema.index({ terms: 1, _id: -1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };
 export const ticketId = (ticket: TicketDocument): string => String(ticket._id);
+
+export const ticketTerms = (ticket: Pick<Ticket, 'subject' | 'content'>): string[] => tokenizeForIndex(`${ticket.subject} ${ticket.content}`);

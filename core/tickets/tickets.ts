@@ -6,16 +6,17 @@ import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type Reques
 import type { Category } from '../categories/category.js';
 import type { Department } from '../departments/department.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
-import { assertId, isObjectIdString, notFound } from '../platform/documents.js';
+import { assertId, isDuplicateKey, isObjectIdString, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
-import { once } from '../platform/idempotency.js';
+import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
+import type { RollupDelta } from '../analytics/department-counters.js';
 import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
-import type { TermIndex } from '../search/term-index.js';
+import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -62,15 +63,23 @@ type WithDepartmentIds<A extends TicketAction> = ActionInputs[A] extends { lead:
   : ActionInputs[A];
 export type ActionRequest<A extends TicketAction> = WithDepartmentIds<A>;
 
-export interface TicketHooks {
+/** A consequence of every ticket change, applied after the change is written (see `owed-effects.ts`). */
+export type TicketReaction = Reaction<TicketDocument, TicketEffect>;
+
+export interface TicketEffectsPolicy {
   /**
-   * Runs for every event once its writer has won the version step and before the ticket is
-   * written: what it stores (notices, counters, search terms) goes together with the event, so a
-   * crash cannot keep a state change and lose its consequences. Must be idempotent per event.
-   * `previous` is the ticket as it was before the event (null at intake), for what depends on the change.
+   * What a change adds to the roll-ups, decided with the change (pure): the event, the ticket as
+   * written and as it was before (null at intake).
    */
-  onEvent?: (ticket: TicketDocument, event: TicketEvent, previous: Ticket | null) => Promise<void>;
+  rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null): RollupDelta[];
+  /** Run in order for each change; the history entry is always the first. */
+  reactions: readonly TicketReaction[];
 }
+
+type NewEvent = Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>;
+
+/** Fields a change never copies from the decided ticket: they belong to the write itself. */
+const writeFields = ['effects', 'effectsDueAt', 'idempotencyKey', 'idempotencyFingerprint', 'version', '_id'] as const;
 
 export class Tickets {
   readonly tickets: Model<Ticket>;
@@ -78,33 +87,62 @@ export class Tickets {
   private readonly reads: Model<RequesterRead>;
   private readonly numbers: TicketNumbers;
 
+  private readonly reactions: readonly TicketReaction[];
+
   constructor(
-    private readonly connection: Connection,
+    connection: Connection,
     private readonly departments: Model<Department>,
     private readonly categories: Model<Category>,
     private readonly settings: HotlineSettings,
-    private readonly hooks: TicketHooks = {},
+    private readonly policy: TicketEffectsPolicy = { rollupsOf: () => [], reactions: [] },
   ) {
     this.tickets = ticketModel(connection);
     this.events = ticketEventModel(connection);
     this.reads = requesterReadModel(connection);
     this.numbers = new TicketNumbers(connection);
+    const history: TicketReaction = {
+      name: 'history',
+      apply: async (_ticket, { event }) => {
+        try {
+          await this.events.create(event);
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
+        }
+      },
+    };
+    this.reactions = [history, ...policy.reactions];
   }
 
-  /** 受理: creates a ticket; with an idempotency key a retried request returns the first ticket. */
+  /**
+   * 受理: creates a ticket. With an idempotency key the insert itself is the step the key decides
+   * (a unique index on the ticket), so a retry after a crash at any point returns the same ticket.
+   */
   async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<{ id: string; number: string; replayed: boolean }> {
     if (ctx.actor.via !== 'public') authorize(ctx.actor, 'tickets.intake');
-    const create = () => this.create(ctx, input);
-    let created: { id: string; replayed: boolean };
-    if (idempotencyKey) {
-      const fingerprint = createHash('sha256').update(JSON.stringify(input)).digest('hex');
-      const scope = ctx.actor.via === 'public' ? 'public' : `user-${ctx.actor.userId}`;
-      created = await once(this.connection, `intake:${scope}`, idempotencyKey, fingerprint, ctx.now, create);
-    } else {
-      created = { id: await create(), replayed: false };
+    const key = idempotencyKey
+      ? { idempotencyKey: `intake:${ctx.actor.via === 'public' ? 'public' : `user-${ctx.actor.userId}`}:${idempotencyKey}`, idempotencyFingerprint: createHash('sha256').update(JSON.stringify(input)).digest('hex') }
+      : null;
+    if (key) {
+      const earlier = await this.replay(key);
+      if (earlier) return earlier;
     }
-    const { number } = await this.load(created.id);
-    return { ...created, number };
+    return this.create(ctx, input, key);
+  }
+
+  /** The ticket an earlier request with this key created, its owed effects finished; null if none. */
+  private async replay(key: { idempotencyKey: string; idempotencyFingerprint: string }): Promise<{ id: string; number: string; replayed: true } | null> {
+    const earlier = (await this.tickets.findOne({ idempotencyKey: key.idempotencyKey }).lean()) as TicketDocument | null;
+    if (!earlier) return null;
+    if (earlier.idempotencyFingerprint !== key.idempotencyFingerprint) {
+      throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { field: 'Idempotency-Key' });
+    }
+    await settleEffects(this.tickets, earlier, this.reactions);
+    return { id: String(earlier._id), number: earlier.number, replayed: true };
+  }
+
+  /** Finishes the effects of changes whose writer died before settling them; for the workers. */
+  async relayEffects(now: Date, onFailure: (err: unknown) => void): Promise<number> {
+    return relayOwedEffects(this.tickets, this.reactions, now, onFailure);
   }
 
   /**
@@ -122,7 +160,7 @@ export class Tickets {
     try {
       written = await this.write(id, current, ticket, event, ctx);
     } catch (err) {
-      if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.loadNewerThan(id, current.version), ctx.actor, env);
+      if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
       throw err;
     }
     return presentTicket(written, ctx.actor, env);
@@ -159,10 +197,8 @@ export class Tickets {
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
     if (filter.handledBy) {
-      // FerretDB 1.x's $elemMatch takes operators only, not fields of embedded documents: one clause
-      // per position instead (a lead and at most ten assisting departments).
-      const samePart = Array.from({ length: 11 }, (_, i) => ({ [`assignments.${i}.departmentId`]: filter.handledBy, [`assignments.${i}.state`]: { $in: partsInHand } }));
-      query.$and = [{ $or: samePart }];
+      // Both conditions on the same part: another department's open part must not count.
+      query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
       if (!filter.state?.length) query.state = { $in: statesInHand };
     }
     if (filter.channel) query.channel = filter.channel;
@@ -189,17 +225,11 @@ export class Tickets {
   }
 
   /** Keyword search, best matches first; only tickets the actor may read are returned. */
-  async search(actor: Actor, termIndex: TermIndex, query: string, limit: number): Promise<TicketSummary[]> {
-    const readable = new Map<string, TicketDocument>();
-    const ids = await termIndex.search('ticket', query, {
-      limit,
-      accept: async (batch) => {
-        const rows = (await Promise.all(batch.map((id) => this.tickets.findById(id).lean()))) as (TicketDocument | null)[];
-        for (const t of rows) if (t && mayRead(actor, t)) readable.set(String(t._id), t);
-        return batch.filter((id) => readable.has(id));
-      },
-    });
-    return ids.map((id) => summarizeTicket(readable.get(id)!));
+  async search(actor: Actor, query: string, limit: number): Promise<TicketSummary[]> {
+    // Who may read a ticket that no department holds reads every ticket; department users their scope.
+    const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
+    if (!filter) return [];
+    return (await searchByTerms(this.tickets, query, { filter, limit })).map(summarizeTicket);
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -261,7 +291,7 @@ export class Tickets {
     return envOf(now, await this.settings.current(), chain);
   }
 
-  private async create(ctx: ActionContext, input: IntakeInput): Promise<string> {
+  private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<{ id: string; number: string; replayed: boolean }> {
     const chain = input.categoryId ? await this.categoryChain(input.categoryId) : [];
     const category = chain[0] ?? null;
     if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
@@ -275,46 +305,45 @@ export class Tickets {
     }
     const env = await this.envFor(ctx.now, chain);
     const draft = newTicket(input, { intakeBy: ctx.actor.via === 'public' ? null : ctx.actor.userId, categoryPath: category?.path ?? null, now: ctx.now }, env);
-
     const _id = new Types.ObjectId();
+    const id = String(_id);
+    const event = this.eventOf(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
+    const owed = owe<TicketEffect>({ id: event._id, event, rollups: this.policy.rollupsOf(event, draft, null) }, ctx.now);
     for (let attempt = 0; ; attempt++) {
-      draft.number = await this.numbers.candidate(draft.createdAt);
+      const document: TicketDocument = { ...draft, ...owed.set, ...key, _id, number: await this.numbers.next(draft.createdAt), effects: [owed.push.effects] };
       try {
-        await this.tickets.create({ ...draft, _id });
-        await this.numbers.used(draft.number);
-        break;
+        await this.tickets.create(document);
+        await settleEffects(this.tickets, document, this.reactions);
+        return { id, number: document.number, replayed: false };
       } catch (err) {
-        const duplicateNumber = (err as { code?: number; message?: string }).code === 11000 && String((err as Error).message).includes('number');
-        if (!duplicateNumber || attempt > 50) throw err;
+        if (!isDuplicateKey(err)) throw err;
+        // The key's first request won meanwhile; otherwise the number was taken (an import or a
+        // restored database holding later numbers than the day's counter): take the next one.
+        const earlier = key ? await this.replay(key) : null;
+        if (earlier) return earlier;
+        if (attempt >= 50) throw err;
       }
     }
-    const id = String(_id);
-    const event = await this.appendEvent(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    await this.hooks.onEvent?.({ ...draft, _id }, event, null);
-    return id;
   }
 
-  private async write(id: string, previous: TicketDocument, next: Ticket, event: Omit<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'actor'>, ctx: ActionContext) {
-    const { version } = previous;
-    // structuredClone turned the ObjectId into a plain object; the _id is never rewritten anyway.
-    const { version: _v, _id: _clonedId, ...fields } = next as TicketDocument;
-    // The event is appended as soon as this writer has won the version step, so history and state move together.
-    const written = await compareAndSet(this.tickets, id, version, fields, ctx.now, 'ticket', async () => {
-      const stored = await this.appendEvent(id, version + 1, ctx, event);
-      await this.hooks.onEvent?.({ ...next, _id: new Types.ObjectId(id) }, stored, previous);
-    });
-    return written as TicketDocument;
+  private async write(id: string, previous: TicketDocument, next: Ticket, event: NewEvent, ctx: ActionContext): Promise<TicketDocument> {
+    const version = previous.version + 1;
+    const fields = Object.fromEntries(Object.entries(next).filter(([name]) => !(writeFields as readonly string[]).includes(name))) as Partial<Ticket>;
+    const stored = this.eventOf(id, version, ctx, event);
+    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous) }, ctx.now);
+    // One atomic write: the version step, its event and what it owes; the reactions follow from it.
+    const written = (await compareAndSet(this.tickets, id, previous.version, { ...fields, ...owed.set }, 'ticket', { push: owed.push })) as TicketDocument;
+    await settleEffects(this.tickets, written, this.reactions);
+    return written;
   }
 
-  private async appendEvent(ticketId: string, version: number, ctx: ActionContext, event: Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>): Promise<TicketEvent> {
+  private eventOf(ticketId: string, version: number, ctx: ActionContext, event: NewEvent): TicketEvent {
     const { actor } = ctx;
-    const record: TicketEvent = {
+    return {
       _id: `${ticketId}:${version}`, ticketId, version, at: ctx.now,
       actor: { userId: actor.userId || null, username: actor.username, roles: actor.roles, departmentId: actor.departmentId, via: actor.via },
       ...event,
     };
-    await this.events.create(record);
-    return record;
   }
 
   private conflict(ticket: TicketDocument, actor: Actor, env: LifecycleEnv): DomainError {
@@ -353,16 +382,6 @@ export class Tickets {
 
   private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
     return new Map((await this.categories.find({ _id: { $in: [...new Set(ids)] } }, { path: 1, complex: 1, limits: 1, active: 1 }).lean()).map((c) => [String(c._id), c]));
-  }
-
-  /** The winner of a version step writes a moment after claiming it: wait briefly to report its result. */
-  private async loadNewerThan(id: string, version: number): Promise<TicketDocument> {
-    let ticket = await this.load(id);
-    for (let i = 0; i < 25 && ticket.version <= version; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      ticket = await this.load(id);
-    }
-    return ticket;
   }
 
   private async load(id: string): Promise<TicketDocument> {
@@ -424,6 +443,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
     subject: input.subject,
     content: input.content,
+    terms: ticketTerms(input),
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
@@ -452,6 +472,8 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     createdAt: receivedAt,
     updatedAt: facts.now,
     closedAt: null,
+    effects: [],
+    effectsDueAt: null,
   }, env);
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { systemActor } from '../../core/accounts/access.js';
-import { counterModels } from '../../core/analytics/department-counters.js';
+import { hotspotKeep } from '../../core/analytics/department-counters.js';
 import { aCategory, aDepartment, aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
 
@@ -44,10 +44,9 @@ describe('API: the supervisors dashboard, from the roll-ups', () => {
     }
     assert.equal((await leadStaff.post(`/api/tickets/${ids[0]}/accept`).send({})).status, 200);
     await t.services.tickets.act({ actor: systemActor, now: new Date('2026-03-04T02:00:00Z') }, ids[1]!, 'warn', { level: 'red' });
-    while ((await t.services.counters.fold(2)).events > 0);
   });
 
-  it('when the events are folded, then intake, open and overdue, the rates and the hotspots add up, with the server time', async () => {
+  it('when tickets are taken in and handled, then intake, open and overdue, the rates and the hotspots add up, with the server time', async () => {
     const res = await supervisor.get('/api/analytics/dashboard?from=2026-03-01&to=2026-03-07');
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.match(res.headers['server-timing'] ?? '', /^dashboard;dur=\d+(\.\d+)?$/);
@@ -92,31 +91,28 @@ describe('API: the supervisors dashboard, from the roll-ups', () => {
     assert.deepEqual(await list('channel=phone&from=2026-03-02T02:00:00Z&to=2026-03-02T03:00:00Z'), ids.slice(0, 3).sort());
   });
 
-  it('when an event is recorded twice and the fold runs again, then it is counted once', async () => {
-    await t.services.counters.record('replayed-event', [], [{ kind: 'gauges', day: 'all', keys: [other.id], counts: { open: 1 } }]);
-    await t.services.counters.record('replayed-event', [], [{ kind: 'gauges', day: 'all', keys: [other.id], counts: { open: 1 } }]);
-    await t.services.counters.fold();
-    await t.services.counters.fold();
+  it('when a change is recorded twice (a relay after a crash), then it is counted once', async () => {
+    await t.services.counters.record('replayed-event', [{ kind: 'gauges', day: 'all', keys: [other.id], counts: { open: 1 } }]);
+    await t.services.counters.record('replayed-event', [{ kind: 'gauges', day: 'all', keys: [other.id], counts: { open: 1 } }]);
     const gauges = await t.services.counters.rollupTotals('gauges', ['all']);
     assert.equal(gauges.get(other.id)?.open, 2);
   });
 
-  it('when a fold stops after writing the roll-ups but before finishing its batch, then the next fold finishes it without counting twice', async () => {
-    const { batches, inbox } = counterModels(t.connection);
-    const words = { kind: 'words' as const, day: '2026-03-03', keys: ['积水'], counts: { received: 1 } };
-    await t.services.counters.record('crashed-event', [{ departmentId: other.id, day: '2026-03-03', counts: { dispatched: 1 } }], [words]);
-    await t.services.counters.fold();
-    const [batch] = await batches.find({}).sort({ _id: -1 }).limit(1).lean();
-    // What a process dying after the roll-ups were written leaves behind: the batch unfinished, the inbox entry still there.
-    await batches.updateOne({ _id: batch!._id }, { $set: { done: false, eventIds: ['crashed-event'], docs: JSON.stringify([
-      { _id: 'departments:2026-03-03', kind: 'departments', day: '2026-03-03', counts: { [other.id]: { dispatched: 1 } } },
-      { _id: 'words:2026-03-03', kind: 'words', day: '2026-03-03', counts: { 积水: { received: 1 } } },
-    ]) } });
-    await inbox.create({ _id: 'crashed-event', rollups: [words] });
-    assert.equal((await t.services.counters.fold()).events, 1, 'the unfinished batch is finished first');
-    assert.equal((await t.services.counters.fold()).events, 0, 'and its inbox entry is gone');
-    assert.equal((await t.services.counters.totals('2026-03-03', '2026-03-03')).get(other.id)?.dispatched, 1);
-    assert.equal((await t.services.counters.rollupTotals('words', ['2026-03-03'])).get('积水')?.received, 1);
+  it('when keys hold dots or a dollar sign, then they are counted apart and read back as written', async () => {
+    const words = { kind: 'words' as const, day: '2026-03-03', keys: ['a.b', '$x', '100%'], counts: { received: 1 } };
+    await t.services.counters.record('odd-keys', [words]);
+    const totals = await t.services.counters.rollupTotals('words', ['2026-03-03']);
+    assert.deepEqual(['a.b', '$x', '100%'].map((k) => totals.get(k)?.received), [1, 1, 1]);
+  });
+
+  it('when a hotspot day holds more than twice the kept words, then trimming keeps the busiest', async () => {
+    const day = '2026-03-05';
+    await t.services.counters.record('busy', [{ kind: 'words', day, keys: ['积水'], counts: { received: 5 } }]);
+    for (let i = 0; i < 2 * hotspotKeep; i++) await t.services.counters.record(`quiet-${i}`, [{ kind: 'words', day, keys: [`词${i}`], counts: { received: 1 } }]);
+    assert.equal(await t.services.counters.trimHotspots([day]), hotspotKeep + 1);
+    const totals = await t.services.counters.rollupTotals('words', [day]);
+    assert.equal(totals.size, hotspotKeep);
+    assert.equal(totals.get('积水')?.received, 5);
   });
 
   it('when department staff ask, then they are refused; a department head sees only their departments, without the city-wide figures', async () => {

@@ -55,6 +55,8 @@ describe('API: the knowledge base', () => {
     assert.equal(found.status, 200);
     assert.deepEqual(found.body.items.map((a: { id: string }) => a.id), [created.body.id]);
     assert.equal((await operator.get('/api/knowledge/search?q=消防隐患')).body.items[0].id, created.body.id);
+    // Its search terms are stored with it but never shown.
+    for (const view of [created.body, published.body, found.body.items[0], (await operator.get(`/api/knowledge/${created.body.id}`)).body]) assert.ok(!('terms' in view));
   });
 
   it('when an operator searches, lists or opens articles, then only published ones are there; the department sees its drafts', async () => {

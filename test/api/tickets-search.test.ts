@@ -28,6 +28,9 @@ describe('API: keyword search, duplicate candidates and merge', () => {
     const found = await dispatcher.get(`/api/tickets/search?q=${encodeURIComponent('酒吧噪音')}`);
     assert.equal(found.status, 200);
     assert.equal(found.body.items[0]?.id, id);
+    // The search terms stay inside: neither the list row nor the ticket shows them.
+    assert.ok(!('terms' in found.body.items[0]));
+    assert.ok(!('terms' in (await dispatcher.get(`/api/tickets/${id}`)).body));
     assert.ok(!found.body.items.some((i: { subject: string }) => i.subject === '道路破损'));
     const hidden = await staff.get(`/api/tickets/search?q=${encodeURIComponent('酒吧')}`);
     assert.deepEqual(hidden.body.items, [], 'not dispatched to the street yet');

@@ -39,9 +39,6 @@ describe('One ticket through every console: portal → dispatch → department �
   });
 
   const text = async (page: Page, selector: string) => ((await page.textContent(selector)) ?? '').replace(/\s+/g, ' ');
-  const foldCounters = async () => {
-    while ((await b.t.services.counters.fold()).events > 0);
-  };
   const housingRates = async (page: Page) => {
     await page.goto(`${b.baseUrl()}/console/supervisor/#dashboard?from=2026-03-01&to=2026-03-07`);
     await page.reload();
@@ -125,7 +122,6 @@ describe('One ticket through every console: portal → dispatch → department �
   });
 
   it('the supervisor approves the reply, the citizen answers the survey from its link, and the rates and ranking change', async () => {
-    await foldCounters();
     const page = await b.signedInPage('/console/supervisor/', supervisor);
     const before = await housingRates(page);
 
@@ -150,7 +146,6 @@ describe('One ticket through every console: portal → dispatch → department �
     await b.screenshot(citizen, 'journey-survey');
     assert.equal((await b.t.services.tickets.get(systemActor, ticketId, b.t.clock.now())).state, 'archived');
 
-    await foldCounters();
     const after = await housingRates(page);
     assert.equal(after.length, 1, 'the department is ranked');
     assert.notDeepEqual(after, before, 'the survey changed the department\'s rates');

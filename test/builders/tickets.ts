@@ -2,7 +2,7 @@ import type { Actor } from '../../core/accounts/access.js';
 import type { Role } from '../../core/accounts/roles.js';
 import { createWorkingCalendar, DEFAULT_LIMITS, DEFAULT_WARNING_THRESHOLDS, type Clock } from '../../core/clocks/index.js';
 import type { LifecycleEnv } from '../../core/tickets/ticket-lifecycle.js';
-import type { Assignment, Ticket, TicketState } from '../../core/tickets/ticket.js';
+import { ticketTerms, type Assignment, type Ticket, type TicketState } from '../../core/tickets/ticket.js';
 
 export const leadDept = { id: 'aaaaaaaaaaaaaaaaaaaaaaa1', ancestors: ['aaaaaaaaaaaaaaaaaaaaaaa0'] };
 export const assistDept = { id: 'aaaaaaaaaaaaaaaaaaaaaaa2', ancestors: ['aaaaaaaaaaaaaaaaaaaaaaa0'] };
@@ -38,11 +38,12 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
   const part = leadState[state];
   const assignments = part ? [aPart(leadDept, 'lead', part)] : [];
   if (state === 'waiting_info') assignments[0]!.replyClock.pauses = [{ from: monday10, to: null }];
+  const text = { subject: '楼道堆放杂物', content: '楼道堆放杂物，存在消防隐患。' };
   return {
     number: '20260302000001', channel: 'phone', requestType: 'complaint', categoryId: null, categoryPath: null, urgency: 'normal',
     requester: { name: '张三', phone: '13800138000', email: null, address: null, confidential: false },
     location: { address: null, departmentId: null, coordinates: null },
-    subject: '楼道堆放杂物', content: '楼道堆放杂物，存在消防隐患。', attachments: [], callId: null, intakeBy: 'u-operator',
+    ...text, terms: ticketTerms(text), attachments: [], callId: null, intakeBy: 'u-operator',
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     state, version: 3, assignments,
     scope: assignments.flatMap((a) => [a.departmentId, ...a.departmentAncestors]),
@@ -56,7 +57,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     callback: state === 'closed' || state === 'archived' ? { resolved: false, satisfaction: 'dissatisfied', comment: null, at: monday10, via: 'phone' } : null,
     survey: { status: state === 'awaiting_callback' ? 'pending' : 'none', sentAt: null },
     parentId: null, cancelReason: null, warning: 'none', warnedLevel: 'none', nextDeadlineAt: null, dueAt: null,
-    createdAt: monday10, updatedAt: monday10, closedAt: null,
+    createdAt: monday10, updatedAt: monday10, closedAt: null, effects: [], effectsDueAt: null,
     ...overrides,
   };
 }

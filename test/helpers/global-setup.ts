@@ -1,11 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startFerretDB, type DatabaseServer } from '../../infra/ferretdb/launcher.js';
+import { startDocumentDB, type DatabaseServer } from '../../infra/documentdb/launcher.js';
 
 /**
- * One real FerretDB for the whole run (each test file gets its own database in it). Set
- * MONGODB_URI to run the suite against a real MongoDB instead.
+ * One real engine (FerretDB 2 on PostgreSQL with DocumentDB) for the whole run, in a temporary
+ * folder; each test file gets its own database in it. Set MONGODB_URI to run the suite against
+ * another server (a MongoDB, or an engine already running) instead.
  */
 let server: DatabaseServer | undefined;
 let dataDir: string | undefined;
@@ -14,8 +15,8 @@ let port: number | undefined;
 export async function mochaGlobalSetup() {
   if (process.env.MONGODB_URI) return;
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'hotline12345-test-'));
-  server = await startFerretDB({ dataDir });
-  port = Number(new URL(server.uri.replace('mongodb://', 'http://')).port);
+  server = await startDocumentDB({ dataDir });
+  port = Number(new URL(server.uri).port);
 }
 
 export async function mochaGlobalTeardown() {
@@ -36,6 +37,6 @@ export async function stopTestDatabase(): Promise<() => Promise<void>> {
   const dir = dataDir;
   const samePort = port;
   return async () => {
-    server = await startFerretDB({ dataDir: dir, port: samePort });
+    server = await startDocumentDB({ dataDir: dir, port: samePort });
   };
 }

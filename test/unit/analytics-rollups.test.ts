@@ -104,6 +104,7 @@ describe('Analytics roll-ups: open and overdue gauges, hotspots', () => {
       _id: 'k', callId: 'c1', direction: 'inbound', caller: '13800138000', callee: '12345', operatorId: 'op-a', operatorUsername: 'alice', operatorSipUser: 'op-alice',
       arrivedAt: new Date('2026-03-02T15:59:50Z'), offeredAt: new Date('2026-03-02T15:59:54Z'), answeredAt: null, endedAt: null, outcome: null, reason: null, endedBy: null,
       queueSeconds: 4, ringSeconds: null, talkSeconds: null, afterCallWorkSeconds: null, ticketIds: [], resolvedOnCall: false, browser: null, version: 2, updatedAt: new Date('2026-03-02T15:59:54Z'),
+      effects: [], effectsDueAt: null,
     };
     // Answered at 00:00:03 on 3 March, China time: the call counts on that China day.
     const answered = { ...ringing, answeredAt: new Date('2026-03-02T16:00:03Z'), outcome: 'answered' as const, ringSeconds: 9, version: 3 };

@@ -89,7 +89,6 @@ describe('Workers end to end: web intake to archive, through a dissatisfied call
       'accept', 'reply', 'approve_reply', 'send_survey', 'callback', 'archive',
     ]);
 
-    await t.services.counters.fold();
     const day = (await t.services.counters.totals('2026-03-01', '2026-03-31')).get(department.id);
     assert.deepEqual(
       { dispatched: day?.dispatched, accepted: day?.accepted, acceptedOnTime: day?.acceptedOnTime, replied: day?.replied, repliedOnTime: day?.repliedOnTime, reopened: day?.reopened, satisfactionAnswered: day?.satisfactionAnswered, satisfied: day?.satisfied, dissatisfied: day?.dissatisfied, resolutionAnswered: day?.resolutionAnswered, resolved: day?.resolved, archived: day?.archived },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { render } from '../../templates/render.js';
+import { asRollup } from '../../core/analytics/department-counters.js';
 import { monthDays, previousMonth } from '../../core/analytics/monthly-ranking.js';
 import { aDepartment, aUser } from '../builders/builders.js';
 import { useTestApp } from '../helpers/test-app.js';
@@ -14,9 +15,8 @@ describe('Workers: the monthly ranking', () => {
     await aUser(t.services, ['supervisor'], { email: 'boss@centre.test' });
     // Department i accepted i of 5 tickets on time in March; every callback satisfied.
     for (const [i, d] of departments.entries()) {
-      await t.services.counters.record(`seed-${i}`, [{ departmentId: d.id, day: '2026-03-15', counts: { dispatched: 5, acceptedOnTime: i + 1, satisfactionAnswered: 1, satisfied: 1, resolutionAnswered: 1, resolved: 1 } }]);
+      await t.services.counters.record(`seed-${i}`, [asRollup({ departmentId: d.id, day: '2026-03-15', counts: { dispatched: 5, acceptedOnTime: i + 1, satisfactionAnswered: 1, satisfied: 1, resolutionAnswered: 1, resolved: 1 } })]);
     }
-    await t.services.counters.fold();
 
     assert.equal(previousMonth(t.clock.now()), '2026-03');
     assert.deepEqual(monthDays('2026-02'), { from: '2026-02-01', to: '2026-02-28' });

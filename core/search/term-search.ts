@@ -1,0 +1,94 @@
+import type { Model } from 'mongoose';
+import { tokenizeForIndex } from './tokenize.js';
+
+/** A document searchable by keyword: its `terms` are the tokenizer's terms of its text, kept on write. */
+export interface Searchable {
+  terms: string[];
+}
+
+export interface TermSearch {
+  /** What the caller may see (e.g. the actor's departments), applied inside each term's lookup. */
+  filter?: Record<string, unknown>;
+  limit: number;
+}
+
+/** A long pasted query (a duplicate probe is a whole ticket) would otherwise cost one lookup per word. */
+const maxQueryTerms = 24;
+/**
+ * The newest documents read per query term. It bounds the work of a frequent term (小区 is in about
+ * a third of all tickets) at the price of ranking only among each term's newest documents.
+ */
+export const documentsPerTerm = 300;
+
+/**
+ * The documents whose `terms` share most distinct terms with the query, best first: more matched
+ * terms first; among equals, rarer terms weigh more (each match adds 1 / the documents read for the
+ * term), then newer documents (ObjectIds grow with time). Each term is looked up in the multikey
+ * `{terms: 1, _id: -1}` index, newest first, at most `documentsPerTerm` documents.
+ */
+export async function searchByTerms<T extends Searchable>(model: Model<T>, query: string, search: TermSearch): Promise<(T & { _id: unknown })[]> {
+  const terms = tokenizeForIndex(query).slice(0, maxQueryTerms);
+  if (terms.length === 0) return [];
+  const byTerm = await Promise.all(
+    terms.map(async (term) => {
+      const rows = await model
+        .find({ ...search.filter, terms: term } as never, { _id: 1 })
+        .sort({ _id: -1 })
+        .limit(documentsPerTerm)
+        .lean<{ _id: unknown }[]>();
+      return rows.map((row) => String(row._id));
+    }),
+  );
+  const best = rank(byTerm).slice(0, search.limit);
+  if (best.length === 0) return [];
+  const found = new Map((await model.find({ _id: { $in: best } } as never).lean()).map((doc) => [String(doc._id), doc as T & { _id: unknown }]));
+  // A document changed between the two reads may have left the filter; it is dropped.
+  return best.flatMap((id) => found.get(id) ?? []);
+}
+
+function rank(idsByTerm: string[][]): string[] {
+  const scores = new Map<string, { matched: number; weight: number }>();
+  for (const ids of idsByTerm) {
+    const weight = 1 / ids.length;
+    for (const id of ids) {
+      const score = scores.get(id);
+      if (score) {
+        score.matched += 1;
+        score.weight += weight;
+      } else scores.set(id, { matched: 1, weight });
+    }
+  }
+  return [...scores]
+    .sort(([a, x], [b, y]) => y.matched - x.matched || y.weight - x.weight || (a < b ? 1 : a > b ? -1 : 0))
+    .map(([id]) => id);
+}
+
+/**
+ * Gives documents written before they carried `terms` their terms (`termsOf` its text fields, as on
+ * write); idempotent, so any number of processes may run it at any time. Returns how many it filled.
+ */
+export async function backfillTerms<T extends Searchable, K extends keyof T & string>(
+  model: Model<T>,
+  textFields: K[],
+  termsOf: (doc: Pick<T, K>) => string[],
+  batchSize = 500,
+): Promise<number> {
+  let filled = 0;
+  const projection = Object.fromEntries(textFields.map((field) => [field, 1]));
+  const missing = model.find({ terms: { $exists: false } } as never, projection).lean().cursor({ batchSize });
+  let batch: object[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const result = await model.bulkWrite(batch as never, { ordered: false });
+    filled += result.modifiedCount;
+    batch = [];
+  };
+  for await (const doc of missing) {
+    const row = doc as unknown as Pick<T, K> & { _id: unknown };
+    // Only while still missing: a write of the document meanwhile has set its own.
+    batch.push({ updateOne: { filter: { _id: row._id, terms: { $exists: false } }, update: { $set: { terms: termsOf(row) } } } });
+    if (batch.length === batchSize) await flush();
+  }
+  await flush();
+  return filled;
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { Types } from 'mongoose';
+import { systemActor, type Actor } from '../../../core/accounts/access.js';
+import { backfillSearchTerms } from '../../../core/search/backfill-search-terms.js';
+import { aDepartment } from '../../builders/builders.js';
+import { useTestApp } from '../../helpers/test-app.js';
+
+describe('backfillSearchTerms: a database from the releases with search postings', () => {
+  const t = useTestApp();
+  const operator: Actor = { userId: 'u-operator', username: 'operator', roles: ['operator'], departmentId: null, via: 'session' };
+
+  it('when a ticket and an article lack terms, then after the backfill keyword search finds both, and a second run changes nothing', async () => {
+    const ctx = { actor: operator, now: t.clock.now() };
+    const { id } = await t.services.tickets.intake(ctx, { channel: 'phone', requestType: 'complaint', requester: { phone: '13800000001' }, subject: '井盖缺失', content: '学院路口井盖缺失，夜间行人有危险。' });
+    const department = await aDepartment(t.services);
+    const article = await t.services.knowledge.create({ actor: systemActor, now: t.clock.now() }, { question: '井盖缺失找谁？', answer: '井盖缺失由产权单位负责补装。', departmentId: department.id, status: 'published' });
+    const db = t.connection.db!;
+    await db.collection('tickets').updateOne({ _id: new Types.ObjectId(id) }, { $unset: { terms: '' } });
+    await db.collection('knowledge_articles').updateOne({ _id: new Types.ObjectId(article.id) }, { $unset: { terms: '' } });
+    assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10), []);
+
+    assert.deepEqual(await backfillSearchTerms(t.connection), { tickets: 1, articles: 1 });
+    assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10)).map((s) => s.id), [id]);
+    assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10)).map((a) => a.id), [article.id]);
+    assert.deepEqual(await backfillSearchTerms(t.connection), { tickets: 0, articles: 0 });
+  });
+
+  it('when the old postings collections exist, then they are dropped and other collections stay', async () => {
+    const db = t.connection.db!;
+    await db.collection('search_ticket_terms_07').insertOne({ _id: '井盖' as never, ids: 'x', version: 1 });
+    await db.collection('search_knowledge_docs_63').insertOne({ _id: 'x' as never, terms: ['井盖'] });
+    await backfillSearchTerms(t.connection);
+    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    assert.ok(!names.some((n) => n.startsWith('search_')), names.join(' '));
+    assert.ok(names.includes('tickets'));
+  });
+});
