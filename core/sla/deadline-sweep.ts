@@ -79,6 +79,7 @@ export class DeadlineSweep {
         : { nextDeadlineAt: { $lte: now } };
       const batch = (await this.tickets.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(this.options.batchSize).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
       report.examined += batch.length;
+      await this.tickets.prepareEnvs(now, batch.map((ticket) => ticket.categoryId), envs);
       await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));
       const last = batch.at(-1);
       if (!last || batch.length < this.options.batchSize) return report;
