@@ -154,16 +154,24 @@ export class Tickets {
     if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
     const env = await this.env(ctx.now, current.categoryId, envs);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
+    return presentTicket(await this.actOn(ctx, current, action, request, env), ctx.actor, env);
+  }
+
+  /**
+   * An action on a ticket the caller has just read (the sweep reads hundreds at once): no second
+   * read, and the compare-and-set on the version read refuses it if the ticket moved meanwhile.
+   * Returns the ticket as written.
+   */
+  async actOn<A extends TicketAction>(ctx: ActionContext, current: TicketDocument, action: A, request: ActionRequest<A>, env: LifecycleEnv): Promise<TicketDocument> {
+    const id = String(current._id);
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
-    let written: TicketDocument;
     try {
-      written = await this.write(id, current, ticket, event, ctx);
+      return await this.write(id, current, ticket, event, ctx);
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
       throw err;
     }
-    return presentTicket(written, ctx.actor, env);
   }
 
   async get(actor: Actor, id: string, now: Date): Promise<TicketView> {
