@@ -16,7 +16,7 @@ import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEv
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -81,6 +81,13 @@ type NewEvent = Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>;
 /** Fields a change never copies from the decided ticket: they belong to the write itself. */
 const writeFields = ['effects', 'effectsDueAt', 'idempotencyKey', 'idempotencyFingerprint', 'version', '_id'] as const;
 
+/** The ticket as a change wrote it, without what belongs to the write (owed effects, the intake key). */
+function snapshotOf(ticket: Ticket): TicketSnapshot {
+  const { effects: _effects, effectsDueAt: _due, idempotencyKey: _key, idempotencyFingerprint: _fingerprint, ...snapshot } = ticket as Ticket & { _id?: unknown };
+  delete (snapshot as { _id?: unknown })._id;
+  return snapshot;
+}
+
 export class Tickets {
   readonly tickets: Model<Ticket>;
   readonly events: Model<TicketEvent>;
@@ -110,7 +117,11 @@ export class Tickets {
         }
       },
     };
-    this.reactions = [history, ...policy.reactions];
+    // Each reaction sees the ticket as its own change wrote it.
+    this.reactions = [history, ...policy.reactions].map((reaction) => ({
+      name: reaction.name,
+      apply: (written, effect) => reaction.apply({ ...effect.ticket, _id: written._id, effects: [], effectsDueAt: null }, effect),
+    }));
   }
 
   /**
@@ -316,9 +327,11 @@ export class Tickets {
     const _id = new Types.ObjectId();
     const id = String(_id);
     const event = this.eventOf(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    const owed = owe<TicketEffect>({ id: event._id, event, rollups: this.policy.rollupsOf(event, draft, null) }, ctx.now);
+    const rollups = this.policy.rollupsOf(event, draft, null);
     for (let attempt = 0; ; attempt++) {
-      const document: TicketDocument = { ...draft, ...owed.set, ...key, _id, number: await this.numbers.next(draft.createdAt), effects: [owed.push.effects] };
+      const numbered = { ...draft, number: await this.numbers.next(draft.createdAt) };
+      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered) }, ctx.now);
+      const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
         await this.tickets.create(document);
         await settleEffects(this.tickets, document, this.reactions);
@@ -338,7 +351,7 @@ export class Tickets {
     const version = previous.version + 1;
     const fields = Object.fromEntries(Object.entries(next).filter(([name]) => !(writeFields as readonly string[]).includes(name))) as Partial<Ticket>;
     const stored = this.eventOf(id, version, ctx, event);
-    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous) }, ctx.now);
+    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous), ticket: snapshotOf({ ...next, version }) }, ctx.now);
     // One atomic write: the version step, its event and what it owes; the reactions follow from it.
     const written = (await compareAndSet(this.tickets, id, previous.version, { ...fields, ...owed.set }, 'ticket', { push: owed.push })) as TicketDocument;
     await settleEffects(this.tickets, written, this.reactions);

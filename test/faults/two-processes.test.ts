@@ -250,14 +250,8 @@ describe('Faults: two API processes and two workers on one engine', function () 
         console.log(`      two-processes: ${ticketCount} tickets, ${acknowledged.length} acknowledged changes (${urges} urges of ${ticketCount * urgesPerTicket}), ${notices.length} notices (${emailIds.length} mail, ${smsIds.length} SMS); senders ${JSON.stringify(Object.fromEntries(senders))}; by API ${JSON.stringify(Object.fromEntries(apis.map((u) => [u, acknowledged.filter((a) => a.api === u).length])))}`);
   });
 
-  // DEFECT (reported, not fixed here): settleEffects (core/platform/owed-effects.ts) hands every owed
-  // effect the document as the settling writer wrote it, so when the writer of version v+1 settles
-  // the effect of version v before v's own writer has, the notices reaction renders v's notice from
-  // the ticket at v+1 (an urge notice then says urgeCount n+1). The notice id (event, template,
-  // recipient) keeps it to one copy, but with the later ticket's content — and for events whose
-  // recipients depend on the ticket (dispatch, urge), possibly the later ticket's recipients. Seen
-  // in about half of the runs of this file. Un-skip once reactions see the ticket as of their event.
-  it.skip('when a later change settles an earlier change\'s effects, then each urge notice still tells the count of its own urge', () => {
+  // Each change owes its effects with the ticket as it wrote it, whoever settles them.
+  it('when a later change settles an earlier change\'s effects, then each urge notice still tells the count of its own urge', () => {
     assert.deepEqual(urgeNoticeMismatches, []);
   });
 });
