@@ -76,7 +76,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
   app.use(liveRouter(endpoints, new TicketFeed(services.tickets.tickets, services.tickets.events, { intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
-  app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.departments.model }));
+  app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
   app.use(calendarRouter(endpoints, services.settings));
   app.use(templatesRouter(endpoints));

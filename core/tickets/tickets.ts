@@ -4,7 +4,8 @@ import { authorize, type Actor, type DepartmentRef } from '../accounts/access.js
 import type { ActionContext } from '../audit/audit.js';
 import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type RequestType, type Urgency } from '../clocks/index.js';
 import type { Category } from '../categories/category.js';
-import type { Department } from '../departments/department.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { assertId, isDuplicateKey, isObjectIdString, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
@@ -91,8 +92,8 @@ export class Tickets {
 
   constructor(
     connection: Connection,
-    private readonly departments: Model<Department>,
-    private readonly categories: Model<Category>,
+    private readonly departments: DepartmentRepository,
+    private readonly categories: CategoryRepository,
     private readonly settings: HotlineSettings,
     private readonly policy: TicketEffectsPolicy = { rollupsOf: () => [], reactions: [] },
   ) {
@@ -186,8 +187,8 @@ export class Tickets {
     if (!centre) {
       if (!actor.departmentId) throw new DomainError('FORBIDDEN', 'Your account belongs to no department.');
       if (filter.departmentId && filter.departmentId !== actor.departmentId) {
-        const target = await this.departments.findById(filter.departmentId, { ancestors: 1 }).lean();
-        if (!target || !target.ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
+        const ancestors = await this.departments.ancestorsOf(filter.departmentId);
+        if (!ancestors || !ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
       }
       query.scope = filter.departmentId ?? actor.departmentId;
     } else if (filter.departmentId) query.scope = filter.departmentId;
@@ -293,7 +294,7 @@ export class Tickets {
     if (category && input.channel !== 'import' && chain.some((c) => !c.active)) {
       throw new DomainError('CATEGORY_NOT_FOUND', `Category ${category.path} is no longer in use.`, { field: 'categoryId' });
     }
-    if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
+    if (input.location?.departmentId && !(await this.departments.exists(input.location.departmentId))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }
     const env = await this.envFor(ctx.now, chain);
@@ -361,16 +362,16 @@ export class Tickets {
   }
 
   private async departmentRef(id: string, field: string): Promise<DepartmentRef> {
-    const department = isObjectIdString(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
+    const department = isObjectIdString(id) ? await this.departments.placeOf(id) : null;
     if (!department || !department.active) throw new DomainError('DEPARTMENT_NOT_FOUND', `No active department with id ${id}.`, { field });
     return { id, ancestors: department.ancestors };
   }
 
   /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
-    const category = await this.categories.findById(categoryId, { path: 1, complex: 1, limits: 1, active: 1, ancestors: 1 }).lean();
+    const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
     if (!category) return [];
-    const ancestors = new Map((await this.categories.find({ _id: { $in: category.ancestors } }, { path: 1, complex: 1, limits: 1, active: 1 }).lean()).map((c) => [String(c._id), c]));
+    const ancestors = new Map((await this.categories.byIds(category.ancestors, ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
     return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
   }
 
