@@ -72,6 +72,16 @@ export default tseslint.config(
     rules: { 'hotline/own-collections': 'error' },
   },
   {
+    files: ['core/*/**/*.ts', 'api/**/*.ts', 'workers/**/*.ts'],
+    ignores: ['core/tickets/**'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[object.type='MemberExpression'][object.property.name='tickets'][property.name=/^(tickets|events)$/]",
+        message: "The tickets' models belong to core/tickets: use the Tickets use case or the TicketRepository.",
+      }],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

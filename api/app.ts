@@ -16,7 +16,6 @@ import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
-import { TicketFeed } from '../core/tickets/ticket-feed.js';
 import { calendarRouter } from './settings/calendar.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
@@ -74,7 +73,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditRouter(endpoints, services.audit));
   app.use(knowledgeRouter(endpoints, services.knowledge));
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
-  app.use(liveRouter(endpoints, new TicketFeed(services.tickets.tickets, services.tickets.events, { intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
+  app.use(liveRouter(endpoints, services.tickets.feed({ intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));

@@ -15,6 +15,7 @@ import type { HotlineSettings } from '../settings/hotline-settings.js';
 import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
+import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
 import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
@@ -173,6 +174,11 @@ export class Tickets {
     const view = presentTicket(ticket, actor, await this.env(now, ticket.categoryId));
     if (seesRequester(actor, ticket) && (ticket.requester.name || ticket.requester.phone)) await this.recordRead(actor, [id], now, 'ticket');
     return view;
+  }
+
+  /** The live feed of tickets assigned to departments, polling the events. */
+  feed(options: TicketFeedOptions): TicketFeed {
+    return new TicketFeed(this.tickets, this.events, options);
   }
 
   async history(actor: Actor, id: string): Promise<TicketEvent[]> {
