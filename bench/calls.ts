@@ -37,7 +37,7 @@ import { systemClock } from '../core/platform/clock.js';
 import { loadConfig } from '../core/platform/config.js';
 import { createLogger } from '../core/platform/logger.js';
 import { createServices, serviceSettings } from '../core/services.js';
-import { projectRoot } from '../infra/ferretdb/launcher.js';
+import { projectRoot } from '../infra/documentdb/launcher.js';
 import { startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
 import { spawnTiedToThisProcess } from '../infra/kamailio/tied-child.js';
 import { buildSoftphone } from '../softphone/build.js';

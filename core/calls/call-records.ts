@@ -208,9 +208,8 @@ export class CallRecords {
 
   /**
    * Per operator, over the inbound calls they answered in [from, to): supervisors see everyone,
-   * an operator their own figures only. Reads the period's records (a scan on FerretDB, whose
-   * filters other than `_id` decode every record), for any instants; the dashboard reads whole
-   * China days from the `operators` roll-up instead.
+   * an operator their own figures only. Reads the period's records (by the `answeredAt` index),
+   * for any instants; the dashboard reads whole China days from the `operators` roll-up instead.
    */
   async operatorFigures(actor: Actor, period: { from: Date; to: Date; operatorId?: string }): Promise<OperatorFigures[]> {
     let operatorId = period.operatorId;
@@ -226,8 +225,8 @@ export class CallRecords {
       answeredAt: { $gte: period.from, $lt: period.to },
       operatorId: operatorId ?? { $ne: null },
     };
-    // Folded here, not in $group: FerretDB 1.24 answers 0 for `$sum` over a field (tried on this
-    // build). One pass over the period's records, projected to what the figures need.
+    // Folded here rather than in $group so that the records and the roll-up count by one rule
+    // (`operatorDayOf`). One pass over the period's records, projected to what the figures need.
     const sums = new Map<string, { username: string | null; counts: OperatorCounts }>();
     const records = this.model
       .find(match, {

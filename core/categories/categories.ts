@@ -104,8 +104,7 @@ export class Categories {
 
   /**
    * Adds the missing nodes of a taxonomy; existing nodes (matched by their path of names) keep
-   * their codes. Planned in memory and written with one insertMany: hundreds of single inserts
-   * take seconds on FerretDB.
+   * their codes. Planned in memory and written with one insertMany rather than hundreds of inserts.
    */
   async importTaxonomy(ctx: ActionContext, rows: TaxonomyRow[]): Promise<{ created: number; existing: number }> {
     authorize(ctx.actor, 'categories.manage');

@@ -28,8 +28,7 @@ export interface SendReport {
 /**
  * Sends due notices exactly once, with any number of senders on one database.
  *
- * Every change of a notice is a compare-and-set on its version (FerretDB makes a plain
- * conditional update non-atomic), and an attempt goes through three steps:
+ * Every change of a notice is a compare-and-set on its version, and an attempt goes through three steps:
  *   1. claim:  pending → sending (version v+1). One sender wins; the others skip the notice.
  *   2. commit: sending → sending with `committedAt` (v+2), won just before the point of no return
  *      (for SMTP the final dot of DATA; the transport waits for it). Commit and the recovery of an

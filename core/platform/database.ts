@@ -2,7 +2,7 @@ import mongoose, { type Connection, type Model, type Schema } from 'mongoose';
 
 /**
  * One mongoose connection per process (or per test file's database). Options keep to what both
- * FerretDB 1.x and MongoDB accept: no retryable writes, no sessions.
+ * FerretDB 2 and MongoDB accept: no retryable writes, no sessions (FerretDB has no transactions).
  */
 export async function connectDatabase(uri: string, dbName: string): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {

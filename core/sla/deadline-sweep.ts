@@ -3,7 +3,7 @@ import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
 import { settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
-import { statesInHand, ticketId, type Ticket, type TicketDocument } from '../tickets/ticket.js';
+import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
 
@@ -77,6 +77,7 @@ export class DeadlineSweep {
       // raise, or a lost compare-and-set) would otherwise come back in every batch.
       const batch = await this.ticketRows.dueBy(now, after, this.options.batchSize);
       report.examined += batch.length;
+      await this.tickets.prepareEnvs(now, batch.map((ticket) => ticket.categoryId), envs);
       await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));
       const last = batch.at(-1);
       if (!last || batch.length < this.options.batchSize) return report;
@@ -85,16 +86,16 @@ export class DeadlineSweep {
   }
 
   private async sweepTicket(ticket: TicketDocument, now: Date, envs: LifecycleEnvs, report: SweepReport): Promise<void> {
-    const id = ticketId(ticket);
     const ctx = { actor: systemActor, now };
-    let version = ticket.version;
+    const env = await this.tickets.env(now, ticket.categoryId, envs);
+    let current = ticket;
     try {
-      for (const step of sweepSteps(ticket, await this.tickets.env(now, ticket.categoryId, envs))) {
+      for (const step of sweepSteps(ticket, env)) {
         if (step.action === 'warn') {
-          version = (await this.tickets.act(ctx, id, 'warn', { level: step.level }, version, envs)).version;
+          current = await this.tickets.actOn(ctx, current, 'warn', { level: step.level }, env);
           report.warned += 1;
         } else {
-          version = (await this.tickets.act(ctx, id, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' }, version, envs)).version;
+          current = await this.tickets.actOn(ctx, current, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' }, env);
           report.supervised += 1;
         }
       }

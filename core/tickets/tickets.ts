@@ -11,7 +11,7 @@ import { assertId, isDuplicateKey, isObjectIdString, notFound } from '../platfor
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
-import type { HotlineSettings } from '../settings/hotline-settings.js';
+import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
 import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
@@ -156,16 +156,24 @@ export class Tickets {
     if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
     const env = await this.env(ctx.now, current.categoryId, envs);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
+    return presentTicket(await this.actOn(ctx, current, action, request, env), ctx.actor, env);
+  }
+
+  /**
+   * An action on a ticket the caller has just read (the sweep reads hundreds at once): no second
+   * read, and the compare-and-set on the version read refuses it if the ticket moved meanwhile.
+   * Returns the ticket as written.
+   */
+  async actOn<A extends TicketAction>(ctx: ActionContext, current: TicketDocument, action: A, request: ActionRequest<A>, env: LifecycleEnv): Promise<TicketDocument> {
+    const id = String(current._id);
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
-    let written: TicketDocument;
     try {
-      written = await this.write(id, current, ticket, event, ctx);
+      return await this.write(id, current, ticket, event, ctx);
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
       throw err;
     }
-    return presentTicket(written, ctx.actor, env);
   }
 
   async get(actor: Actor, id: string, now: Date): Promise<TicketView> {
@@ -204,10 +212,8 @@ export class Tickets {
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
     if (filter.handledBy) {
-      // FerretDB 1.x's $elemMatch takes operators only, not fields of embedded documents: one clause
-      // per position instead (a lead and at most ten assisting departments).
-      const samePart = Array.from({ length: 11 }, (_, i) => ({ [`assignments.${i}.departmentId`]: filter.handledBy, [`assignments.${i}.state`]: { $in: partsInHand } }));
-      query.$and = [{ $or: samePart }];
+      // Both conditions on the same part: another department's open part must not count.
+      query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
       if (!filter.state?.length) query.state = { $in: statesInHand };
     }
     if (filter.channel) query.channel = filter.channel;
@@ -280,15 +286,24 @@ export class Tickets {
    */
   async env(now: Date, categoryId: string | null, envs?: LifecycleEnvs): Promise<LifecycleEnv> {
     if (!envs) return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
-    const key = `${now.toISOString()} ${categoryId ?? ''}`;
+    const key = envKey(now, categoryId);
     let env = envs.get(key);
     if (!env) envs.set(key, (env = this.env(now, categoryId)));
     return env;
   }
 
-  private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
+  /** Puts the environments of these categories at `now` into `envs` with two reads in all, for a caller about to act on many tickets. */
+  async prepareEnvs(now: Date, categoryIds: (string | null)[], envs: LifecycleEnvs): Promise<void> {
+    const missing = [...new Set(categoryIds)].filter((id): id is string => id !== null && !envs.has(envKey(now, id)));
+    if (!missing.length) return;
+    const categories = await this.categories.byIds(missing, ['path', 'complex', 'limits', 'active', 'ancestors']);
+    const ancestors = await this.categoryLinks(categories.flatMap((c) => c.ancestors));
     const settings = await this.settings.current();
-    return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+    for (const category of categories) envs.set(envKey(now, String(category._id)), Promise.resolve(envOf(now, settings, chainOf(category, ancestors))));
+  }
+
+  private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
+    return envOf(now, await this.settings.current(), chain);
   }
 
   private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<{ id: string; number: string; replayed: boolean }> {
@@ -377,8 +392,11 @@ export class Tickets {
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
     const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
     if (!category) return [];
-    const ancestors = new Map((await this.categories.byIds(category.ancestors, ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
-    return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
+    return chainOf(category, await this.categoryLinks(category.ancestors));
+  }
+
+  private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
+    return new Map((await this.categories.byIds([...new Set(ids)], ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
   }
 
   private async load(id: string): Promise<TicketDocument> {
@@ -397,6 +415,17 @@ type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
 
 /** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
 export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
+
+const envKey = (now: Date, categoryId: string | null) => `${now.toISOString()} ${categoryId ?? ''}`;
+
+function envOf(now: Date, settings: CurrentSettings, chain: CategoryLink[]): LifecycleEnv {
+  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+}
+
+/** A category and its ancestors, nearest first. */
+function chainOf(category: CategoryLink & Pick<Category, 'ancestors'>, ancestors: Map<string, CategoryLink>): CategoryLink[] {
+  return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
+}
 
 /**
  * A category's limits: complexity (15 working days) and the administrator's overrides, each
