@@ -135,8 +135,8 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
     const monitored = round === rounds && rounds > 1;
     log(`sweep round ${round}${monitored ? ' (command-monitored)' : ''}`);
     const began = performance.now();
-    const sweepOnce = async (tickets: Services['tickets']) => {
-      const sweep = new DeadlineSweep(tickets, sweepOptions);
+    const sweepOnce = async ({ tickets, repositories }: Pick<Services, 'tickets' | 'repositories'>) => {
+      const sweep = new DeadlineSweep(tickets, repositories.tickets, sweepOptions);
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), budgetMs)));
       const result = await Promise.race([sweep.run(now).then((report) => ({ report }), (error: unknown) => ({ error })), expired]);
@@ -144,8 +144,8 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
       return result;
     };
     let outcome: Awaited<ReturnType<typeof sweepOnce>> = 'expired';
-    if (monitored) profile = await profileCommands(server.uri, connection.name, async (s) => void (outcome = await sweepOnce(s.tickets)));
-    else outcome = await sweepOnce(services.tickets);
+    if (monitored) profile = await profileCommands(server.uri, connection.name, async (s) => void (outcome = await sweepOnce(s)));
+    else outcome = await sweepOnce(services);
     const elapsed = performance.now() - began;
     if (outcome === 'expired') {
       const warned = await raw.collection('ticket_events').countDocuments({ action: 'warn' });

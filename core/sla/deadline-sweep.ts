@@ -4,6 +4,7 @@ import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
 import { settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
 import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
 
 export type SweepStep = { action: 'warn'; level: 'yellow' | 'red' } | { action: 'supervise' };
@@ -62,6 +63,7 @@ export interface SweepOptions {
 export class DeadlineSweep {
   constructor(
     private readonly tickets: Tickets,
+    private readonly ticketRows: TicketRepository,
     private readonly options: SweepOptions = { batchSize: 500, concurrency: 8 },
   ) {}
 
@@ -71,13 +73,9 @@ export class DeadlineSweep {
     const envs: LifecycleEnvs = new Map();
     let after: { at: Date; id: Types.ObjectId } | null = null;
     for (;;) {
-      // Paged by (nextDeadlineAt, _id) rather than re-read from the start: a due ticket the sweep
-      // leaves as it is (nothing to raise, or a lost compare-and-set) keeps its nextDeadlineAt and
-      // would otherwise come back in every batch.
-      const filter = after
-        ? { nextDeadlineAt: { $gte: after.at, $lte: now }, $or: [{ nextDeadlineAt: { $gt: after.at } }, { _id: { $gt: after.id } }] }
-        : { nextDeadlineAt: { $lte: now } };
-      const batch = (await this.tickets.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(this.options.batchSize).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
+      // Paged rather than re-read from the start: a due ticket the sweep leaves as it is (nothing to
+      // raise, or a lost compare-and-set) would otherwise come back in every batch.
+      const batch = await this.ticketRows.dueBy(now, after, this.options.batchSize);
       report.examined += batch.length;
       await this.tickets.prepareEnvs(now, batch.map((ticket) => ticket.categoryId), envs);
       await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));

@@ -4,7 +4,8 @@ import { authorize, type Actor, type DepartmentRef } from '../accounts/access.js
 import type { ActionContext } from '../audit/audit.js';
 import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type RequestType, type Urgency } from '../clocks/index.js';
 import type { Category } from '../categories/category.js';
-import type { Department } from '../departments/department.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { assertId, isDuplicateKey, isObjectIdString, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
@@ -14,6 +15,7 @@ import type { CurrentSettings, HotlineSettings } from '../settings/hotline-setti
 import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
+import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
 import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
@@ -98,8 +100,8 @@ export class Tickets {
 
   constructor(
     connection: Connection,
-    private readonly departments: Model<Department>,
-    private readonly categories: Model<Category>,
+    private readonly departments: DepartmentRepository,
+    private readonly categories: CategoryRepository,
     private readonly settings: HotlineSettings,
     private readonly policy: TicketEffectsPolicy = { rollupsOf: () => [], reactions: [] },
   ) {
@@ -193,6 +195,11 @@ export class Tickets {
     return view;
   }
 
+  /** The live feed of tickets assigned to departments, polling the events. */
+  feed(options: TicketFeedOptions): TicketFeed {
+    return new TicketFeed(this.tickets, this.events, options);
+  }
+
   async history(actor: Actor, id: string): Promise<TicketEvent[]> {
     const ticket = await this.load(id);
     if (!mayRead(actor, ticket)) throw notFound('ticket', id);
@@ -205,8 +212,8 @@ export class Tickets {
     if (!centre) {
       if (!actor.departmentId) throw new DomainError('FORBIDDEN', 'Your account belongs to no department.');
       if (filter.departmentId && filter.departmentId !== actor.departmentId) {
-        const target = await this.departments.findById(filter.departmentId, { ancestors: 1 }).lean();
-        if (!target || !target.ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
+        const ancestors = await this.departments.ancestorsOf(filter.departmentId);
+        if (!ancestors || !ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
       }
       query.scope = filter.departmentId ?? actor.departmentId;
     } else if (filter.departmentId) query.scope = filter.departmentId;
@@ -300,7 +307,7 @@ export class Tickets {
   async prepareEnvs(now: Date, categoryIds: (string | null)[], envs: LifecycleEnvs): Promise<void> {
     const missing = [...new Set(categoryIds)].filter((id): id is string => id !== null && !envs.has(envKey(now, id)));
     if (!missing.length) return;
-    const categories = await this.categories.find({ _id: { $in: missing } }, { path: 1, complex: 1, limits: 1, active: 1, ancestors: 1 }).lean();
+    const categories = await this.categories.byIds(missing, ['path', 'complex', 'limits', 'active', 'ancestors']);
     const ancestors = await this.categoryLinks(categories.flatMap((c) => c.ancestors));
     const settings = await this.settings.current();
     for (const category of categories) envs.set(envKey(now, String(category._id)), Promise.resolve(envOf(now, settings, chainOf(category, ancestors))));
@@ -319,7 +326,7 @@ export class Tickets {
     if (category && input.channel !== 'import' && chain.some((c) => !c.active)) {
       throw new DomainError('CATEGORY_NOT_FOUND', `Category ${category.path} is no longer in use.`, { field: 'categoryId' });
     }
-    if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
+    if (input.location?.departmentId && !(await this.departments.exists(input.location.departmentId))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }
     const env = await this.envFor(ctx.now, chain);
@@ -389,20 +396,20 @@ export class Tickets {
   }
 
   private async departmentRef(id: string, field: string): Promise<DepartmentRef> {
-    const department = isObjectIdString(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
+    const department = isObjectIdString(id) ? await this.departments.placeOf(id) : null;
     if (!department || !department.active) throw new DomainError('DEPARTMENT_NOT_FOUND', `No active department with id ${id}.`, { field });
     return { id, ancestors: department.ancestors };
   }
 
   /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
-    const category = await this.categories.findById(categoryId, { path: 1, complex: 1, limits: 1, active: 1, ancestors: 1 }).lean();
+    const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
     if (!category) return [];
     return chainOf(category, await this.categoryLinks(category.ancestors));
   }
 
   private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
-    return new Map((await this.categories.find({ _id: { $in: [...new Set(ids)] } }, { path: 1, complex: 1, limits: 1, active: 1 }).lean()).map((c) => [String(c._id), c]));
+    return new Map((await this.categories.byIds([...new Set(ids)], ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
   }
 
   private async load(id: string): Promise<TicketDocument> {
