@@ -1,28 +1,32 @@
 /**
- * Ticket core at scale (issue 3's acceptance), on a fresh embedded FerretDB in a temporary directory:
- *   npm run bench -- tickets [--tickets 100000] [--requests 500] [--concurrency 10] [--rounds 3] [--create-budget 300]
- *                            [--list-rounds 3] [--list-queries 50] [--list-budget 60]
- * Seeds tickets with the citizens' messages of ../shared/data/complaints across the demo city's 41
- * departments, then measures, each round in the same run:
- *   (a) create-ticket through HTTP (POST /api/tickets on a real http.Server, an operator's API token);
- *   (b) the baseline: as many raw-driver insertOne of intake-shaped tickets at the same concurrency;
- *   (c) the department open list (use case and HTTP), the centre's received list, a caller's history,
- *       and the raw queries they come down to, with FerretDB's explain.
- * Bounded in time: no HTTP create starts after --create-budget seconds of a round (the raw baseline
- * then inserts as many as HTTP completed), and each list series runs up to --list-queries queries, or
- * fewer when the next would overrun --list-budget seconds per series and round (at least one).
- * Figures are medians over the rounds (--list-rounds for the lists, as many as --rounds unless given:
- * on FerretDB most lists decode every ticket, about a minute each at 100k). `--tickets 3000
- * --requests 50` is a quick run.
+ * Ticket core at scale (issue 10's acceptance), on a fresh embedded engine (FerretDB 2 on PostgreSQL
+ * 15 with DocumentDB) in a temporary directory:
+ *   npm run bench -- tickets [--tickets 100000] [--rounds 3] [--concurrency 20] [--creates 600] [--accepts 400]
+ *                            [--list-queries 100] [--budget 120] [--batch 2000]
+ * Seeds --tickets tickets built by the product's own pure functions (bench/lib/seed.ts: newTicket,
+ * decide, settleClocks, the sweep's steps) with the citizens' messages of ../shared/data/complaints
+ * over the demo city's 41 departments, bulk-inserted with insertMany. Then the API runs as its own
+ * process (api/server.ts, as `npm run api`), and each round measures, beside the raw driver on the
+ * same engine:
+ *   (a) POST /api/tickets by an operator's API token, --concurrency clients, --creates requests (or
+ *       --budget seconds), against as many raw insertOne of intake-shaped tickets at the same concurrency;
+ *   (b) a department's open list, GET /api/tickets?open=true as a department user (a bureau and a
+ *       district), sequential, against its raw find (same filter, sort and limit);
+ *   (c) accept (签收) of dispatched tickets, POST /api/tickets/:id/accept by the department's user,
+ *       --concurrency clients, against raw findOneAndUpdate({_id, version}) with the same $set.
+ * Figures are medians over --rounds rounds. Then the API process's memory, the data size (per
+ * 100k tickets), DocumentDB's plans of the raw queries, and the database commands of one intake and
+ * one accept. `--tickets 5000 --creates 100 --accepts 100` is a quick run.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Types } from 'mongoose';
+import { Types, type Connection } from 'mongoose';
 import { systemActor, type Actor } from '../core/accounts/access.js';
-import { openStates, type TicketState } from '../core/tickets/ticket.js';
-import { explainFind, openBenchDatabase, profileCommands, type BenchDatabase } from './lib/database.js';
+import { openStates, type Ticket, type TicketState } from '../core/tickets/ticket.js';
+import { analyzeFind, explainFind, openBenchDatabase, profileCommands, type BenchDatabase, type CpuSnapshot } from './lib/database.js';
 import {
-  insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
-  benchPassword, type Message, type TicketDoc,
+  benchPassword, insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
+  type Message, type TicketDoc, type WorldDepartment,
 } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { loadAverage, machineNotes, median, ms, percentile, rate, runConcurrently, table, timed } from './lib/stats.js';
@@ -30,34 +34,30 @@ import { loadAverage, machineNotes, median, ms, percentile, rate, runConcurrentl
 const { values: options } = parseArgs({
   options: {
     tickets: { type: 'string', default: '100000' },
-    requests: { type: 'string', default: '500' },
-    concurrency: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '3' },
-    'list-rounds': { type: 'string' },
-    'list-queries': { type: 'string', default: '50' },
-    'list-budget': { type: 'string', default: '60' },
-    'create-budget': { type: 'string', default: '300' },
+    concurrency: { type: 'string', default: '20' },
+    creates: { type: 'string', default: '600' },
+    accepts: { type: 'string', default: '400' },
+    'list-queries': { type: 'string', default: '100' },
+    budget: { type: 'string', default: '120' },
+    batch: { type: 'string', default: '2000' },
     seed: { type: 'string', default: '12345' },
   },
 });
 const ticketCount = Number(options.tickets);
-const requests = Number(options.requests);
-const concurrency = Number(options.concurrency);
 const rounds = Math.max(1, Number(options.rounds));
-const listRounds = Math.max(1, Number(options['list-rounds'] ?? rounds));
+const concurrency = Number(options.concurrency);
+const createsPerRound = Number(options.creates);
+const acceptsPerRound = Number(options.accepts);
 const listQueries = Number(options['list-queries']);
-const listBudgetMs = Number(options['list-budget']) * 1000;
-const createBudgetMs = Number(options['create-budget']) * 1000;
-
-function indent(text: string): string {
-  return text.replace(/^/gm, '    ');
-}
+const budgetMs = Number(options.budget) * 1000;
+const batch = Number(options.batch);
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 const startedAt = performance.now();
-const loadAtStart = loadAverage();
-console.log(`tickets benchmark: ${ticketCount} seeded tickets, ${requests} creates at concurrency ${concurrency}, ${rounds} rounds (lists: ${listRounds})`);
-console.log(`machine: ${machineNotes()}; load average at start: ${loadAtStart}`);
+console.log(`tickets benchmark: ${ticketCount} seeded tickets; per round ${createsPerRound} creates and ${acceptsPerRound} accepts at concurrency ${concurrency}, ${listQueries} list queries per series; ${rounds} rounds`);
+console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
 
 const db = await openBenchDatabase('tickets');
 try {
@@ -67,25 +67,45 @@ try {
 }
 console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 
-async function run({ services, connection, size, serveApi, server: { uri } }: BenchDatabase): Promise<void> {
+interface Summary {
+  n: number;
+  throughput: number;
+  p50: number;
+  p99: number;
+}
+
+function summary(latencies: number[], throughput = Number.NaN): Summary {
+  return { n: latencies.length, throughput, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function run(bench: BenchDatabase): Promise<void> {
+  const { services, connection, server: { uri } } = bench;
   const now = new Date();
   const world = await setupWorld(services, now);
   const messages = loadMessages();
   const random = seededRandom(Number(options.seed));
   const factory = new TicketFactory(world, messages, random, ticketCount);
   const tickets = connection.db!.collection<TicketDoc>('tickets');
+  const counters = connection.db!.collection<{ _id: string; last: number }>('ticket_counters');
+  /** Numbers the factory hands out continue after those the use cases took, and the day counters then cover both. */
+  const withNumbers = async <T>(work: () => Promise<T>): Promise<T> => {
+    factory.continueFrom(await counters.find({}).toArray());
+    const result = await work();
+    await counters.bulkWrite(factory.counters().map(({ _id, last }) => ({ updateOne: { filter: { _id }, update: { $max: { last } }, upsert: true } })));
+    return result;
+  };
 
-  // The seeded documents against what the use cases write: intake + dispatch, field by field.
-  const probeCtx = { actor: { ...systemActor, roles: ['dispatcher'], userId: world.dispatcherId, username: 'dispatcher1', via: 'session' } as Actor, now };
-  const probe = await services.tickets.intake(probeCtx, { channel: 'phone', requestType: 'complaint', requester: { name: '王先生', phone: '13800000000' }, subject: messages[0]!.subject, content: messages[0]!.content, categoryId: world.categories[0]!.id });
-  await services.tickets.act(probeCtx, probe.id, 'dispatch', { lead: world.byCode.get('HOUSING')!.id });
+  // The seeded documents against what the use cases write: intake + dispatch, key path by key path.
+  const dispatcher: Actor = { ...systemActor, roles: ['dispatcher'], userId: world.dispatcherId, username: 'dispatcher1', via: 'session' };
+  const probe = await services.tickets.intake({ actor: dispatcher, now }, {
+    channel: 'phone', requestType: 'complaint', requester: { name: '王先生', phone: '13800000000' }, subject: messages[0]!.subject, content: messages[0]!.content, categoryId: world.categories[0]!.id,
+  });
+  await services.tickets.act({ actor: dispatcher, now }, probe.id, 'dispatch', { lead: world.byCode.get('HOUSING')!.id });
   const written = await tickets.findOne({ _id: new Types.ObjectId(probe.id) });
   const differences = shapeDifferences(written, lifecycleTicket(factory, 'dispatched', now, now, []));
   console.log(`document shape vs Tickets.intake + dispatch: ${differences.length ? `DIFFERENT ${differences.join(' ')}` : 'same key paths'}`);
 
-  // ---- seeding ----
-  const counters = connection.db!.collection<{ _id: string; last: number }>('ticket_counters');
-  factory.continueFrom(await counters.find({}).toArray());
+  // ---- seeding: the product's pure functions, bulk-inserted ----
   const states = Object.keys(stateMix) as TicketState[];
   const total = states.reduce((sum, s) => sum + stateMix[s], 0);
   const targetOf = () => {
@@ -93,33 +113,27 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
     return 'archived' as TicketState;
   };
-  const departments = { HOUSING: world.byCode.get('HOUSING')!, CHAOYANG: world.byCode.get('CHAOYANG')!, 'CY-WJ': world.byCode.get('CY-WJ')! };
+  const departments = { HOUSING: world.byCode.get('HOUSING')!, CHAOYANG: world.byCode.get('CHAOYANG')! };
   const openIn = new Map<string, number>(Object.keys(departments).map((code) => [code, 0]));
   const byState = new Map<string, number>();
-  const frequentPhone = factory.phoneOf(0);
-  let frequentPhoneTickets = 0;
   const parents: string[] = [];
-  let inHousingScope = 0;
   log(`seeding ${ticketCount} tickets`);
-  const seeding = await insertInBatches(tickets, ticketCount, () => {
+  let seeding = { insertMs: 0, buildMs: 0 };
+  const indexMs = await withIndexesBuiltAfter(tickets, async () => { seeding = await withNumbers(() => insertInBatches(tickets, ticketCount, () => {
     const target = targetOf();
     const doc = lifecycleTicket(factory, target, intakeTimeFor(random, target, now), now, parents);
     byState.set(doc.state, (byState.get(doc.state) ?? 0) + 1);
     if (openStates.includes(doc.state)) for (const [code, d] of Object.entries(departments)) if (doc.scope.includes(d.id)) openIn.set(code, openIn.get(code)! + 1);
-    if (doc.requester.phone === frequentPhone) frequentPhoneTickets += 1;
     if (parents.length < 5000 && random() < 0.1) parents.push(String(doc._id));
-    if (doc.scope.includes(departments.HOUSING.id)) inHousingScope += 1;
     return doc;
-  }, { progress: (done, elapsed) => done % 20_000 === 0 && log(`  ${done} tickets, ${ms(elapsed)}`) });
-  await counters.bulkWrite(factory.counters().map(({ _id, last }) => ({ updateOne: { filter: { _id }, update: { $max: { last } }, upsert: true } })));
-  const seedMs = seeding.buildMs + seeding.insertMs;
-  console.log(`\nseeded ${ticketCount} tickets in ${ms(seedMs)} (${rate((ticketCount / seedMs) * 1000)}/s): building by the lifecycle ${ms(seeding.buildMs)}, insertMany×1000 ${ms(seeding.insertMs)} (${rate((ticketCount / seeding.insertMs) * 1000)} docs/s)`);
+  }, { batch, progress: (done, elapsed) => done % 50_000 === 0 && log(`  ${done} tickets, ${ms(elapsed)}`) })); });
+  const seedMs = seeding.buildMs + seeding.insertMs + indexMs;
+  console.log(`\nseeded ${ticketCount} tickets in ${ms(seedMs)}: building by the lifecycle ${ms(seeding.buildMs)}, insertMany×${batch} ${ms(seeding.insertMs)} (${rate((ticketCount / seeding.insertMs) * 1000)} docs/s), then the secondary indexes built in ${ms(indexMs)}`);
   console.log(`  states: ${[...byState].sort((a, b) => b[1] - a[1]).map(([s, n]) => `${s} ${n}`).join(', ')}`);
-  console.log(`  open tickets in scope: ${[...openIn].map(([code, n]) => `${code} ${n}`).join(', ')}; caller ${frequentPhone} has ${frequentPhoneTickets} tickets`);
+  console.log(`  open tickets in scope: ${[...openIn].map(([code, n]) => `${code} ${n}`).join(', ')}`);
+  const seededSize = await sizes(bench, connection);
 
-  console.log(`  database files: ${(size() / 2 ** 20).toFixed(0)} MiB`);
-
-  // ---- accounts and the HTTP server ----
+  // ---- accounts and the API process ----
   const ctx = { actor: systemActor, now };
   const token = async (userId: string) => (await services.users.issueToken(ctx, userId, { name: 'bench' })).token;
   const operatorToken = await token(world.operatorIds[0]!);
@@ -128,37 +142,67 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     const user = await services.users.create(ctx, { username: `staff-${code.toLowerCase()}`, displayName: code, password: benchPassword, roles: ['department_staff'], departmentId: department.id });
     staff.set(code, { actor: { userId: user.id, username: user.username, roles: user.roles, departmentId: department.id, via: 'token' }, token: await token(user.id) });
   }
-  const base = await serveApi();
-  const call = async (path: string, bearer: string, body?: unknown, expected = body ? 201 : 200) => {
+  const api = await bench.spawnApi();
+  const { base } = api;
+  const afterStart = await api.memory();
+  const call = async (path: string, bearer: string, body?: unknown, expected = body ? [200, 201] : [200]) => {
     const res = await fetch(base + path, {
       method: body ? 'POST' : 'GET',
       headers: { authorization: `Bearer ${bearer}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
     const text = await res.text();
-    if (res.status !== expected) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
+    if (!expected.includes(res.status)) throw new Error(`${path}: ${res.status} ${text.slice(0, 300)}`);
     return text;
   };
+  const housing = staff.get('HOUSING')!;
+  const district = staff.get('CHAOYANG')!;
+  // Warm-up: connections, caches and JIT of both processes, not counted.
+  for (let i = 0; i < 20; i++) {
+    await call('/api/tickets?open=true', housing.token);
+    await call('/healthz', operatorToken);
+  }
 
-  // ---- (a) and (b): create throughput and latency, HTTP against the raw driver ----
   const intakeBody = (i: number, message: Message) => {
     const category = world.categories[i % world.categories.length]!;
+    const street = world.departments.filter((d) => d.kind === 'street')[i % 10]!;
     return {
       channel: 'phone', requestType: 'complaint', categoryId: category.id, callId: `bench-http-${i}`,
-      requester: { name: '李女士', phone: factory.phone(), address: '望京街道某小区' },
-      location: { address: '望京街道某小区', departmentId: departments['CY-WJ'].id },
+      requester: { name: '李女士', phone: factory.phone(), address: '某小区' },
+      location: { address: '某小区', departmentId: street.id },
       subject: message.subject, content: message.content,
     };
   };
   const farDay = new Date('2099-01-01T04:00:00Z');
-  const createRounds: { http: ReturnType<typeof summary>; raw: ReturnType<typeof summary> }[] = [];
+  const open = [...openStates];
+  const rawList = (department: WorldDepartment) => () => tickets.find({ scope: department.id, state: { $in: open } }).sort({ _id: -1 }).limit(51).toArray();
+  const listSeries: { name: string; run: () => Promise<unknown> }[] = [
+    { name: 'HTTP GET /api/tickets?open=true (HOUSING bureau user)', run: () => call('/api/tickets?open=true', housing.token) },
+    { name: 'raw find {scope: HOUSING, state $in open} sort _id -1 limit 51', run: rawList(departments.HOUSING) },
+    { name: 'HTTP GET /api/tickets?open=true (CHAOYANG district user)', run: () => call('/api/tickets?open=true', district.token) },
+    { name: 'raw find {scope: CHAOYANG, state $in open} sort _id -1 limit 51', run: rawList(departments.CHAOYANG) },
+    { name: 'baseline HTTP GET /healthz', run: () => call('/healthz', operatorToken) },
+  ];
+
+  const createRounds: { http: Summary; raw: Summary }[] = [];
+  const listRounds: Summary[][] = listSeries.map(() => []);
+  const acceptRounds: { http: Summary; raw: Summary }[] = [];
+  const createWaits = { samples: 0, waits: new Map<string, number>() };
+  const acceptWaits = { samples: 0, waits: new Map<string, number>() };
+  const createCpuRounds: CpuSnapshot[] = [];
+  const acceptCpuRounds: CpuSnapshot[] = [];
   let created = 0;
   for (let round = 1; round <= rounds; round++) {
-    log(`round ${round}: ${requests} HTTP creates`);
-    const http = await runConcurrently(requests, concurrency, async (i) => {
+    // (a) creates
+    log(`round ${round}: HTTP creates`);
+    const createSampler = bench.embedded ? bench.sampleWaits() : null;
+    const createCpu = bench.embedded ? bench.cpu(api.pid) : null;
+    const http = await runConcurrently(createsPerRound, concurrency, async (i) => {
       await call('/api/tickets', operatorToken, intakeBody(created + i, messages[(created + i) % messages.length]!));
-    }, createBudgetMs);
+    }, budgetMs);
+    if (createSampler) addWaits(createWaits, await createSampler.stop());
     const completed = http.latencies.length + http.errors;
+    if (createCpu) createCpuRounds.push(perRequest(createCpu, bench.cpu(api.pid), completed, http.wallMs));
     created += completed;
     const rawDocs = Array.from({ length: completed }, () => {
       const { ticket } = factory.draft({ createdAt: new Date() });
@@ -170,99 +214,153 @@ async function run({ services, connection, size, serveApi, server: { uri } }: Be
     });
     if (http.errors || raw.errors) throw new Error(`create errors: HTTP ${http.errors}, raw ${raw.errors}: ${String(http.firstError ?? raw.firstError)}`);
     createRounds.push({ http: summary(http.latencies, http.throughput), raw: summary(raw.latencies, raw.throughput) });
-    if (completed < requests) log(`round ${round}: the ${createBudgetMs / 1000} s budget stopped HTTP creates after ${completed} of ${requests}`);
-  }
 
-  // What one create costs inside the use case, and the reads it makes: intake alone, no HTTP, one at a time.
-  const operator: Actor = { userId: world.operatorIds[0]!, username: 'operator1', roles: ['operator'], departmentId: null, via: 'session' };
-  const intakeAlone: number[] = [];
-  for (let i = 0; i < 10; i++) {
-    const body = intakeBody(created + i, messages[i]!) as unknown as Parameters<typeof services.tickets.intake>[1];
-    intakeAlone.push((await timed(() => services.tickets.intake({ actor: operator, now: new Date() }, body))).ms);
-  }
-
-  console.log(`\n(a)/(b) create-ticket, up to ${requests} requests (or ${createBudgetMs / 1000} s) per round at concurrency ${concurrency}, then as many raw inserts; per round and median of ${rounds}`);
-  const createRows: string[][] = [];
-  createRounds.forEach(({ http, raw }, i) => {
-    createRows.push([`round ${i + 1} HTTP POST /api/tickets`, String(http.n), rate(http.throughput), ms(http.p50), ms(http.p99), '']);
-    createRows.push([`round ${i + 1} raw insertOne`, String(raw.n), rate(raw.throughput), ms(raw.p50), ms(raw.p99), `HTTP/raw p50 ×${(http.p50 / raw.p50).toFixed(1)}`]);
-  });
-  const med = (pick: (r: (typeof createRounds)[number]) => number) => median(createRounds.map(pick));
-  createRows.push(['median HTTP POST /api/tickets', '', rate(med((r) => r.http.throughput)), ms(med((r) => r.http.p50)), ms(med((r) => r.http.p99)), '']);
-  createRows.push(['median raw insertOne', '', rate(med((r) => r.raw.throughput)), ms(med((r) => r.raw.p50)), ms(med((r) => r.raw.p99)), '']);
-  createRows.push([
-    'ratio HTTP/raw (median of per-round ratios)', '',
-    `×${median(createRounds.map((r) => r.raw.throughput / r.http.throughput)).toFixed(1)} slower`,
-    `×${median(createRounds.map((r) => r.http.p50 / r.raw.p50)).toFixed(1)}`,
-    `×${median(createRounds.map((r) => r.http.p99 / r.raw.p99)).toFixed(1)}`,
-    '',
-  ]);
-  console.log(table(['', 'n', 'per second', 'p50', 'p99', ''], createRows));
-  console.log(`  inside a create, one at a time (n=10): Tickets.intake use case median ${ms(median(intakeAlone))}`);
-  const profileBody = intakeBody(created + 10, messages[11]!) as unknown as Parameters<typeof services.tickets.intake>[1];
-  const profile = await profileCommands(uri, 'bench', (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
-  console.log(`  the database commands of one Tickets.intake (${ms(profile.wallMs)} wall; durations summed):`);
-  console.log(indent(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.slice(0, 12).map((r) => [r.command, String(r.count), ms(r.ms)]))));
-
-  // ---- (c) lists ----
-  const housing = staff.get('HOUSING')!;
-  const district = staff.get('CHAOYANG')!;
-  const open = [...openStates];
-  // Every create of this run (HTTP, raw, use case alone) added a received ticket.
-  const receivedNow = (byState.get('received') ?? 0) + 2 * created + intakeAlone.length;
-  const sampleId = new Types.ObjectId(parents[Math.floor(parents.length / 2)] ?? probe.id);
-  const series: { name: string; matched: string; run: () => Promise<unknown>; explain?: () => Promise<string> }[] = [
-    { name: 'core Tickets.list(HOUSING staff, open, 50)', matched: String(openIn.get('HOUSING')), run: () => services.tickets.list(housing.actor, { open: true, limit: 50 }) },
-    { name: 'HTTP GET /api/tickets?open=true (HOUSING staff)', matched: String(openIn.get('HOUSING')), run: () => call('/api/tickets?open=true', housing.token) },
-    { name: 'HTTP GET /api/tickets?open=true (CHAOYANG staff)', matched: String(openIn.get('CHAOYANG')), run: () => call('/api/tickets?open=true', district.token) },
-    { name: 'HTTP GET /api/tickets?state=received (operator)', matched: String(receivedNow), run: () => call('/api/tickets?state=received', operatorToken) },
-    { name: `HTTP GET /api/callers/${frequentPhone}/tickets`, matched: String(frequentPhoneTickets), run: () => call(`/api/callers/${frequentPhone}/tickets`, operatorToken) },
-    {
-      name: 'raw find {scope, state $in open} sort _id -1 limit 51', matched: String(openIn.get('HOUSING')),
-      run: () => tickets.find({ scope: housing.actor.departmentId!, state: { $in: open } }).sort({ _id: -1 }).limit(51).toArray(),
-      explain: () => explainFind(connection, 'tickets', { scope: housing.actor.departmentId!, state: { $in: open } }, { _id: -1 }),
-    },
-    {
-      name: "raw find {state: 'received'} (indexed equality)", matched: String(receivedNow),
-      run: () => tickets.find({ state: 'received' }).toArray(),
-      explain: () => explainFind(connection, 'tickets', { state: 'received' }),
-    },
-    {
-      name: 'raw find {scope: HOUSING} (array equality)', matched: String(inHousingScope),
-      run: () => tickets.find({ scope: housing.actor.departmentId! }, { projection: { _id: 1 } }).toArray(),
-      explain: () => explainFind(connection, 'tickets', { scope: housing.actor.departmentId! }),
-    },
-    {
-      name: 'raw findOne {_id} (pushed down: SQLite searches the _id index)', matched: '1',
-      run: () => tickets.findOne({ _id: sampleId }),
-      explain: () => explainFind(connection, 'tickets', { _id: sampleId }),
-    },
-  ];
-  const listResults = series.map(() => [] as { n: number; p50: number; p99: number }[]);
-  for (let round = 1; round <= listRounds; round++) {
-    for (const [i, s] of series.entries()) {
+    // (b) lists, sequential
+    for (const [i, s] of listSeries.entries()) {
       log(`round ${round}: ${s.name}`);
       const latencies: number[] = [];
-      const began = performance.now();
-      while (latencies.length < listQueries && (latencies.length === 0 || performance.now() - began + latencies.at(-1)! <= listBudgetMs)) {
-        latencies.push((await timed(s.run)).ms);
-      }
-      listResults[i]!.push({ n: latencies.length, p50: percentile(latencies, 50), p99: percentile(latencies, 99) });
+      for (let q = 0; q < listQueries; q++) latencies.push((await timed(s.run)).ms);
+      listRounds[i]!.push(summary(latencies));
     }
+
+    // (c) accept: fresh dispatched tickets of HOUSING (lead only), half through HTTP, half raw
+    log(`round ${round}: accepts`);
+    const targets = await withNumbers(async () => {
+      const docs = Array.from({ length: 2 * acceptsPerRound }, () => dispatchedTo(factory, departments.HOUSING, new Date()));
+      for (let i = 0; i < docs.length; i += batch) await tickets.insertMany(docs.slice(i, i + batch), { ordered: false });
+      return docs;
+    });
+    const httpTargets = targets.slice(0, acceptsPerRound);
+    const rawTargets = targets.slice(acceptsPerRound);
+    const acceptSampler = bench.embedded ? bench.sampleWaits() : null;
+    const acceptCpu = bench.embedded ? bench.cpu(api.pid) : null;
+    const httpAccept = await runConcurrently(httpTargets.length, concurrency, async (i) => {
+      await call(`/api/tickets/${String(httpTargets[i]!._id)}/accept`, housing.token, {});
+    });
+    if (acceptSampler) addWaits(acceptWaits, await acceptSampler.stop());
+    if (acceptCpu) acceptCpuRounds.push(perRequest(acceptCpu, bench.cpu(api.pid), httpTargets.length, httpAccept.wallMs));
+    // The raw equivalent of the product's compare-and-set: the accepted ticket (by `decide`, computed
+    // before the clock starts) written with one findOneAndUpdate on {_id, version}.
+    const acceptedBy = staff.get('HOUSING')!.actor;
+    const updates = rawTargets.map((doc) => {
+      const { _id: _clone, version: _version, effects: _effects, ...fields } = factory.act(doc, 'accept', {}, acceptedBy, new Date(), {}) as TicketDoc;
+      return { filter: { _id: doc._id, version: doc.version }, update: { $set: fields, $inc: { version: 1 } } };
+    });
+    const rawAccept = await runConcurrently(updates.length, concurrency, async (i) => {
+      const { filter, update } = updates[i]!;
+      const result = await tickets.findOneAndUpdate(filter, update as never, { returnDocument: 'after' });
+      if (!result) throw new Error(`raw accept of ${String(filter._id)} matched nothing`);
+    });
+    if (httpAccept.errors || rawAccept.errors) throw new Error(`accept errors: HTTP ${httpAccept.errors}, raw ${rawAccept.errors}: ${String(httpAccept.firstError ?? rawAccept.firstError)}`);
+    acceptRounds.push({ http: summary(httpAccept.latencies, httpAccept.throughput), raw: summary(rawAccept.latencies, rawAccept.throughput) });
+    const accepted = await tickets.countDocuments({ _id: { $in: httpTargets.map((t) => t._id) }, state: 'in_handling' });
+    if (accepted !== httpTargets.length) throw new Error(`only ${accepted} of ${httpTargets.length} HTTP accepts left the ticket in handling`);
   }
-  console.log(`\n(c) list queries over ≈${ticketCount + created * 2} tickets; sequential; per series up to ${listQueries} queries or ${listBudgetMs / 1000} s per round; median over ${listRounds} rounds`);
+  const memory = await api.memory();
+  const peakRss = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${api.pid}/status`, 'utf8'))?.[1] ?? Number.NaN) * 1024;
+  const loadAfter = loadAverage();
+
+  // ---- report ----
+  const pair = (title: string, target: string, rows: { http: Summary; raw: Summary }[], httpName: string, rawName: string) => {
+    const med = (pick: (r: (typeof rows)[number]) => number) => median(rows.map(pick));
+    const lines: string[][] = [];
+    rows.forEach(({ http, raw }, i) => {
+      lines.push([`round ${i + 1} ${httpName}`, String(http.n), rate(http.throughput), ms(http.p50), ms(http.p99)]);
+      lines.push([`round ${i + 1} ${rawName}`, String(raw.n), rate(raw.throughput), ms(raw.p50), ms(raw.p99)]);
+    });
+    lines.push([`median ${httpName}`, '', rate(med((r) => r.http.throughput)), ms(med((r) => r.http.p50)), ms(med((r) => r.http.p99))]);
+    lines.push([`median ${rawName}`, '', rate(med((r) => r.raw.throughput)), ms(med((r) => r.raw.p50)), ms(med((r) => r.raw.p99))]);
+    lines.push([
+      'raw/HTTP (median of per-round ratios)', '',
+      `×${median(rows.map((r) => r.raw.throughput / r.http.throughput)).toFixed(1)}`,
+      `HTTP ×${median(rows.map((r) => r.http.p50 / r.raw.p50)).toFixed(1)}`,
+      `HTTP ×${median(rows.map((r) => r.http.p99 / r.raw.p99)).toFixed(1)}`,
+    ]);
+    console.log(`\n${title} (target ${target})`);
+    console.log(table(['', 'n', 'per second', 'p50', 'p99'], lines));
+  };
+  pair(`(a) create, ${concurrency} concurrent clients, up to ${createsPerRound} per round`, '≥ 75/s, p99 < 200 ms', createRounds, 'HTTP POST /api/tickets', 'raw insertOne');
+  console.log(`\n(b) department open lists, sequential, ${listQueries} per series and round, medians of ${rounds} rounds (target p99 < 100 ms); open tickets in scope at seeding: ${[...openIn].map(([c, n]) => `${c} ${n}`).join(', ')}`);
   console.log(table(
-    ['query', 'matching', 'n/round', 'p50', 'p99', 'p50 per round'],
-    series.map((s, i) => {
-      const r = listResults[i]!;
-      return [s.name, s.matched, r.map((x) => x.n).join('/'), ms(median(r.map((x) => x.p50))), ms(median(r.map((x) => x.p99))), r.map((x) => ms(x.p50)).join(' / ')];
+    ['query', 'p50', 'p99', 'p50 per round', 'p99 per round'],
+    listSeries.map((s, i) => {
+      const r = listRounds[i]!;
+      return [s.name, ms(median(r.map((x) => x.p50))), ms(median(r.map((x) => x.p99))), r.map((x) => ms(x.p50)).join(' / '), r.map((x) => ms(x.p99)).join(' / ')];
     }),
   ));
-  console.log('\nexplain (FerretDB 1.24, SQLite):');
-  for (const s of series) if (s.explain) console.log(`  ${s.name}: ${await s.explain()}`);
+  pair(`(c) accept (签收), ${concurrency} concurrent clients, ${acceptsPerRound} per round`, '≥ 100/s', acceptRounds, 'HTTP POST /api/tickets/:id/accept', 'raw findOneAndUpdate {_id, version}');
+
+  const finalSize = await sizes(bench, connection);
+  console.log(`\nAPI process (api/server.ts, pid ${api.pid}) after the run: RSS ${mib(memory.rss)} (peak ${mib(peakRss)}), heap used ${mib(memory.heapUsed)} of ${mib(memory.heapTotal)}, external ${mib(memory.external)}; at start RSS ${mib(afterStart.rss)}, heap used ${mib(afterStart.heapUsed)}`);
+  console.log(`data size after seeding ${ticketCount} tickets: ${seededSize}`);
+  console.log(`data size at the end (${ticketCount + 2 * created + rounds * 2 * acceptsPerRound} tickets): ${finalSize}`);
+
+  // ---- why: DocumentDB's plans and the commands of one use case ----
+  const sampleId = new Types.ObjectId(parents[Math.floor(parents.length / 2)] ?? probe.id);
+  console.log('\nDocumentDB plans (explain through FerretDB; PostgreSQL execution time by EXPLAIN ANALYZE on the engine):');
+  const plans: [string, Record<string, unknown>, Record<string, 1 | -1> | undefined, number | undefined][] = [
+    ['open list HOUSING', { scope: departments.HOUSING.id, state: { $in: open } }, { _id: -1 }, 51],
+    ['open list CHAOYANG', { scope: departments.CHAOYANG.id, state: { $in: open } }, { _id: -1 }, 51],
+    ['ticket by _id (load, compare-and-set)', { _id: sampleId }, undefined, undefined],
+    ['ticket by _id and version', { _id: sampleId, version: 1 }, undefined, undefined],
+  ];
+  for (const [name, filter, sort, limit] of plans) {
+    const plan = await explainFind(connection, 'tickets', filter, sort, limit);
+    const executed = bench.embedded ? `; executed in ${ms(analyzeFind(bench, 'tickets', filter, sort, limit).executionMs)}` : '';
+    console.log(`  ${name}: ${plan}${executed}`);
+  }
+  const operator: Actor = { userId: world.operatorIds[0]!, username: 'operator1', roles: ['operator'], departmentId: null, via: 'session' };
+  const profileBody = intakeBody(created + 1, messages[11]!) as unknown as Parameters<typeof services.tickets.intake>[1];
+  const intakeProfile = await profileCommands(uri, bench.dbName, (s) => s.tickets.intake({ actor: operator, now: new Date() }, profileBody));
+  const [acceptTarget] = await withNumbers(async () => {
+    const docs = [dispatchedTo(factory, departments.HOUSING, new Date())];
+    await tickets.insertMany(docs);
+    return docs;
+  });
+  const acceptProfile = await profileCommands(uri, bench.dbName, (s) => s.tickets.act({ actor: housing.actor, now: new Date() }, String(acceptTarget!._id), 'accept', {}));
+  for (const [name, profile] of [['Tickets.intake', intakeProfile], ['Tickets.act accept', acceptProfile]] as const) {
+    const commands = profile.rows.reduce((sum, r) => sum + r.count, 0);
+    console.log(`\nthe database commands of one ${name}, alone: ${commands} commands, ${ms(profile.wallMs)} wall`);
+    console.log(table(['command collection {filter keys}', 'count', 'summed ms'], profile.rows.map((r) => [r.command, String(r.count), ms(r.ms)])).replace(/^/gm, '  '));
+  }
+  if (createCpuRounds.length) {
+    console.log(`\nCPU per HTTP request, by process (ms of CPU time from /proc, medians of ${rounds} rounds; 'bench' is the load generator; all four share 2 cores with whatever else runs)`);
+    const cpuRow = (name: string, rows: CpuSnapshot[]) => [name, ...(['api', 'ferretdb', 'postgres', 'bench'] as const).map((k) => ms(median(rows.map((r) => r[k]))))];
+    console.log(table(['request', 'API process', 'FerretDB', 'PostgreSQL', 'bench'], [cpuRow('POST /api/tickets', createCpuRounds), cpuRow('POST /api/tickets/:id/accept', acceptCpuRounds)]).replace(/^/gm, '  '));
+  }
+  for (const [name, waits] of [['HTTP creates', createWaits], ['HTTP accepts', acceptWaits]] as const) {
+    if (!waits.samples) continue;
+    const rows = [...waits.waits].sort((a, b) => b[1] - a[1]).slice(0, 10);
+    console.log(`\nPostgreSQL sessions during the ${name} (pg_stat_activity every 50 ms, ${waits.samples} samples): what the active sessions were doing, per sample`);
+    console.log(table(['wait (CPU = running; lock waits name the collection)', 'sessions per sample'], rows.map(([wait, count]) => [wait, (count / waits.samples).toFixed(2)])).replace(/^/gm, '  '));
+  }
+  console.log(`\nload average after the measured rounds: ${loadAfter}`);
 }
 
-function summary(latencies: number[], throughput: number) {
-  return { n: latencies.length, throughput, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+function perRequest(before: CpuSnapshot, after: CpuSnapshot, requests: number, _wallMs: number): CpuSnapshot {
+  const per = (k: keyof CpuSnapshot) => (after[k] - before[k]) / Math.max(1, requests);
+  return { api: per('api'), ferretdb: per('ferretdb'), postgres: per('postgres'), bench: per('bench') };
 }
 
+function addWaits(into: { samples: number; waits: Map<string, number> }, sampled: { samples: number; waits: { wait: string; count: number }[] }): void {
+  into.samples += sampled.samples;
+  for (const { wait, count } of sampled.waits) into.waits.set(wait, (into.waits.get(wait) ?? 0) + count);
+}
+
+/** A ticket dispatched just now to `department` as lead (no assists): what its user accepts. */
+function dispatchedTo(factory: TicketFactory, department: WorldDepartment, at: Date): TicketDoc {
+  const createdAt = new Date(at.getTime() - (5 + factory.random() * 55) * 60_000);
+  const { ticket: draft, category } = factory.draft({ createdAt });
+  const ticket: Ticket = factory.act(draft, 'dispatch', { lead: { id: department.id, ancestors: department.ancestors }, assists: [] }, factory.dispatcherActor, at, category.limits);
+  return { _id: factory.objectIdAt(createdAt), ...ticket };
+}
+
+/** The sizes, as one line: the tickets collection and its indexes (also per 100k tickets), the database, the folder. */
+async function sizes(bench: BenchDatabase, connection: Connection): Promise<string> {
+  const stats = (await connection.db!.command({ collStats: 'tickets' })) as { count: number; size: number; storageSize: number; totalIndexSize: number };
+  const all = await bench.size();
+  if (!bench.embedded) return `tickets ${stats.count}: ${mib(stats.storageSize)} stored + ${mib(stats.totalIndexSize)} indexes; dbStats ${mib(all.dbStatsTotal)}`;
+  const per100k = (bytes: number) => mib((bytes / stats.count) * 100_000);
+  return `tickets ${stats.count}: ${mib(stats.storageSize)} stored + ${mib(stats.totalIndexSize)} indexes (per 100k tickets ${per100k(stats.storageSize)} + ${per100k(stats.totalIndexSize)}); ` +
+    `dbStats ${mib(all.dbStatsTotal)}, pg_database_size ${mib(all.pgDatabase)}, PostgreSQL folder (du) ${mib(all.folder)} of which WAL ${mib(all.wal)}`;
+}
