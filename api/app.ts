@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(departmentsRouter(endpoints, services.departments));
   app.use(categoriesRouter(endpoints, services.categories));
   app.use(auditRouter(endpoints, services.audit));
-  app.use(knowledgeRouter(endpoints, services.knowledge));
+  app.use(knowledgeRouter(endpoints, services.knowledge, clock));
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
   app.use(liveRouter(endpoints, services.tickets.feed({ intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));

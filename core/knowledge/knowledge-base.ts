@@ -64,9 +64,9 @@ export class KnowledgeBase {
   }
 
   /** Articles whose question or answer contain the words of the query, best match first. */
-  async search(actor: Actor, query: string, limit: number): Promise<ArticleView[]> {
+  async search(actor: Actor, query: string, limit: number, now: Date): Promise<ArticleView[]> {
     authorize(actor, 'knowledge.read');
-    const found = await searchByTerms(this.articles, query, { filter: await this.visibleTo(actor), limit });
+    const found = await searchByTerms(this.articles, query, { filter: await this.visibleTo(actor), limit, now });
     return found.map(presentArticle);
   }
 

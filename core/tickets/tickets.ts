@@ -251,11 +251,11 @@ export class Tickets {
   }
 
   /** Keyword search, best matches first; only tickets the actor may read are returned. */
-  async search(actor: Actor, query: string, limit: number): Promise<TicketSummary[]> {
+  async search(actor: Actor, query: string, limit: number, now: Date): Promise<TicketSummary[]> {
     // Who may read a ticket that no department holds reads every ticket; department users their scope.
     const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
     if (!filter) return [];
-    return (await searchByTerms(this.tickets, query, { filter, limit })).map(summarizeTicket);
+    return (await searchByTerms(this.tickets, query, { filter, limit, now })).map(summarizeTicket);
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */

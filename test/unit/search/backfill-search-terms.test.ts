@@ -16,11 +16,11 @@ describe('services.backfillSearchTerms: a database from the releases with search
     const db = t.connection.db!;
     await db.collection('tickets').updateOne({ _id: new Types.ObjectId(id) }, { $unset: { terms: '' } });
     await db.collection('knowledge_articles').updateOne({ _id: new Types.ObjectId(article.id) }, { $unset: { terms: '' } });
-    assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10), []);
+    assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10, t.clock.now()), []);
 
     assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 1, articles: 1 });
-    assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10)).map((s) => s.id), [id]);
-    assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10)).map((a) => a.id), [article.id]);
+    assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10, t.clock.now())).map((s) => s.id), [id]);
+    assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10, t.clock.now())).map((a) => a.id), [article.id]);
     assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 0, articles: 0 });
   });
 
