@@ -10,9 +10,10 @@
  *   - `duplicateCandidates` with a whole message as its text (up to 24 terms);
  *   - beside them the raw driver: one term's newest 20 (`find({terms}).sort({_id: -1}).limit(20)`),
  *     and the tickets holding any of a subject's terms (`$in`, limit 20, unranked);
- * and the engine's plan of one term's lookup.
+ * and the engine's plans of one term's lookups: unbounded (what search avoids) and over its last 64 hours.
  */
 import { parseArgs } from 'node:util';
+import { Types } from 'mongoose';
 import type { Actor } from '../core/accounts/access.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { tokenizeForIndex } from '../core/search/tokenize.js';
@@ -143,6 +144,27 @@ async function run({ services, connection }: BenchDatabase): Promise<void> {
   }
   console.log(`\n${table(['', 'n', 'p50', 'p99'], writes)}`);
 
-  const plan = await connection.db!.command({ explain: { find: 'tickets', filter: { terms: frequent[0]?.[0] ?? '小区' }, sort: { _id: -1 }, limit: 300 }, verbosity: 'queryPlanner' });
-  console.log(`\nplan of one term's lookup (the most frequent, newest 300):\n${JSON.stringify(plan.queryPlanner ?? plan).slice(0, 1500)}`);
+  const since = Types.ObjectId.createFromTime(Math.floor(now.getTime() / 1000) - 64 * 3600);
+  console.log('\nplans of one term\'s lookup, newest first (sort {_id: -1}, limit 100):');
+  for (const [label, term] of [['most frequent', frequent[0]?.[0]], ['rare', rare[0]?.[0]]] as const) {
+    if (!term) continue;
+    for (const filter of [{ terms: term }, { terms: term, _id: { $gte: since } }]) {
+      const explained = (await connection.db!.command({ explain: { find: 'tickets', filter, sort: { _id: -1 }, limit: 100 }, verbosity: 'queryPlanner' })) as { queryPlanner?: unknown };
+      console.log(`  ${label} term${'_id' in filter ? ', last 64 hours' : ''}: ${planSteps(explained.queryPlanner)}`);
+    }
+  }
+}
+
+/** The plan's steps, outermost first: PostgreSQL's node types with the index each reads. */
+function planSteps(plan: unknown): string {
+  const steps: string[] = [];
+  const walk = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { 'Node Type'?: string; 'Index Name'?: string; 'Scan Direction'?: string; Plan?: unknown; Plans?: unknown[] };
+    if (n['Node Type']) steps.push(`${n['Node Type']}${n['Index Name'] ? ` (${n['Index Name']}${n['Scan Direction'] === 'Backward' ? ', backward' : ''})` : ''}`);
+    walk(n.Plan);
+    for (const child of n.Plans ?? []) walk(child);
+  };
+  walk(plan);
+  return steps.join(' → ') || JSON.stringify(plan).slice(0, 300);
 }
