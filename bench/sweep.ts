@@ -2,7 +2,7 @@
  * The deadline sweep at scale (issue 10's acceptance: finding due tickets < 200 ms and 4,500 due
  * warned in < 10 s among 100k and 500k open tickets), on a fresh database of the embedded engine,
  * or of the server MONGODB_URI names:
- *   npm run bench -- sweep [--tickets 100000] [--due 0.01] [--window 5] [--rounds 3] [--budget 10] [--now ISO]
+ *   npm run bench -- sweep [--tickets 100000] [--due 0.01] [--window 5] [--rounds 3] [--concurrency 8] [--budget 10] [--now ISO]
  * Seeds open tickets (dispatched / in handling) whose next deadlines spread over the coming weeks, as
  * earlier sweeps would have left them, with the --due share falling in the last --window minutes
  * before `now`. Then, in the same run, each --rounds times (median): the raw driver's range query
@@ -15,7 +15,7 @@
 import { parseArgs } from 'node:util';
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { chinaDateKey } from '../core/clocks/index.js';
-import type { SweepReport } from '../core/sla/deadline-sweep.js';
+import { DeadlineSweep, type SweepReport } from '../core/sla/deadline-sweep.js';
 import type { Services } from '../core/services.js';
 import { openBenchDatabase, profileCommands, type BenchDatabase, type CommandProfile } from './lib/database.js';
 import { DueTickets, insertInBatches, loadMessages, openTicketForSweep, setupWorld, TicketFactory, type TicketDoc } from './lib/seed.js';
@@ -31,6 +31,7 @@ const { values: options } = parseArgs({
     budget: { type: 'string', default: '10' },
     now: { type: 'string' },
     seed: { type: 'string', default: '4' },
+    concurrency: { type: 'string', default: '8' },
   },
 });
 const ticketCount = Number(options.tickets);
@@ -40,6 +41,7 @@ const rounds = Math.max(1, Number(options.rounds));
 const budgetMs = Number(options.budget) * 60_000;
 /** As `DeadlineSweep` reads them. */
 const batchSize = 500;
+const sweepOptions = { batchSize, concurrency: Number(options.concurrency) };
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const startedAt = performance.now();
@@ -133,7 +135,8 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
     const monitored = round === rounds && rounds > 1;
     log(`sweep round ${round}${monitored ? ' (command-monitored)' : ''}`);
     const began = performance.now();
-    const sweepOnce = async (sweep: Services['deadlineSweep']) => {
+    const sweepOnce = async ({ tickets, repositories }: Pick<Services, 'tickets' | 'repositories'>) => {
+      const sweep = new DeadlineSweep(tickets, repositories.tickets, sweepOptions);
       let timer: NodeJS.Timeout | undefined;
       const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), budgetMs)));
       const result = await Promise.race([sweep.run(now).then((report) => ({ report }), (error: unknown) => ({ error })), expired]);
@@ -141,8 +144,8 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
       return result;
     };
     let outcome: Awaited<ReturnType<typeof sweepOnce>> = 'expired';
-    if (monitored) profile = await profileCommands(server.uri, connection.name, async (s) => void (outcome = await sweepOnce(s.deadlineSweep)));
-    else outcome = await sweepOnce(services.deadlineSweep);
+    if (monitored) profile = await profileCommands(server.uri, connection.name, async (s) => void (outcome = await sweepOnce(s)));
+    else outcome = await sweepOnce(services);
     const elapsed = performance.now() - began;
     if (outcome === 'expired') {
       const warned = await raw.collection('ticket_events').countDocuments({ action: 'warn' });
@@ -160,7 +163,7 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
     const medianMs = median(reports.map((r) => r.ms));
     const warned = median(reports.map((r) => r.warned));
     sweepRows.push(['median', ms(medianMs), String(median(reports.map((r) => r.examined))), String(warned), '', '', rate((warned / medianMs) * 1000)]);
-    console.log(`\nDeadlineSweep.run(now) over ${ticketCount} open tickets, ${originals.length} due (batches of ${batchSize}; the raw driver reads one batch in ${ms(batchMs)})`);
+    console.log(`\nDeadlineSweep.run(now) over ${ticketCount} open tickets, ${originals.length} due (batches of ${batchSize}, ${sweepOptions.concurrency} tickets at a time; the raw driver reads one batch in ${ms(batchMs)})`);
     console.log(table(['', 'time', 'examined', 'warned', 'supervised', 'conflicts', 'warned/s'], sweepRows));
     if (profile) {
       console.log(`  the database commands of round ${rounds} (durations summed, overlapping when concurrent):`);
@@ -173,17 +176,20 @@ function mib(bytes: number | undefined): string {
   return ((bytes ?? 0) / 2 ** 20).toFixed(0);
 }
 
-/** The stages and indexes of the engine's winning plan, from its `explain` (MongoDB and FerretDB 2 both answer one). */
+/**
+ * The stages and indexes of the engine's plan, from its `explain`: MongoDB's winning plan, or the
+ * PostgreSQL plan FerretDB 2 returns.
+ */
 async function plan(raw: Db, filter: object, sort: object): Promise<string> {
   const explained = (await raw.command({ explain: { find: 'tickets', filter, sort, limit: batchSize }, verbosity: 'queryPlanner' })) as { queryPlanner?: { winningPlan?: unknown } };
   const steps: string[] = [];
   const walk = (node: unknown) => {
     if (!node || typeof node !== 'object') return;
-    const { stage, indexName } = node as { stage?: string; indexName?: string };
-    if (stage) steps.push(indexName ? `${stage}(${indexName})` : stage);
+    const { stage = (node as Record<string, unknown>)['Node Type'], indexName = (node as Record<string, unknown>)['Index Name'] } = node as { stage?: unknown; indexName?: unknown };
+    if (typeof stage === 'string') steps.push(typeof indexName === 'string' ? `${stage}(${indexName})` : stage);
     for (const value of Object.values(node)) walk(value);
   };
-  walk(explained.queryPlanner?.winningPlan);
+  walk(explained.queryPlanner?.winningPlan ?? explained.queryPlanner);
   return steps.join(' < ') || JSON.stringify(explained).slice(0, 400);
 }
 

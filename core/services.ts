@@ -1,11 +1,14 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from './accounts/account-models.js';
 import { Authentication, type AuthenticationSettings } from './accounts/authentication.js';
+import { UserRepository } from './accounts/user.repository.js';
 import { Users } from './accounts/users.js';
 import { AuditLog, auditModel } from './audit/audit.js';
 import { categoryModel } from './categories/category.js';
 import { Categories } from './categories/categories.js';
+import { CategoryRepository } from './categories/category.repository.js';
 import { departmentModel } from './departments/department.js';
+import { DepartmentRepository } from './departments/department.repository.js';
 import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
 import { loadConfig, type Config } from './platform/config.js';
@@ -22,8 +25,11 @@ import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
+import { KnowledgeArticleRepository } from './knowledge/knowledge-article.repository.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
+import { backfillSearchTerms } from './search/backfill-search-terms.js';
 import { ticketModel } from './tickets/ticket.js';
+import { TicketRepository } from './tickets/ticket.repository.js';
 import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
@@ -54,18 +60,27 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const accounts = accountModels(connection);
   const departmentsModel = departmentModel(connection);
   const categoriesModel = categoryModel(connection);
+  const articlesModel = knowledgeArticleModel(connection);
+  // Each area reads another's collections through the owner's repository, never its model.
+  const repositories = {
+    departments: new DepartmentRepository(departmentsModel),
+    categories: new CategoryRepository(categoriesModel),
+    users: new UserRepository(accounts.users),
+    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection)),
+    articles: new KnowledgeArticleRepository(articlesModel),
+  };
   const audit = new AuditLog(auditModel(connection));
   const hotlineSettings = new HotlineSettings(connection, audit);
   const outbox = new Outbox(connection);
   const noticeSettings = settings.notices ?? noticeSettingsFrom(loadConfig({}));
   const notices = new TicketNotices(
-    outbox, { departments: departmentsModel, users: accounts.users, events: ticketEventModel(connection) }, hotlineSettings, noticeSettings,
+    outbox, { departments: repositories.departments, users: repositories.users, tickets: repositories.tickets }, hotlineSettings, noticeSettings,
   );
   const counters = new DepartmentCounters(connection);
-  const callRecords = new CallRecords(connection, ticketModel(connection), counters);
+  const callRecords = new CallRecords(connection, repositories.tickets, counters);
   const missedCalls = new MissedCalls(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
-  const tickets = new Tickets(connection, departmentsModel, categoriesModel, hotlineSettings, {
+  const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
     reactions: [
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
@@ -75,24 +90,27 @@ export async function createServices(connection: Connection, settings: ServiceSe
   });
   const services = {
     connection,
+    repositories,
     audit,
     settings: hotlineSettings,
     authentication: new Authentication(accounts, audit, settings.authentication),
-    users: new Users(accounts, departmentsModel, audit),
-    departments: new Departments(departmentsModel, accounts.users, categoriesModel, knowledgeArticleModel(connection), audit),
-    categories: new Categories(categoriesModel, departmentsModel, audit),
+    users: new Users(accounts, repositories.departments, audit),
+    departments: new Departments(departmentsModel, repositories.users, repositories.categories, repositories.articles, audit),
+    categories: new Categories(categoriesModel, repositories.departments, audit),
     tickets,
     outbox,
     notices,
-    deadlineSweep: new DeadlineSweep(tickets),
-    routing: new TicketRouting(tickets, categoriesModel, departmentsModel, hotlineSettings, lazyClassifier()),
+    deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
+    routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
     counters,
-    callbacks: new Callbacks(connection, tickets, outbox, noticeSettings),
-    ranking: new MonthlyRanking(counters, departmentsModel, accounts.users, outbox, noticeSettings.locale),
-    dashboard: new Dashboard(counters, departmentsModel, categoriesModel, accounts.users),
-    knowledge: new KnowledgeBase(knowledgeArticleModel(connection), departmentsModel, categoriesModel, audit),
+    callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
+    ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
+    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
+    knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,
+    /** On a database from before search terms: fills them in and drops the old postings. */
+    backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
   };
   await initModels(connection);

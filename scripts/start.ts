@@ -19,11 +19,16 @@ import { buildConsoles } from '../consoles/build.js';
 const config = loadConfigOrExit(process.env);
 const log = (line: string) => console.log(`[start] ${line}`);
 const started = Date.now();
+// The database starts (mostly waiting on PostgreSQL and FerretDB) while the bundles are built.
+const databaseStarting = openDatabaseServer(config, log).then(async (server) => {
+  await buildIndexes(server.uri);
+  return server;
+});
+databaseStarting.catch(() => {}); // awaited below; a failure surfaces there
 await buildSoftphone({ minify: config.NODE_ENV === 'production' });
 await buildConsoles({ minify: config.NODE_ENV === 'production', stopBuilder: true });
 log('softphone and consoles built: /softphone/, /portal/, /console/');
-const database = await openDatabaseServer(config, log);
-await buildIndexes(database.uri);
+const database = await databaseStarting;
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
 const telephony = await startTelephony();

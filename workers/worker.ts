@@ -9,7 +9,6 @@ import { createServices, serviceSettings } from '../core/services.js';
 import { openDatabaseServer } from '../infra/database-server.js';
 import { NoticeSender } from '../core/notifications/notice-sender.js';
 import { transportsFromConfig } from '../core/notifications/transports.js';
-import { backfillSearchTerms } from '../core/search/backfill-search-terms.js';
 import { registerJobs } from './register-jobs.js';
 
 // Composition root of the worker process: the only place here that reads the environment.
@@ -30,7 +29,7 @@ await registerJobs(agenda, { services, clock: systemClock, logger, noticeSender 
 await agenda.start();
 logger.info({ engine: server.engine }, 'workers started');
 // In the background: on a database from before search terms it reads every ticket once.
-void backfillSearchTerms(connection).then(
+void services.backfillSearchTerms().then(
   (filled) => filled.tickets + filled.articles > 0 && logger.info(filled, 'search terms backfilled'),
   (err: unknown) => logger.error({ err }, 'search terms backfill failed; it runs again at the next start'),
 );

@@ -5,8 +5,7 @@ import { authorize, listScope } from '../../core/accounts/access.js';
 import type { Dashboard } from '../../core/analytics/dashboard.js';
 import { longestPeriodDays } from '../../core/analytics/dashboard.js';
 import type { MonthlyRanking } from '../../core/analytics/monthly-ranking.js';
-import type { Department } from '../../core/departments/department.js';
-import type { Model } from 'mongoose';
+import type { DepartmentRepository } from '../../core/departments/department.repository.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 
 const rate = z.number().nullable();
@@ -55,7 +54,7 @@ const dashboardResponse = z
   })
   .meta({ id: 'Dashboard' });
 
-export function analyticsRouter(endpoints: EndpointRegistry, deps: { ranking: MonthlyRanking; dashboard: Dashboard; departments: Model<Department> }): Router {
+export function analyticsRouter(endpoints: EndpointRegistry, deps: { ranking: MonthlyRanking; dashboard: Dashboard; departments: DepartmentRepository }): Router {
   const router = Router();
   endpoints.mount(router, {
     method: 'get', path: '/api/analytics/dashboard',
@@ -88,8 +87,7 @@ export function analyticsRouter(endpoints: EndpointRegistry, deps: { ranking: Mo
       const scope = listScope(actor, 'analytics.read');
       let rows = ranking.rows;
       if ('departmentId' in scope) {
-        const below = await deps.departments.find({ ancestors: scope.departmentId }, { _id: 1 }).lean();
-        const visible = new Set([scope.departmentId, ...below.map((d) => String(d._id))]);
+        const visible = new Set([scope.departmentId, ...(await deps.departments.idsBelow(scope.departmentId))]);
         rows = rows.filter((r) => visible.has(r.departmentId));
       }
       return { rows, top: ranking.top.map((r) => r.departmentId), bottom: ranking.bottom.map((r) => r.departmentId) };

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { articleStatuses } from '../../core/knowledge/knowledge-article.js';
 import type { KnowledgeBase } from '../../core/knowledge/knowledge-base.js';
+import type { Clock } from '../../core/platform/clock.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
 
@@ -35,7 +36,7 @@ const articleInput = z.strictObject({
 
 const items = z.object({ items: z.array(articleView) });
 
-export function knowledgeRouter(endpoints: EndpointRegistry, knowledge: KnowledgeBase): Router {
+export function knowledgeRouter(endpoints: EndpointRegistry, knowledge: KnowledgeBase, clock: Clock): Router {
   const router = Router();
 
   endpoints.mount(router, {
@@ -59,7 +60,7 @@ export function knowledgeRouter(endpoints: EndpointRegistry, knowledge: Knowledg
     auth: 'user',
     query: z.strictObject({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(50).default(10) }),
     response: items,
-    handle: async ({ actor, query }) => ({ items: await knowledge.search(actor, query.q, query.limit) }),
+    handle: async ({ actor, query }) => ({ items: await knowledge.search(actor, query.q, query.limit, clock.now()) }),
   });
 
   endpoints.mount(router, {

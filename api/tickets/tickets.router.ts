@@ -92,7 +92,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     auth: 'user', query: z.strictObject({ q: z.string().trim().min(1).max(200), limit: z.coerce.number().int().min(1).max(100).default(20) }),
     response: z.object({ items: z.array(ticketSummary) }),
     async handle({ actor, query }) {
-      const items = await tickets.search(actor, query.q, query.limit);
+      const items = await tickets.search(actor, query.q, query.limit, clock.now());
       return { items: withWorkingTimeLeft(items, clock.now(), (await deps.settings.current()).calendar) };
     },
   });

@@ -1,6 +1,5 @@
 import type { ActionContext, AuditLog } from '../audit/audit.js';
-import type { Department } from '../departments/department.js';
-import type { Model } from 'mongoose';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
@@ -43,7 +42,7 @@ export interface UserChanges {
 export class Users {
   constructor(
     private readonly models: AccountModels,
-    private readonly departments: Model<Department>,
+    private readonly departments: DepartmentRepository,
     private readonly audit: AuditLog,
   ) {}
 
@@ -189,9 +188,9 @@ export class Users {
   private async departmentRef(departmentId: string | null): Promise<DepartmentRef | null> {
     if (!departmentId) return null;
     assertId(departmentId, 'department');
-    const department = await this.departments.findById(departmentId, { ancestors: 1 }).lean();
-    if (!department) throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${departmentId}.`, { field: 'departmentId' });
-    return { id: departmentId, ancestors: department.ancestors };
+    const ancestors = await this.departments.ancestorsOf(departmentId);
+    if (!ancestors) throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${departmentId}.`, { field: 'departmentId' });
+    return { id: departmentId, ancestors };
   }
 
   private async assertDepartmentFits(roles: Role[], departmentId: string | null): Promise<void> {
@@ -203,7 +202,6 @@ export class Users {
   }
 
   private async subtreeIds(departmentId: string): Promise<string[]> {
-    const below = await this.departments.find({ ancestors: departmentId }, { _id: 1 }).lean();
-    return [departmentId, ...below.map((d) => String(d._id))];
+    return [departmentId, ...(await this.departments.idsBelow(departmentId))];
   }
 }

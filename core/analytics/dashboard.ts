@@ -1,10 +1,9 @@
-import type { Model } from 'mongoose';
 import { authorize, can, listScope, type Actor } from '../accounts/access.js';
-import type { User } from '../accounts/account-models.js';
+import type { UserRepository } from '../accounts/user.repository.js';
 import { byAnswered, operatorFiguresRow, type OperatorFigures } from '../calls/call-records.js';
-import type { Category } from '../categories/category.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
 import { chinaDateKey } from '../clocks/index.js';
-import type { Department } from '../departments/department.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { isObjectIdString } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { daysBetween, emptyCounters, hotspotKinds, type Counters, type DepartmentCounters, type HotspotKind } from './department-counters.js';
@@ -68,9 +67,9 @@ export interface DashboardDepartment {
 export class Dashboard {
   constructor(
     private readonly counters: DepartmentCounters,
-    private readonly departments: Model<Department>,
-    private readonly categories: Model<Category>,
-    private readonly users: Model<User>,
+    private readonly departments: DepartmentRepository,
+    private readonly categories: CategoryRepository,
+    private readonly users: UserRepository,
   ) {}
 
   async read(actor: Actor, period: Period, now: Date) {
@@ -85,7 +84,7 @@ export class Dashboard {
     const previous = previousPeriod(period);
     const today = chinaDateKey(now);
 
-    const allDepartments = await this.departments.find({}, { name: 1, nameEn: 1, ancestors: 1 }).lean();
+    const allDepartments = await this.departments.labels();
     const visible = allDepartments.filter((d) => within === null || String(d._id) === within || d.ancestors.includes(within));
     const [totals, gauges, intake, hotspots, operators] = await Promise.all([
       this.counters.totals(period.from, period.to),
@@ -134,7 +133,7 @@ export class Dashboard {
     const totals = [...(await this.counters.rollupTotals('operators', days))]
       .filter(([operatorId, sums]) => (own === null || operatorId === own) && (sums.answered ?? 0) > 0);
     const ids = totals.map(([operatorId]) => operatorId).filter(isObjectIdString);
-    const names = new Map((await this.users.find({ _id: { $in: ids } }, { username: 1 }).lean()).map((u) => [String(u._id), u.username]));
+    const names = await this.users.usernames(ids);
     return totals
       .map(([operatorId, sums]) => operatorFiguresRow(operatorId, names.get(operatorId) ?? null, { ...noOperatorCounts(), ...sums }))
       .sort(byAnswered);
@@ -152,7 +151,7 @@ export class Dashboard {
   /** Names for the keys: a category's path, a street's department name; a word is its own label. */
   private async labelled(hotspots: Record<HotspotKind, Hotspot[]>, departments: { _id: unknown; name: string; nameEn?: string | null }[]) {
     const categoryIds = hotspots.categories.map((h) => h.key).filter(isObjectIdString);
-    const categories = new Map((await this.categories.find({ _id: { $in: categoryIds } }, { path: 1, nameEn: 1 }).lean()).map((c) => [String(c._id), c]));
+    const categories = new Map((await this.categories.byIds(categoryIds, ['path', 'nameEn'])).map((c) => [String(c._id), c]));
     const streets = new Map(departments.map((d) => [String(d._id), d]));
     return {
       categories: hotspots.categories.map((h) => ({ ...h, label: categories.get(h.key)?.path ?? h.key, labelEn: categories.get(h.key)?.nameEn ?? null })),

@@ -237,7 +237,7 @@ export class DepartmentCounters {
    * is conditional on the id not being among those it recently took, and records it atomically.
    */
   async record(changeId: string, rollups: readonly RollupDelta[]): Promise<void> {
-    for (const [_id, doc] of incrementsByDocument(rollups)) {
+    await Promise.all([...incrementsByDocument(rollups)].map(async ([_id, doc]) => {
       const update = { $inc: doc.inc, $push: { applied: { $each: [changeId], $slice: -appliedKeep } }, $setOnInsert: { kind: doc.kind, day: doc.day } };
       const notYet = { _id, applied: { $ne: changeId } };
       try {
@@ -248,7 +248,7 @@ export class DepartmentCounters {
         // insert collided), or another writer created it a moment ago: then it is still owed.
         await this.rollups.updateOne(notYet, update);
       }
-    }
+    }));
   }
 
   /**

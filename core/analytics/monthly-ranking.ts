@@ -1,6 +1,5 @@
-import type { Model } from 'mongoose';
-import type { User } from '../accounts/account-models.js';
-import type { Department } from '../departments/department.js';
+import type { UserRepository } from '../accounts/user.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import type { Outbox } from '../notifications/outbox.js';
 import type { Locale, RankingRow } from '../../templates/catalogue.js';
 import type { DepartmentCounters } from './department-counters.js';
@@ -24,15 +23,15 @@ export function previousMonth(now: Date): string {
 export class MonthlyRanking {
   constructor(
     private readonly counters: DepartmentCounters,
-    private readonly departments: Model<Department>,
-    private readonly users: Model<User>,
+    private readonly departments: DepartmentRepository,
+    private readonly users: UserRepository,
     private readonly outbox: Outbox,
     private readonly locale: Locale,
   ) {}
 
   async compute(from: string, to: string) {
     const ranking = rankDepartments(await this.counters.totals(from, to));
-    const names = new Map((await this.departments.find({}, { name: 1 }).lean()).map((d) => [String(d._id), d.name]));
+    const names = await this.departments.names();
     const row = (r: (typeof ranking.rows)[number]): RankingRow => ({
       rank: r.rank,
       department: names.get(r.departmentId) ?? r.departmentId,
@@ -49,10 +48,10 @@ export class MonthlyRanking {
     const month = previousMonth(now);
     const { from, to } = monthDays(month);
     const { rows, top, bottom } = await this.compute(from, to);
-    const supervisors = await this.users.find({ roles: 'supervisor', active: true, email: { $ne: null } }, { email: 1 }).lean();
+    const supervisors = await this.users.supervisorEmails();
     const notices = await this.outbox.enqueue(
-      supervisors.map((u) => ({
-        eventId: `ranking:${month}`, template: 'monthly-ranking' as const, locale: this.locale, channel: 'email' as const, to: u.email!, data: { month, rows, top, bottom },
+      supervisors.map((to) => ({
+        eventId: `ranking:${month}`, template: 'monthly-ranking' as const, locale: this.locale, channel: 'email' as const, to, data: { month, rows, top, bottom },
       })),
       now,
     );

@@ -8,7 +8,8 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import type { Outbox } from '../notifications/outbox.js';
 import { mobilePhone } from '../notifications/ticket-notices.js';
 import type { Locale } from '../../templates/catalogue.js';
-import type { Satisfaction, TicketDocument } from '../tickets/ticket.js';
+import type { Satisfaction } from '../tickets/ticket.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { Tickets } from '../tickets/tickets.js';
 import { summarizeTicket, type TicketSummary } from '../tickets/ticket-view.js';
 
@@ -52,6 +53,7 @@ export class Callbacks {
   constructor(
     connection: Connection,
     private readonly tickets: Tickets,
+    private readonly ticketRows: TicketRepository,
     private readonly outbox: Outbox,
     private readonly settings: { publicUrl: string; locale: Locale },
   ) {
@@ -61,8 +63,8 @@ export class Callbacks {
   /** The callbacks job: survey links for tickets whose reply was just accepted. Idempotent. */
   async sendSurveys(now: Date): Promise<{ sent: number; noContact: number }> {
     const report = { sent: 0, noContact: 0 };
-    const pending = await this.tickets.tickets.find({ 'survey.status': 'pending', state: 'awaiting_callback' }).limit(200).lean();
-    for (const ticket of pending as TicketDocument[]) {
+    const pending = await this.ticketRows.surveysToSend(200);
+    for (const ticket of pending) {
       const id = String(ticket._id);
       const channel = ticket.requester.phone && mobilePhone.test(ticket.requester.phone) ? 'sms' : ticket.requester.email ? 'email' : null;
       if (channel) {
@@ -114,9 +116,8 @@ export class Callbacks {
    */
   async followUpAll(now: Date): Promise<{ archived: number; reopened: number }> {
     const report = { archived: 0, reopened: 0 };
-    const closed = await this.tickets.tickets.find({ state: 'closed' }, { _id: 1 }).limit(500).lean();
-    for (const { _id } of closed) {
-      const outcome = await this.followUp(String(_id), now);
+    for (const id of await this.ticketRows.closedIds(500)) {
+      const outcome = await this.followUp(id, now);
       if (outcome === 'archived') report.archived += 1;
       if (outcome === 'reopened') report.reopened += 1;
     }
@@ -127,13 +128,13 @@ export class Callbacks {
   async queue(actor: Actor, now: Date): Promise<(TicketSummary & { callbackDueAt: Date | null; reason: 'no_contact' | 'survey_unanswered' })[]> {
     authorize(actor, 'tickets.intake');
     const [noContact, overdue] = await Promise.all([
-      this.tickets.tickets.find({ 'survey.status': 'no_contact', state: 'awaiting_callback' }).limit(500).lean(),
-      this.tickets.tickets.find({ state: 'awaiting_callback', warning: 'red' }).limit(500).lean(),
+      this.ticketRows.callbacksWithoutContact(500),
+      this.ticketRows.callbacksOverdue(500),
     ]);
     const env = await this.tickets.env(now, null);
     const rows = new Map<string, TicketSummary & { callbackDueAt: Date | null; reason: 'no_contact' | 'survey_unanswered' }>();
     for (const [list, reason] of [[noContact, 'no_contact'], [overdue, 'survey_unanswered']] as const) {
-      for (const ticket of list as TicketDocument[]) {
+      for (const ticket of list) {
         if (rows.has(String(ticket._id))) continue;
         const callbackDueAt = ticket.callbackClock ? clockStatus(ticket.callbackClock, now, env.calendar, env.thresholds).dueAt : null;
         rows.set(String(ticket._id), { ...summarizeTicket(ticket), callbackDueAt, reason });
@@ -143,7 +144,7 @@ export class Callbacks {
   }
 
   private async followUp(id: string, now: Date): Promise<'archived' | 'reopened' | null> {
-    const ticket = await this.tickets.tickets.findById(id, { state: 1, callback: 1 }).lean();
+    const ticket = await this.ticketRows.callbackOf(id);
     if (!ticket || ticket.state !== 'closed' || !ticket.callback) return null;
     const negative = ticket.callback.resolved === false || ticket.callback.satisfaction === 'dissatisfied';
     const reason = negative ? `回访${ticket.callback.satisfaction === 'dissatisfied' ? '不满意' : '未解决'}${ticket.callback.comment ? `：${ticket.callback.comment}` : ''}` : null;
@@ -170,7 +171,7 @@ export class Callbacks {
   private async open(token: string, now: Date) {
     const survey = await this.surveys.findOne({ token }).lean();
     if (!survey || survey.answeredAt || survey.expiresAt <= now) throw surveyGone();
-    const ticket = (await this.tickets.tickets.findById(survey.ticketId).lean()) as TicketDocument | null;
+    const ticket = await this.ticketRows.byId(survey.ticketId);
     if (!ticket || ticket.state !== 'awaiting_callback') throw surveyGone();
     return { survey, ticket };
   }

@@ -6,7 +6,8 @@ import { noOperatorCounts, operatorCounterNames, operatorDayDeltas, operatorDayO
 import { assertId, isDuplicateKey } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
-import type { Ticket, TicketDocument } from '../tickets/ticket.js';
+import type { TicketDocument } from '../tickets/ticket.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallEffect, type CallRecord, type CallSide, type CallView } from './call-record.js';
 import { mergeUpdate, type MergeEffects } from '../platform/merge-update.js';
 import { relayOwedEffects } from '../platform/owed-effects.js';
@@ -84,7 +85,7 @@ export class CallRecords {
 
   constructor(
     connection: Connection,
-    private readonly tickets: Model<Ticket>,
+    private readonly tickets: TicketRepository,
     private readonly operatorDays: OperatorDayRecorder,
   ) {
     this.model = callRecordModel(connection);
@@ -180,7 +181,7 @@ export class CallRecords {
   async linkTicket(ctx: ActionContext, callId: string, ticketId: string): Promise<CallView> {
     authorize(ctx.actor, 'calls.take');
     assertId(ticketId, 'ticket');
-    if (!(await this.tickets.exists({ _id: ticketId }))) {
+    if (!(await this.tickets.exists(ticketId))) {
       throw new DomainError('TICKET_NOT_FOUND', `No ticket with id ${ticketId}.`, { field: 'ticketId' });
     }
     const updated = await this.merge(callId, ctx.now, (current) =>

@@ -1,7 +1,7 @@
 import { Types, type Model } from 'mongoose';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { authorize, type Actor } from '../accounts/access.js';
-import type { Department } from '../departments/department.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
@@ -35,7 +35,7 @@ export type TaxonomyRow = string[];
 export class Categories {
   constructor(
     private readonly categories: Model<Category>,
-    private readonly departments: Model<Department>,
+    private readonly departments: DepartmentRepository,
     private readonly audit: AuditLog,
   ) {}
 
@@ -193,7 +193,7 @@ export class Categories {
   private async assertDepartment(id: string | null): Promise<void> {
     if (!id) return;
     assertId(id, 'department');
-    if (!(await this.departments.exists({ _id: id }))) {
+    if (!(await this.departments.exists(id))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${id}.`, { field: 'defaultDepartmentId' });
     }
   }

@@ -1,9 +1,9 @@
 import type { Model } from 'mongoose';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { authorize, authorizeDepartmentFields, type Actor } from '../accounts/access.js';
-import type { User } from '../accounts/account-models.js';
-import type { Category } from '../categories/category.js';
-import type { KnowledgeArticle } from '../knowledge/knowledge-article.js';
+import type { UserRepository } from '../accounts/user.repository.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { KnowledgeArticleRepository } from '../knowledge/knowledge-article.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
@@ -33,11 +33,10 @@ export interface DepartmentImportRow {
 
 export class Departments {
   constructor(
-    /** Read-only lookups elsewhere (scopes, names) use the model; changes go through this class. */
     readonly model: Model<Department>,
-    private readonly users: Model<User>,
-    private readonly categories: Model<Category>,
-    private readonly articles: Model<KnowledgeArticle>,
+    private readonly users: UserRepository,
+    private readonly categories: CategoryRepository,
+    private readonly articles: KnowledgeArticleRepository,
     private readonly audit: AuditLog,
   ) {}
 
@@ -174,9 +173,9 @@ export class Departments {
   private async assertUnused(id: string, verb: string): Promise<void> {
     const [child, user, category, article] = await Promise.all([
       this.model.exists({ parentId: id }),
-      this.users.exists({ departmentId: id, active: true }),
-      this.categories.exists({ defaultDepartmentId: id }),
-      this.articles.exists({ departmentId: id, status: { $ne: 'archived' } }),
+      this.users.hasActiveIn(id),
+      this.categories.routesTo(id),
+      this.articles.inUseBy(id),
     ]);
     const uses = [child && 'sub-departments', user && 'active users', category && 'categories routed to it', article && 'knowledge articles'].filter(Boolean);
     if (uses.length > 0) {

@@ -1,8 +1,8 @@
 import type { Model } from 'mongoose';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { authorize, can, listScope, type Actor, type DepartmentRef } from '../accounts/access.js';
-import type { Category } from '../categories/category.js';
-import type { Department } from '../departments/department.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
@@ -38,8 +38,8 @@ const entity = (id: string) => ({ type: 'knowledge_article', id });
 export class KnowledgeBase {
   constructor(
     private readonly articles: Model<KnowledgeArticle>,
-    private readonly departments: Model<Department>,
-    private readonly categories: Model<Category>,
+    private readonly departments: DepartmentRepository,
+    private readonly categories: CategoryRepository,
     private readonly audit: AuditLog,
   ) {}
 
@@ -64,9 +64,9 @@ export class KnowledgeBase {
   }
 
   /** Articles whose question or answer contain the words of the query, best match first. */
-  async search(actor: Actor, query: string, limit: number): Promise<ArticleView[]> {
+  async search(actor: Actor, query: string, limit: number, now: Date): Promise<ArticleView[]> {
     authorize(actor, 'knowledge.read');
-    const found = await searchByTerms(this.articles, query, { filter: await this.visibleTo(actor), limit });
+    const found = await searchByTerms(this.articles, query, { filter: await this.visibleTo(actor), limit, now });
     return found.map(presentArticle);
   }
 
@@ -151,22 +151,21 @@ export class KnowledgeBase {
     if (!can(actor, 'knowledge.manage')) return { status: 'published' };
     const scope = listScope(actor, 'knowledge.manage');
     if ('all' in scope) return {};
-    const below = await this.departments.find({ ancestors: scope.departmentId }, { _id: 1 }).lean();
-    const own = [scope.departmentId, ...below.map((d) => String(d._id))];
+    const own = [scope.departmentId, ...(await this.departments.idsBelow(scope.departmentId))];
     return { $or: [{ status: 'published' }, { departmentId: { $in: own } }] };
   }
 
   private async departmentRef(departmentId: string): Promise<DepartmentRef> {
     assertId(departmentId, 'department');
-    const department = await this.departments.findById(departmentId, { ancestors: 1 }).lean();
-    if (!department) throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${departmentId}.`, { field: 'departmentId' });
-    return { id: departmentId, ancestors: department.ancestors };
+    const ancestors = await this.departments.ancestorsOf(departmentId);
+    if (!ancestors) throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${departmentId}.`, { field: 'departmentId' });
+    return { id: departmentId, ancestors };
   }
 
   private async assertCategory(categoryId: string | null): Promise<void> {
     if (!categoryId) return;
     assertId(categoryId, 'category');
-    if (!(await this.categories.exists({ _id: categoryId }))) {
+    if (!(await this.categories.exists(categoryId))) {
       throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${categoryId}.`, { field: 'categoryId' });
     }
   }

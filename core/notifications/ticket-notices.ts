@@ -1,11 +1,12 @@
-import type { Model } from 'mongoose';
-import type { User } from '../accounts/account-models.js';
+import type { UserRepository } from '../accounts/user.repository.js';
 import { clockStatus } from '../clocks/index.js';
 import type { Department } from '../departments/department.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import type { Config } from '../platform/config.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
 import type { Assignment, Ticket, TicketDocument } from '../tickets/ticket.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { Locale, TemplateData, VisibleRequester } from '../../templates/catalogue.js';
 import type { NoticeRequest, Outbox } from './outbox.js';
 
@@ -39,7 +40,7 @@ const leadOf = (ticket: Ticket) => ticket.assignments.find((a) => a.role === 'le
 export class TicketNotices {
   constructor(
     private readonly outbox: Outbox,
-    private readonly models: { departments: Model<Department>; users: Model<User>; events: Model<TicketEvent> },
+    private readonly repositories: { departments: DepartmentRepository; users: UserRepository; tickets: TicketRepository },
     private readonly hotlineSettings: HotlineSettings,
     private readonly settings: NoticeSettings,
   ) {}
@@ -152,15 +153,11 @@ export class TicketNotices {
     const lead = leadOf(ticket);
     if (!lead) return [];
     const department = (await this.departments([lead.departmentId])).get(lead.departmentId);
-    const recipients = await this.models.users
-      .find({ active: true, email: { $ne: null }, $or: [{ roles: 'supervisor' }, { roles: 'department_head', departmentId: lead.departmentId }] }, { email: 1 })
-      .lean();
+    const recipients = await this.repositories.users.escalationEmails(lead.departmentId);
     const data: TemplateData['ticket-supervised'] = {
       ...common, departmentName: department?.name ?? '', deadline: await this.replyDeadline(lead, event.at), reason: event.reason,
     };
-    return recipients
-      .filter((u): u is typeof u & { email: string } => !!u.email)
-      .map((u) => ({ eventId: event._id, template: 'ticket-supervised' as const, locale: this.settings.locale, channel: 'email' as const, to: u.email, data }));
+    return recipients.map((to) => ({ eventId: event._id, template: 'ticket-supervised' as const, locale: this.settings.locale, channel: 'email' as const, to, data }));
   }
 
   /** A notice per contact e-mail of each department; departments without contacts get none. */
@@ -181,7 +178,7 @@ export class TicketNotices {
 
   private async departments(ids: (string | undefined)[]): Promise<Map<string, Pick<Department, 'name' | 'contacts'>>> {
     const wanted = [...new Set(ids.filter((id): id is string => !!id))];
-    const rows = wanted.length ? await this.models.departments.find({ _id: { $in: wanted } }, { name: 1, contacts: 1 }).lean() : [];
+    const rows = wanted.length ? await this.repositories.departments.contactsOf(wanted) : [];
     return new Map(rows.map((d) => [String(d._id), d]));
   }
 
@@ -192,6 +189,6 @@ export class TicketNotices {
 
   /** The event of `action` that the given event answers: the latest one before it. */
   private latestEvent(event: TicketEvent, action: string): Promise<TicketEvent | null> {
-    return this.models.events.findOne({ ticketId: event.ticketId, action, version: { $lt: event.version } }).sort({ version: -1 }).lean();
+    return this.repositories.tickets.latestEventBefore(event.ticketId, action, event.version);
   }
 }

@@ -42,7 +42,24 @@ export async function initModels(connection: Connection): Promise<void> {
     await model.init();
     // With autoIndex off (so no process builds indexes behind our back), init() builds nothing:
     // the unique indexes the code relies on (ticket numbers, user names, codes) are created here.
-    await model.createIndexes();
+    await createIndexesRetrying(model);
+  }
+}
+
+/**
+ * Processes starting together on a new database (an API and the workers) create the same indexes
+ * at once, and DocumentDB can then abort one of them as a deadlock; the indexes exist once the
+ * other has finished, so a retry is a no-op. An error that persists is thrown.
+ */
+async function createIndexesRetrying(model: Model<unknown>, attempts = 4): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await model.createIndexes();
+      return;
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt + Math.random() * 200));
+    }
   }
 }
 

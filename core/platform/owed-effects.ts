@@ -66,12 +66,20 @@ export async function settleEffects<D extends Owing<E>, E extends OwedEffect>(
       applied.push(effect.id);
     }
   } finally {
-    if (applied.length) {
-      await model.updateOne({ _id: document._id } as never, { $pull: { effects: { id: { $in: applied } } } } as never);
-      // Only once nothing is owed: a change written meanwhile keeps its own due time.
-      await model.updateOne({ _id: document._id, effects: { $size: 0 } } as never, { $set: { effectsDueAt: null } } as never);
-    }
+    if (applied.length) await forget(model, document, applied);
   }
+}
+
+/** Removes applied effects; a change written meanwhile keeps its own effects and due time. */
+async function forget<D extends Owing<E>, E extends OwedEffect>(model: Model<D>, document: D & { _id: unknown }, applied: string[]): Promise<void> {
+  const version = (document as { version?: number }).version;
+  // The usual case, one write: the document is still as read, so what it owed is all applied.
+  if (version !== undefined && applied.length === document.effects.length) {
+    const cleared = await model.updateOne({ _id: document._id, version } as never, { $set: { effects: [], effectsDueAt: null } } as never);
+    if (cleared.modifiedCount === 1) return;
+  }
+  await model.updateOne({ _id: document._id } as never, { $pull: { effects: { id: { $in: applied } } } } as never);
+  await model.updateOne({ _id: document._id, effects: { $size: 0 } } as never, { $set: { effectsDueAt: null } } as never);
 }
 
 /**

@@ -1,7 +1,7 @@
-import type { Model } from 'mongoose';
 import { systemActor } from '../accounts/access.js';
-import type { Category } from '../categories/category.js';
-import type { Department } from '../departments/department.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import { isDomainError } from '../platform/errors.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
 import type { TicketDocument } from '../tickets/ticket.js';
@@ -23,19 +23,20 @@ export interface RoutingReport {
 export class TicketRouting {
   constructor(
     private readonly tickets: Tickets,
-    private readonly categories: Model<Category>,
-    private readonly departments: Model<Department>,
+    private readonly ticketRows: TicketRepository,
+    private readonly categories: CategoryRepository,
+    private readonly departments: DepartmentRepository,
     private readonly settings: HotlineSettings,
     private readonly classifier: () => Promise<RoutingClassifier>,
   ) {}
 
   async routePending(now: Date, limit = 200): Promise<RoutingReport> {
     const report: RoutingReport = { proposed: 0, autoDispatched: 0, skipped: 0 };
-    const pending = await this.tickets.tickets.find({ 'routing.status': 'pending', state: 'received' }).limit(limit).lean();
+    const pending = await this.ticketRows.awaitingRouting(limit);
     if (pending.length === 0) return report;
     const settings = await this.settings.current();
     const categoriesByName = await this.topLevelCategories();
-    for (const ticket of pending as TicketDocument[]) {
+    for (const ticket of pending) {
       const id = String(ticket._id);
       try {
         const suggestions = proposeRouting(await this.facts(ticket, settings.routingKeywords, categoriesByName));
@@ -69,24 +70,24 @@ export class TicketRouting {
 
   /** The nearest default department up the category's tree. */
   private async categoryWithDepartment(categoryId: string): Promise<RoutingFacts['category']> {
-    const category = await this.categories.findById(categoryId).lean();
+    const category = await this.categories.byId(categoryId);
     if (!category) return null;
     let departmentId = category.defaultDepartmentId;
     for (const ancestorId of [...category.ancestors].reverse()) {
       if (departmentId) break;
-      departmentId = (await this.categories.findById(ancestorId, { defaultDepartmentId: 1 }).lean())?.defaultDepartmentId ?? null;
+      departmentId = (await this.categories.byId(ancestorId, ['defaultDepartmentId']))?.defaultDepartmentId ?? null;
     }
     return { id: categoryId, path: category.path, departmentId };
   }
 
   private async place(departmentId: string | null): Promise<RoutingFacts['place']> {
     if (!departmentId) return null;
-    const department = await this.departments.findById(departmentId, { kind: 1, name: 1, active: 1 }).lean();
+    const department = await this.departments.kindOf(departmentId);
     return department && department.active && (department.kind === 'street' || department.kind === 'district') ? { departmentId, name: department.name } : null;
   }
 
   private async topLevelCategories(): Promise<RoutingFacts['categoriesByName']> {
-    const rows = await this.categories.find({ level: 1 }, { name: 1, defaultDepartmentId: 1 }).lean();
+    const rows = await this.categories.topLevel();
     return new Map(rows.map((c) => [c.name, { id: String(c._id), departmentId: c.defaultDepartmentId }]));
   }
 }

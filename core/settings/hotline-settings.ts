@@ -75,6 +75,8 @@ export interface CurrentSettings extends HotlineSettingsData {
  */
 export class HotlineSettings {
   private cached: { at: number; value: CurrentSettings } | null = null;
+  /** The newest version this process wrote: a read that began before that write must not be cached over it. */
+  private written = 0;
   private readonly model: Model<SettingsDocument>;
 
   constructor(
@@ -86,7 +88,7 @@ export class HotlineSettings {
   }
 
   async current(): Promise<CurrentSettings> {
-    if (this.cached && Date.now() - this.cached.at < this.refreshMs) return this.cached.value;
+    if (this.cached && this.cached.value.version >= this.written && Date.now() - this.cached.at < this.refreshMs) return this.cached.value;
     const doc = await this.model.findById('hotline').lean();
     const data = { ...defaultSettings(), ...(doc ?? {}) };
     const value: CurrentSettings = {
@@ -100,7 +102,7 @@ export class HotlineSettings {
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
     };
-    this.cached = { at: Date.now(), value };
+    if (value.version >= this.written) this.cached = { at: Date.now(), value };
     return value;
   }
 
@@ -148,7 +150,7 @@ export class HotlineSettings {
     let audited: ReturnType<typeof describe> | null = null;
     // A caller who named no version asked for "apply to the latest": a lost step is recomputed on
     // the newer record. One who named a version gets the conflict once the record has moved on.
-    await mergeUpdate(this.model, 'hotline', 'settings', ctx.now, (stored) => {
+    const written = await mergeUpdate(this.model, 'hotline', 'settings', ctx.now, (stored) => {
       if (expectedVersion !== undefined && stored.version !== expectedVersion) throw versionConflict('settings', 'hotline', stored.version);
       const before = { ...defaultSettings(), ...stored };
       const changes = change(before);
@@ -160,7 +162,7 @@ export class HotlineSettings {
     });
     const [action, changes] = audited!;
     await this.audit.record(ctx, action, { type: 'settings', id: 'hotline' }, changes);
-    this.cached = null;
+    this.written = Math.max(this.written, written!.version);
     return this.current();
   }
 

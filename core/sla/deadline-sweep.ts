@@ -3,7 +3,8 @@ import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
 import { settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
-import { statesInHand, ticketId, type Ticket, type TicketDocument } from '../tickets/ticket.js';
+import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
+import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
 
 export type SweepStep = { action: 'warn'; level: 'yellow' | 'red' } | { action: 'supervise' };
@@ -62,6 +63,7 @@ export interface SweepOptions {
 export class DeadlineSweep {
   constructor(
     private readonly tickets: Tickets,
+    private readonly ticketRows: TicketRepository,
     private readonly options: SweepOptions = { batchSize: 500, concurrency: 8 },
   ) {}
 
@@ -71,14 +73,11 @@ export class DeadlineSweep {
     const envs: LifecycleEnvs = new Map();
     let after: { at: Date; id: Types.ObjectId } | null = null;
     for (;;) {
-      // Paged by (nextDeadlineAt, _id) rather than re-read from the start: a due ticket the sweep
-      // leaves as it is (nothing to raise, or a lost compare-and-set) keeps its nextDeadlineAt and
-      // would otherwise come back in every batch.
-      const filter = after
-        ? { nextDeadlineAt: { $gte: after.at, $lte: now }, $or: [{ nextDeadlineAt: { $gt: after.at } }, { _id: { $gt: after.id } }] }
-        : { nextDeadlineAt: { $lte: now } };
-      const batch = (await this.tickets.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(this.options.batchSize).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
+      // Paged rather than re-read from the start: a due ticket the sweep leaves as it is (nothing to
+      // raise, or a lost compare-and-set) would otherwise come back in every batch.
+      const batch = await this.ticketRows.dueBy(now, after, this.options.batchSize);
       report.examined += batch.length;
+      await this.tickets.prepareEnvs(now, batch.map((ticket) => ticket.categoryId), envs);
       await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));
       const last = batch.at(-1);
       if (!last || batch.length < this.options.batchSize) return report;
@@ -87,16 +86,16 @@ export class DeadlineSweep {
   }
 
   private async sweepTicket(ticket: TicketDocument, now: Date, envs: LifecycleEnvs, report: SweepReport): Promise<void> {
-    const id = ticketId(ticket);
     const ctx = { actor: systemActor, now };
-    let version = ticket.version;
+    const env = await this.tickets.env(now, ticket.categoryId, envs);
+    let current = ticket;
     try {
-      for (const step of sweepSteps(ticket, await this.tickets.env(now, ticket.categoryId, envs))) {
+      for (const step of sweepSteps(ticket, env)) {
         if (step.action === 'warn') {
-          version = (await this.tickets.act(ctx, id, 'warn', { level: step.level }, version, envs)).version;
+          current = await this.tickets.actOn(ctx, current, 'warn', { level: step.level }, env);
           report.warned += 1;
         } else {
-          version = (await this.tickets.act(ctx, id, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' }, version, envs)).version;
+          current = await this.tickets.actOn(ctx, current, 'supervise', { reason: '超过办理时限一个工作日仍未办结，自动督办' }, env);
           report.supervised += 1;
         }
       }

@@ -51,7 +51,7 @@ export async function duplicateCandidates(
     const rows = await tickets.tickets.find({ 'location.departmentId': probe.locationDepartmentId, categoryId: probe.categoryId }).sort({ createdAt: -1 }).limit(50).lean();
     for (const t of rows) note(t as TicketDocument, 'same_place_and_category', 0.8);
   }
-  const similar = await searchByTerms(tickets.tickets, probe.text, { limit: 20 });
+  const similar = await searchByTerms(tickets.tickets, probe.text, { limit: 20, now });
   for (const [i, t] of similar.entries()) note(t as TicketDocument, 'similar_text', 0.6 * (1 - i / similar.length));
   return [...reasons.values()]
     .sort((a, b) => b.score - a.score || b.ticket.createdAt.getTime() - a.ticket.createdAt.getTime())

@@ -153,7 +153,14 @@ export interface Ticket {
 export interface TicketEffect extends OwedEffect {
   event: TicketEvent;
   rollups: RollupDelta[];
+  /**
+   * The ticket as this change wrote it: reactions settled later (by the next change's writer, or
+   * the relay) must see the ticket of their own change, not a later one.
+   */
+  ticket: TicketSnapshot;
 }
+
+export type TicketSnapshot = Omit<Ticket, 'effects' | 'effectsDueAt' | 'idempotencyKey' | 'idempotencyFingerprint'>;
 
 const clockSchema = new Schema<Clock>(
   {

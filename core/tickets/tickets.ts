@@ -4,19 +4,21 @@ import { authorize, type Actor, type DepartmentRef } from '../accounts/access.js
 import type { ActionContext } from '../audit/audit.js';
 import { COMPLEX_CATEGORY_LIMITS, resolveLimit, type LimitOverrides, type RequestType, type Urgency } from '../clocks/index.js';
 import type { Category } from '../categories/category.js';
-import type { Department } from '../departments/department.js';
+import type { CategoryRepository } from '../categories/category.repository.js';
+import type { DepartmentRepository } from '../departments/department.repository.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { assertId, isDuplicateKey, isObjectIdString, notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
-import type { HotlineSettings } from '../settings/hotline-settings.js';
+import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
 import { searchByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
+import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -81,6 +83,13 @@ type NewEvent = Pick<TicketEvent, 'action' | 'from' | 'to' | 'reason' | 'data'>;
 /** Fields a change never copies from the decided ticket: they belong to the write itself. */
 const writeFields = ['effects', 'effectsDueAt', 'idempotencyKey', 'idempotencyFingerprint', 'version', '_id'] as const;
 
+/** The ticket as a change wrote it, without what belongs to the write (owed effects, the intake key). */
+function snapshotOf(ticket: Ticket): TicketSnapshot {
+  const { effects: _effects, effectsDueAt: _due, idempotencyKey: _key, idempotencyFingerprint: _fingerprint, ...snapshot } = ticket as Ticket & { _id?: unknown };
+  delete (snapshot as { _id?: unknown })._id;
+  return snapshot;
+}
+
 export class Tickets {
   readonly tickets: Model<Ticket>;
   readonly events: Model<TicketEvent>;
@@ -91,8 +100,8 @@ export class Tickets {
 
   constructor(
     connection: Connection,
-    private readonly departments: Model<Department>,
-    private readonly categories: Model<Category>,
+    private readonly departments: DepartmentRepository,
+    private readonly categories: CategoryRepository,
     private readonly settings: HotlineSettings,
     private readonly policy: TicketEffectsPolicy = { rollupsOf: () => [], reactions: [] },
   ) {
@@ -110,7 +119,11 @@ export class Tickets {
         }
       },
     };
-    this.reactions = [history, ...policy.reactions];
+    // Each reaction sees the ticket as its own change wrote it.
+    this.reactions = [history, ...policy.reactions].map((reaction) => ({
+      name: reaction.name,
+      apply: (written, effect) => reaction.apply({ ...effect.ticket, _id: written._id, effects: [], effectsDueAt: null }, effect),
+    }));
   }
 
   /**
@@ -154,16 +167,24 @@ export class Tickets {
     if (!mayRead(ctx.actor, current)) throw notFound('ticket', id);
     const env = await this.env(ctx.now, current.categoryId, envs);
     if (expectedVersion !== undefined && expectedVersion !== current.version) throw this.conflict(current, ctx.actor, env);
+    return presentTicket(await this.actOn(ctx, current, action, request, env), ctx.actor, env);
+  }
+
+  /**
+   * An action on a ticket the caller has just read (the sweep reads hundreds at once): no second
+   * read, and the compare-and-set on the version read refuses it if the ticket moved meanwhile.
+   * Returns the ticket as written.
+   */
+  async actOn<A extends TicketAction>(ctx: ActionContext, current: TicketDocument, action: A, request: ActionRequest<A>, env: LifecycleEnv): Promise<TicketDocument> {
+    const id = String(current._id);
     const input = await this.resolveInput(action, request, current);
     const { ticket, event } = decide(current, action, input, ctx.actor, env);
-    let written: TicketDocument;
     try {
-      written = await this.write(id, current, ticket, event, ctx);
+      return await this.write(id, current, ticket, event, ctx);
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') throw this.conflict(await this.load(id), ctx.actor, env);
       throw err;
     }
-    return presentTicket(written, ctx.actor, env);
   }
 
   async get(actor: Actor, id: string, now: Date): Promise<TicketView> {
@@ -172,6 +193,11 @@ export class Tickets {
     const view = presentTicket(ticket, actor, await this.env(now, ticket.categoryId));
     if (seesRequester(actor, ticket) && (ticket.requester.name || ticket.requester.phone)) await this.recordRead(actor, [id], now, 'ticket');
     return view;
+  }
+
+  /** The live feed of tickets assigned to departments, polling the events. */
+  feed(options: TicketFeedOptions): TicketFeed {
+    return new TicketFeed(this.tickets, this.events, options);
   }
 
   async history(actor: Actor, id: string): Promise<TicketEvent[]> {
@@ -186,8 +212,8 @@ export class Tickets {
     if (!centre) {
       if (!actor.departmentId) throw new DomainError('FORBIDDEN', 'Your account belongs to no department.');
       if (filter.departmentId && filter.departmentId !== actor.departmentId) {
-        const target = await this.departments.findById(filter.departmentId, { ancestors: 1 }).lean();
-        if (!target || !target.ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
+        const ancestors = await this.departments.ancestorsOf(filter.departmentId);
+        if (!ancestors || !ancestors.includes(actor.departmentId)) throw new DomainError('FORBIDDEN', 'That department is outside yours.', { field: 'departmentId' });
       }
       query.scope = filter.departmentId ?? actor.departmentId;
     } else if (filter.departmentId) query.scope = filter.departmentId;
@@ -225,11 +251,11 @@ export class Tickets {
   }
 
   /** Keyword search, best matches first; only tickets the actor may read are returned. */
-  async search(actor: Actor, query: string, limit: number): Promise<TicketSummary[]> {
+  async search(actor: Actor, query: string, limit: number, now: Date): Promise<TicketSummary[]> {
     // Who may read a ticket that no department holds reads every ticket; department users their scope.
     const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
     if (!filter) return [];
-    return (await searchByTerms(this.tickets, query, { filter, limit })).map(summarizeTicket);
+    return (await searchByTerms(this.tickets, query, { filter, limit, now })).map(summarizeTicket);
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -271,15 +297,24 @@ export class Tickets {
    */
   async env(now: Date, categoryId: string | null, envs?: LifecycleEnvs): Promise<LifecycleEnv> {
     if (!envs) return this.envFor(now, categoryId ? await this.categoryChain(categoryId) : []);
-    const key = `${now.toISOString()} ${categoryId ?? ''}`;
+    const key = envKey(now, categoryId);
     let env = envs.get(key);
     if (!env) envs.set(key, (env = this.env(now, categoryId)));
     return env;
   }
 
-  private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
+  /** Puts the environments of these categories at `now` into `envs` with two reads in all, for a caller about to act on many tickets. */
+  async prepareEnvs(now: Date, categoryIds: (string | null)[], envs: LifecycleEnvs): Promise<void> {
+    const missing = [...new Set(categoryIds)].filter((id): id is string => id !== null && !envs.has(envKey(now, id)));
+    if (!missing.length) return;
+    const categories = await this.categories.byIds(missing, ['path', 'complex', 'limits', 'active', 'ancestors']);
+    const ancestors = await this.categoryLinks(categories.flatMap((c) => c.ancestors));
     const settings = await this.settings.current();
-    return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+    for (const category of categories) envs.set(envKey(now, String(category._id)), Promise.resolve(envOf(now, settings, chainOf(category, ancestors))));
+  }
+
+  private async envFor(now: Date, chain: CategoryLink[]): Promise<LifecycleEnv> {
+    return envOf(now, await this.settings.current(), chain);
   }
 
   private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<{ id: string; number: string; replayed: boolean }> {
@@ -291,7 +326,7 @@ export class Tickets {
     if (category && input.channel !== 'import' && chain.some((c) => !c.active)) {
       throw new DomainError('CATEGORY_NOT_FOUND', `Category ${category.path} is no longer in use.`, { field: 'categoryId' });
     }
-    if (input.location?.departmentId && !(await this.departments.exists({ _id: input.location.departmentId }))) {
+    if (input.location?.departmentId && !(await this.departments.exists(input.location.departmentId))) {
       throw new DomainError('DEPARTMENT_NOT_FOUND', `No department with id ${input.location.departmentId}.`, { field: 'location.departmentId' });
     }
     const env = await this.envFor(ctx.now, chain);
@@ -299,9 +334,11 @@ export class Tickets {
     const _id = new Types.ObjectId();
     const id = String(_id);
     const event = this.eventOf(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    const owed = owe<TicketEffect>({ id: event._id, event, rollups: this.policy.rollupsOf(event, draft, null) }, ctx.now);
+    const rollups = this.policy.rollupsOf(event, draft, null);
     for (let attempt = 0; ; attempt++) {
-      const document: TicketDocument = { ...draft, ...owed.set, ...key, _id, number: await this.numbers.next(draft.createdAt), effects: [owed.push.effects] };
+      const numbered = { ...draft, number: await this.numbers.next(draft.createdAt) };
+      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered) }, ctx.now);
+      const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
         await this.tickets.create(document);
         await settleEffects(this.tickets, document, this.reactions);
@@ -321,7 +358,7 @@ export class Tickets {
     const version = previous.version + 1;
     const fields = Object.fromEntries(Object.entries(next).filter(([name]) => !(writeFields as readonly string[]).includes(name))) as Partial<Ticket>;
     const stored = this.eventOf(id, version, ctx, event);
-    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous) }, ctx.now);
+    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous), ticket: snapshotOf({ ...next, version }) }, ctx.now);
     // One atomic write: the version step, its event and what it owes; the reactions follow from it.
     const written = (await compareAndSet(this.tickets, id, previous.version, { ...fields, ...owed.set }, 'ticket', { push: owed.push })) as TicketDocument;
     await settleEffects(this.tickets, written, this.reactions);
@@ -359,17 +396,20 @@ export class Tickets {
   }
 
   private async departmentRef(id: string, field: string): Promise<DepartmentRef> {
-    const department = isObjectIdString(id) ? await this.departments.findById(id, { ancestors: 1, active: 1 }).lean() : null;
+    const department = isObjectIdString(id) ? await this.departments.placeOf(id) : null;
     if (!department || !department.active) throw new DomainError('DEPARTMENT_NOT_FOUND', `No active department with id ${id}.`, { field });
     return { id, ancestors: department.ancestors };
   }
 
   /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
-    const category = await this.categories.findById(categoryId, { path: 1, complex: 1, limits: 1, active: 1, ancestors: 1 }).lean();
+    const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
     if (!category) return [];
-    const ancestors = new Map((await this.categories.find({ _id: { $in: category.ancestors } }, { path: 1, complex: 1, limits: 1, active: 1 }).lean()).map((c) => [String(c._id), c]));
-    return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
+    return chainOf(category, await this.categoryLinks(category.ancestors));
+  }
+
+  private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
+    return new Map((await this.categories.byIds([...new Set(ids)], ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
   }
 
   private async load(id: string): Promise<TicketDocument> {
@@ -388,6 +428,17 @@ type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
 
 /** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
 export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
+
+const envKey = (now: Date, categoryId: string | null) => `${now.toISOString()} ${categoryId ?? ''}`;
+
+function envOf(now: Date, settings: CurrentSettings, chain: CategoryLink[]): LifecycleEnv {
+  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+}
+
+/** A category and its ancestors, nearest first. */
+function chainOf(category: CategoryLink & Pick<Category, 'ancestors'>, ancestors: Map<string, CategoryLink>): CategoryLink[] {
+  return [category, ...[...category.ancestors].reverse().flatMap((id) => ancestors.get(id) ?? [])];
+}
 
 /**
  * A category's limits: complexity (15 working days) and the administrator's overrides, each

@@ -22,12 +22,13 @@ ferretdb_bin=$root/.cache/ferretdb-$ferretdb_version/bin/ferretdb
 
 [ -x "$PG_CONFIG" ] || { echo "documentdb build: $PG_CONFIG is missing (apt-get install postgresql-server-dev-15)" >&2; exit 1; }
 
-# name  archive  upstream tag archive  sha256 of the vendor archive (git archive, see its README)
-# sha256 of GitHub's own tag download (different bytes from the vendor archive).
-# The download path cannot be exercised on the build machines (they reach package registries
-# only); the GitHub sums below were not measured here: when they are empty, the downloaded tree is
-# instead checked by commit id against the tag's commit recorded in the archive's gzip header
-# comment (`git archive` writes it) — so fill them in on a machine with internet access.
+# The archives: taken from the vendor folder when it is there (its README says how they were made,
+# `git archive` of the tag with a few folders left out) and checked against these SHA-256 sums.
+# Without it they are downloaded from GitHub, whose tag downloads are other bytes of the same tree:
+# those are checked by the tree instead: the excluded folders are removed and a hash over every
+# file's path and content must equal the vendor archive's (pinned below, computed from the vendor
+# archives). The download path cannot be exercised on the build machines (they reach package
+# registries only); the tree check itself runs on every build from the vendor archives.
 declare -A archive=(
   [libbson]=mongo-c-driver-1.28.0.tar.gz
   [pg_cron]=pg_cron-1.6.3.tar.gz
@@ -52,49 +53,54 @@ declare -A upstream_commit=(
   [pgvector]=2627c5ff775ae6d7aef0c430121ccf857842d2f2
   [documentdb]=beb9d25d9845477c85559d3293cd1f929cdf2b9c
 )
-# Pin GitHub's tag-download sums here once measured (untestable on the build machines).
-declare -A upstream_sum=([libbson]= [pg_cron]= [pgvector]= [documentdb]=)
+declare -A tree_sum=(
+  [libbson]=c5bc58b940421d783bc54771f6f3c4f0fa9cf40ebb8b24db4c801f4f905aa753
+  [pg_cron]=a6b22de15c274bc02f367525aef8d218467968e827a2d1d79a35f4bac6071f17
+  [pgvector]=f0af6d267dcdc82ff2b5a39f0be85c90ea549f6ab0c4d96d8a5c03bd2e525fac
+  [documentdb]=7897edb64aeccef90e94a4b913e9c756cd3c8e47e79e1dd1715ff8e41c857c41
+)
+# What each vendor archive leaves out of the tag (see ../shared/vendor/README.md).
+declare -A excluded=(
+  [libbson]="src/libbson/tests src/libmongoc/tests .evergreen"
+  [pg_cron]=""
+  [pgvector]=""
+  [documentdb]="internal/pg_documentdb_distributed .github .pipelines .devcontainer .vscode docs"
+)
 
-# Fetches (or finds) one archive into .cache/documentdb/src and prints its path.
-obtain() {
-  local name=$1 file=${archive[$1]}
+# A hash over every file's path and content under a folder (modes and times left out).
+tree_hash() { (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-64); }
+
+# Unpacks one part's source into a fresh build directory: the vendor archive (its sum checked), or
+# the same tag downloaded from GitHub (its tree checked). Both end with the tree check.
+unpack_source() {
+  local name=$1 dir=$2 file=${archive[$1]} tarball
   if [ -f "$vendor/$file" ]; then
     echo "${vendor_sum[$name]}  $vendor/$file" | sha256sum --quiet -c - >&2 ||
       { echo "documentdb build: $vendor/$file does not match its pinned SHA-256" >&2; exit 1; }
-    echo "$vendor/$file"
-    return
-  fi
-  # Untested here (no GitHub access from the build machines): download the same tag from upstream.
-  local dest=$cache/src/github-$file
-  if [ ! -f "$dest" ]; then
-    echo "documentdb build: $vendor/$file is absent, downloading ${upstream_url[$name]}" >&2
-    curl -fsSL --retry 3 -o "$dest.part" "${upstream_url[$name]}"
-    mv "$dest.part" "$dest"
-  fi
-  if [ -n "${upstream_sum[$name]}" ]; then
-    echo "${upstream_sum[$name]}  $dest" | sha256sum --quiet -c - >&2 ||
-      { echo "documentdb build: $dest does not match its pinned SHA-256" >&2; rm -f "$dest"; exit 1; }
+    tarball=$vendor/$file
   else
-    # GitHub's tag archives are made by `git archive` and carry the commit id in the gzip header.
-    local commit
-    commit=$(gzip -dc "$dest" | git get-tar-commit-id 2>/dev/null || true)
-    [ "$commit" = "${upstream_commit[$name]}" ] ||
-      { echo "documentdb build: $dest is not commit ${upstream_commit[$name]} (got '${commit:-none}')" >&2; rm -f "$dest"; exit 1; }
+    tarball=$cache/src/github-$file
+    if [ ! -f "$tarball" ]; then
+      echo "documentdb build: $vendor/$file is absent, downloading ${upstream_url[$name]}" >&2
+      curl -fsSL --retry 3 -o "$tarball.part" "${upstream_url[$name]}"
+      mv "$tarball.part" "$tarball"
+    fi
   fi
-  echo "$dest"
-}
-
-# Unpacks an archive into a fresh build directory (its single top folder whatever its name).
-unpack() {
-  local tarball=$1 dir=$2
   rm -rf "$dir" && mkdir -p "$dir"
   tar -xzf "$tarball" -C "$dir" --strip-components=1
+  local path
+  for path in ${excluded[$name]}; do rm -rf "${dir:?}/$path"; done
+  [ "$(tree_hash "$dir")" = "${tree_sum[$name]}" ] || {
+    echo "documentdb build: the source of $name from $tarball is not the tree of commit ${upstream_commit[$name]}" >&2
+    [ "$tarball" = "$vendor/$file" ] || rm -f "$tarball"
+    exit 1
+  }
 }
 
-# The stamp: this script, the archive sums (vendor and upstream pins) and the PostgreSQL version.
+# The stamp: this script, the archives' sums and the PostgreSQL version.
 script_hash=$(sha256sum < "$script" | cut -c1-16)
 pg_version=$("$PG_CONFIG" --version)
-stamp_of() { printf '%s\n' "$script_hash" "${vendor_sum[$1]}" "${upstream_sum[$1]}" "$pg_version" "${2:-}" | sha256sum | cut -c1-32; }
+stamp_of() { printf '%s\n' "$script_hash" "${vendor_sum[$1]}" "${tree_sum[$1]}" "$pg_version" "${2:-}" | sha256sum | cut -c1-32; }
 fresh() { [ -f "$cache/stamps/$1" ] && [ "$(cat "$cache/stamps/$1")" = "$2" ]; }
 # Runs a build step with its output in .cache/documentdb/build.log, shown when the step fails.
 buildlog=$cache/build.log
@@ -129,7 +135,7 @@ libbson_prefix=$cache/libbson
 s=$(stamp_of libbson)
 if ! fresh libbson "$s" || [ ! -f "$libbson_prefix/lib/pkgconfig/libbson-static-1.0.pc" ]; then
   echo "documentdb build: libbson 1.28"
-  unpack "$(obtain libbson)" "$cache/src/libbson"
+  unpack_source libbson "$cache/src/libbson"
   rm -rf "$libbson_prefix"
   quiet nice cmake -S "$cache/src/libbson" -B "$cache/src/libbson/_build" -DCMAKE_BUILD_TYPE=Release \
     -DENABLE_MONGOC=OFF -DENABLE_TESTS=OFF -DENABLE_EXAMPLES=OFF -DENABLE_SHARED=OFF \
@@ -141,28 +147,26 @@ if ! fresh libbson "$s" || [ ! -f "$libbson_prefix/lib/pkgconfig/libbson-static-
   echo "$s" > "$cache/stamps/libbson"
 fi
 
+# A single-folder PGXS extension from its archive, unless built from the same inputs already.
+# Arguments: the part's name, what it is, the library it installs, then extra make variables.
+build_extension() {
+  local part=$1 label=$2 library=$3; shift 3
+  local s
+  s=$(stamp_of "$part")
+  if ! fresh "$part" "$s" || [ ! -f "$pkgdir/$library" ]; then
+    echo "documentdb build: $label"
+    unpack_source "$part" "$cache/src/$part"
+    pgxs_make -C "$cache/src/$part" "$@"
+    pgxs_install "$cache/src/$part" "$@"
+    rm -rf "$cache/src/$part"
+    echo "$s" > "$cache/stamps/$part"
+  fi
+}
 # pg_cron 1.6.3 (Debian's 1.4.2 refuses the "every 2 seconds" schedules DocumentDB uses).
-s=$(stamp_of pg_cron)
-if ! fresh pg_cron "$s" || [ ! -f "$pkgdir/pg_cron.so" ]; then
-  echo "documentdb build: pg_cron 1.6.3"
-  unpack "$(obtain pg_cron)" "$cache/src/pg_cron"
-  pgxs_make -C "$cache/src/pg_cron"
-  pgxs_install "$cache/src/pg_cron"
-  rm -rf "$cache/src/pg_cron"
-  echo "$s" > "$cache/stamps/pg_cron"
-fi
-
+build_extension pg_cron 'pg_cron 1.6.3' pg_cron.so
 # pgvector 0.8.0 (CREATE EXTENSION documentdb CASCADE needs it; not in Debian 12).
-s=$(stamp_of pgvector)
-if ! fresh pgvector "$s" || [ ! -f "$pkgdir/vector.so" ]; then
-  echo "documentdb build: pgvector 0.8.0"
-  unpack "$(obtain pgvector)" "$cache/src/pgvector"
-  # OPTFLAGS= : no -march=native, so the build runs on any x86-64 machine it is copied to.
-  pgxs_make -C "$cache/src/pgvector" OPTFLAGS=
-  pgxs_install "$cache/src/pgvector" OPTFLAGS=
-  rm -rf "$cache/src/pgvector"
-  echo "$s" > "$cache/stamps/pgvector"
-fi
+# OPTFLAGS= : no -march=native, so the build runs on any x86-64 machine it is copied to.
+build_extension pgvector 'pgvector 0.8.0' vector.so OPTFLAGS=
 
 # DocumentDB: pg_documentdb_core, then pg_documentdb (not the distributed part).
 # Debian's libintelrdfpmath-dev has the library but no pkg-config file DocumentDB looks for.
@@ -178,7 +182,7 @@ export PKG_CONFIG_PATH=$libbson_prefix/lib/pkgconfig:$cache/pkgconfig${PKG_CONFI
 s=$(stamp_of documentdb "$(cat "$cache/stamps/libbson")")
 if ! fresh documentdb "$s" || [ ! -f "$pkgdir/pg_documentdb.so" ] || [ ! -f "$pkgdir/pg_documentdb_core.so" ]; then
   echo "documentdb build: DocumentDB 0.106 (about 2.5 CPU-minutes)"
-  unpack "$(obtain documentdb)" "$cache/src/documentdb"
+  unpack_source documentdb "$cache/src/documentdb"
   for part in pg_documentdb_core pg_documentdb; do
     pgxs_make -C "$cache/src/documentdb/$part"
     pgxs_install "$cache/src/documentdb/$part"

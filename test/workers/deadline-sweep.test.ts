@@ -124,7 +124,7 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
     // The dispatch clock runs 5 minutes: yellow after 3:45.
     const due = await intakeMany(5, '2026-03-02T10:00:00');
     const notDue = await intakeAt('2026-03-02T10:03:00');
-    const sweep = new DeadlineSweep(t.services.tickets, { batchSize: 2, concurrency: 3 });
+    const sweep = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 2, concurrency: 3 });
     const report = await sweep.run(at('2026-03-02T10:04:00'));
     assert.deepEqual(report, { examined: 5, warned: 5, supervised: 0, conflicts: 0 });
     assert.deepEqual(await warnings(due), Array(5).fill('yellow'));
@@ -137,7 +137,7 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
 
   it('when two sweeps run at once (two workers), then each due ticket is warned once', async () => {
     const due = await intakeMany(6, '2026-03-02T11:00:00');
-    const other = new DeadlineSweep(t.services.tickets, { batchSize: 3, concurrency: 2 });
+    const other = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 3, concurrency: 2 });
     const now = at('2026-03-02T11:06:00');
     const [a, b] = await Promise.all([t.services.deadlineSweep.run(now), other.run(now)]);
     // Red now: the six new tickets, and the six of the first test.
@@ -154,7 +154,7 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
     const stale = await intakeMany(3, '2026-03-02T16:59:00');
     await t.connection.db!.collection('tickets').updateMany({ _id: { $in: stale.map((id) => new Types.ObjectId(id)) } }, { $set: { nextDeadlineAt: at('2026-03-02T09:00:00') } });
     const late = await intakeAt('2026-03-02T16:50:00');
-    const sweep = new DeadlineSweep(t.services.tickets, { batchSize: 1, concurrency: 1 });
+    const sweep = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 1, concurrency: 1 });
     const report = await sweep.run(at('2026-03-02T17:00:00'));
     assert.deepEqual(report, { examined: 4, warned: 1, supervised: 0, conflicts: 0 });
     assert.deepEqual(await warnings([late, ...stale]), ['red', '', '', '']);

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { Types } from 'mongoose';
 import { systemActor, type Actor } from '../../../core/accounts/access.js';
-import { backfillSearchTerms } from '../../../core/search/backfill-search-terms.js';
 import { aDepartment } from '../../builders/builders.js';
 import { useTestApp } from '../../helpers/test-app.js';
 
-describe('backfillSearchTerms: a database from the releases with search postings', () => {
+describe('services.backfillSearchTerms: a database from the releases with search postings', () => {
   const t = useTestApp();
   const operator: Actor = { userId: 'u-operator', username: 'operator', roles: ['operator'], departmentId: null, via: 'session' };
 
@@ -17,19 +16,19 @@ describe('backfillSearchTerms: a database from the releases with search postings
     const db = t.connection.db!;
     await db.collection('tickets').updateOne({ _id: new Types.ObjectId(id) }, { $unset: { terms: '' } });
     await db.collection('knowledge_articles').updateOne({ _id: new Types.ObjectId(article.id) }, { $unset: { terms: '' } });
-    assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10), []);
+    assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10, t.clock.now()), []);
 
-    assert.deepEqual(await backfillSearchTerms(t.connection), { tickets: 1, articles: 1 });
-    assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10)).map((s) => s.id), [id]);
-    assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10)).map((a) => a.id), [article.id]);
-    assert.deepEqual(await backfillSearchTerms(t.connection), { tickets: 0, articles: 0 });
+    assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 1, articles: 1 });
+    assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10, t.clock.now())).map((s) => s.id), [id]);
+    assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10, t.clock.now())).map((a) => a.id), [article.id]);
+    assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 0, articles: 0 });
   });
 
   it('when the old postings collections exist, then they are dropped and other collections stay', async () => {
     const db = t.connection.db!;
     await db.collection('search_ticket_terms_07').insertOne({ _id: '井盖' as never, ids: 'x', version: 1 });
     await db.collection('search_knowledge_docs_63').insertOne({ _id: 'x' as never, terms: ['井盖'] });
-    await backfillSearchTerms(t.connection);
+    await t.services.backfillSearchTerms();
     const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
     assert.ok(!names.some((n) => n.startsWith('search_')), names.join(' '));
     assert.ok(names.includes('tickets'));

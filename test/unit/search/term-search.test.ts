@@ -13,8 +13,10 @@ interface Note extends Searchable {
 describe('searchByTerms: Chinese keyword search over an indexed terms array', () => {
   const t = useTestApp();
   let notes: Model<Note>;
-  /** ObjectIds grow with this counter, so later notes are newer. */
-  let seconds = 1_700_000_000;
+  const now = new Date('2026-03-02T02:00:00Z');
+  /** Makes every note's ObjectId distinct, and a later note newer than an earlier one of the same age. */
+  let written = 0;
+  const idAged = (hours: number) => Types.ObjectId.createFromTime(Math.floor(now.getTime() / 1000) - hours * 3600 - 10_000 + written++);
 
   before(async () => {
     const schema = new Schema<Note>({ text: String, owner: String, terms: { type: [String], default: undefined } }, { versionKey: false, collection: 'notes' });
@@ -25,12 +27,12 @@ describe('searchByTerms: Chinese keyword search over an indexed terms array', ()
 
   beforeEach(() => notes.deleteMany({}));
 
-  const write = async (text: string, owner = 'everyone') => {
-    const _id = Types.ObjectId.createFromTime(seconds++);
+  const write = async (text: string, owner = 'everyone', ageHours = 0) => {
+    const _id = idAged(ageHours);
     await notes.create({ _id, text, owner, terms: tokenizeForIndex(text) });
     return String(_id);
   };
-  const search = async (query: string, limit = 10, filter?: Record<string, unknown>) => (await searchByTerms(notes, query, { limit, filter })).map((n) => String(n._id));
+  const search = async (query: string, limit = 10, filter?: Record<string, unknown>) => (await searchByTerms(notes, query, { limit, filter, now })).map((n) => String(n._id));
 
   it('when a raw sentence is stored, then a word or a phrase from it finds it, and other words do not', async () => {
     const id = await write('我们小区3号楼的楼道里长期堆放杂物，存在严重的消防隐患，物业一直不处理。');
@@ -65,10 +67,20 @@ describe('searchByTerms: Chinese keyword search over an indexed terms array', ()
 
   it('when a term is in more documents than are read per term, then a document holding a rare term with it still ranks first', async () => {
     const old = await write('单车 乱停 化粪池');
-    await notes.insertMany(Array.from({ length: documentsPerTerm + 5 }, () => ({ _id: Types.ObjectId.createFromTime(seconds++), text: '单车', owner: 'x', terms: ['单车'] })));
+    await notes.insertMany(Array.from({ length: documentsPerTerm + 5 }, () => ({ _id: idAged(0), text: '单车', owner: 'x', terms: ['单车'] })));
     const found = await search('单车 化粪池', 5);
     assert.equal(found[0], old);
     assert.equal(found.length, 5);
+  });
+
+  it('when a term is in documents of every age, then they come newest first across the slices of time read, and those older than all slices too', async () => {
+    const ages = [3 * 365 * 24, 2 * 365 * 24, 300 * 24, 40 * 24, 5 * 24, 30, 3, 0];
+    const ids: string[] = [];
+    for (const age of ages) ids.push(await write('路灯 不亮', 'everyone', age));
+    const future = String(Types.ObjectId.createFromTime(Math.floor(now.getTime() / 1000) + 600));
+    await notes.create({ _id: future, text: '路灯', owner: 'everyone', terms: ['路灯'] });
+    const found = await search('路灯', 20);
+    assert.deepEqual(found, [future, ...ids.reverse()]);
   });
 
   it('when a query has no searchable word, then nothing is found', async () => {
@@ -77,7 +89,7 @@ describe('searchByTerms: Chinese keyword search over an indexed terms array', ()
   });
 
   it('when documents were stored without terms, then the backfill gives them theirs once, and search finds them', async () => {
-    const _id = Types.ObjectId.createFromTime(seconds++);
+    const _id = idAged(1);
     await notes.collection.insertOne({ _id, text: '电梯 故障 乘客 被困', owner: 'x' });
     const current = await write('电梯 维保 不到位');
     const termsOf = (n: Pick<Note, 'text'>) => tokenizeForIndex(n.text);

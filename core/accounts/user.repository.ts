@@ -1,0 +1,30 @@
+import type { Model, Types } from 'mongoose';
+import type { User } from './account-models.js';
+
+/** What other areas read of the users; changes go through `Users`. */
+export class UserRepository {
+  constructor(private readonly model: Model<User>) {}
+
+  async hasActiveIn(departmentId: string): Promise<boolean> {
+    return !!(await this.model.exists({ departmentId, active: true }));
+  }
+
+  /** The e-mail of every active supervisor who has one. */
+  async supervisorEmails(): Promise<string[]> {
+    const rows = await this.model.find({ roles: 'supervisor', active: true, email: { $ne: null } }, { email: 1 }).lean();
+    return rows.map((u) => u.email!);
+  }
+
+  /** Who hears of a supervised ticket: every active supervisor and the department's heads, with an e-mail. */
+  async escalationEmails(departmentId: string): Promise<string[]> {
+    const rows = await this.model
+      .find({ active: true, email: { $ne: null }, $or: [{ roles: 'supervisor' }, { roles: 'department_head', departmentId }] }, { email: 1 })
+      .lean();
+    return rows.flatMap((u) => (u.email ? [u.email] : []));
+  }
+
+  async usernames(ids: string[]): Promise<Map<string, string>> {
+    const rows: (Pick<User, 'username'> & { _id: Types.ObjectId })[] = await this.model.find({ _id: { $in: ids } }, { username: 1 }).lean();
+    return new Map(rows.map((u) => [String(u._id), u.username]));
+  }
+}

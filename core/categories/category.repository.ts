@@ -1,0 +1,34 @@
+import type { Model, Types } from 'mongoose';
+import type { Category } from './category.js';
+
+type Row<K extends keyof Category> = Pick<Category, K> & { _id: Types.ObjectId };
+const projection = (fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, 1]));
+
+/** What other areas read of the categories; changes go through `Categories`. */
+export class CategoryRepository {
+  constructor(private readonly model: Model<Category>) {}
+
+  async exists(id: string): Promise<boolean> {
+    return !!(await this.model.exists({ _id: id }));
+  }
+
+  /** Whether any category routes to this department by default. */
+  async routesTo(departmentId: string): Promise<boolean> {
+    return !!(await this.model.exists({ defaultDepartmentId: departmentId }));
+  }
+
+  byId(id: string): Promise<(Category & { _id: Types.ObjectId }) | null>;
+  byId<K extends keyof Category>(id: string, fields: readonly K[]): Promise<Row<K> | null>;
+  async byId(id: string, fields?: readonly (keyof Category)[]) {
+    return this.model.findById(id, fields && projection(fields)).lean();
+  }
+
+  async byIds<K extends keyof Category>(ids: string[], fields: readonly K[]): Promise<Row<K>[]> {
+    return (await this.model.find({ _id: { $in: ids } }, projection(fields)).lean()) as Row<K>[];
+  }
+
+  /** The first level of the taxonomy with each one's default department. */
+  async topLevel(): Promise<Row<'name' | 'defaultDepartmentId'>[]> {
+    return this.model.find({ level: 1 }, { name: 1, defaultDepartmentId: 1 }).lean();
+  }
+}
