@@ -5,9 +5,9 @@
  * Seeds tickets over the last --days days with the product's own lifecycle (bench/lib/seed.ts), and
  * the roll-ups the 'roll-ups' reaction would have recorded for every event of their histories
  * (ticketRollups, with the hotspot words of the tokenizer). The documented bulk loader of the
- * roll-ups: the deltas are summed in memory per roll-up key and written with the product's own
- * DepartmentCounters.record, one change per roll-up document, then trimmed as the hourly job does
- * (trimHotspots). Each phone ticket also gets the call record it was written from (answered by one
+ * roll-ups: the deltas are summed in memory per roll-up key, each hotspot day cut to the keys
+ * trimHotspots would keep, and written with the product's own DepartmentCounters.record, one change
+ * per roll-up document. Each phone ticket also gets the call record it was written from (answered by one
  * of --operators operators; 直办 when the ticket was resolved on the call), plus missed calls at 8 %
  * of those, and each answered call the operator-day deltas its writes record (operatorDayDeltas).
  * Then the API runs as its own process (api/server.ts) and each round measures, sequentially,
@@ -18,7 +18,7 @@
 import { parseArgs } from 'node:util';
 import { systemActor, type Actor } from '../core/accounts/access.js';
 import { previousPeriod } from '../core/analytics/dashboard.js';
-import { asRollup, countersFor, daysBetween, hotspotKinds, hotspotWords, rollupsFor, type CounterDelta, type RollupDelta } from '../core/analytics/department-counters.js';
+import { asRollup, countersFor, daysBetween, hotspotKeep, hotspotKinds, hotspotWords, rollupsFor, type CounterDelta, type RollupDelta } from '../core/analytics/department-counters.js';
 import type { OperatorFigures } from '../core/calls/call-records.js';
 import { chinaDateKey, type LimitOverrides } from '../core/clocks/index.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
@@ -123,7 +123,7 @@ class RollupSums {
   changes(): [string, RollupDelta[]][] {
     return [...this.documents].map(([id, doc]) => {
       const byCounts = new Map<string, RollupDelta>();
-      for (const [key, counts] of doc.keys) {
+      for (const [key, counts] of this.kept(doc.kind, doc.keys)) {
         const signature = JSON.stringify(counts);
         const delta = byCounts.get(signature) ?? { kind: doc.kind, day: doc.day, keys: [], counts };
         delta.keys.push(key);
@@ -131,6 +131,18 @@ class RollupSums {
       }
       return [id, [...byCounts.values()]];
     });
+  }
+
+  /**
+   * A hotspot day keeps what DepartmentCounters.trimHotspots leaves of it (its busiest hotspotKeep
+   * keys, ties by key), trimmed here rather than recorded in full and trimmed after: a day of words
+   * at 500k tickets holds tens of thousands of keys, and DocumentDB rewrites the document per path.
+   */
+  private kept(kind: RollupDelta['kind'], keys: Map<string, Record<string, number>>): [string, Record<string, number>][] {
+    const entries = [...keys];
+    if (!(hotspotKinds as readonly string[]).includes(kind) || entries.length <= 2 * hotspotKeep) return entries;
+    const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
+    return entries.sort(([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb)).slice(0, hotspotKeep);
   }
 }
 
@@ -242,9 +254,9 @@ async function run({ services, connection, size, spawnApi }: BenchDatabase): Pro
   console.log(`seeded: ${calls.length} call records (${answeredCalls} answered by ${operatorCount} operators, one per phone ticket; ${calls.length - answeredCalls} missed) in ${ms(performance.now() - at)}`);
   calls.length = 0;
 
-  // The bulk loader of the roll-ups: every change's deltas summed per roll-up key, recorded with the
-  // product's DepartmentCounters.record as one change per roll-up document; then the hotspot days
-  // trimmed as the hourly job trims them.
+  // The bulk loader of the roll-ups: every change's deltas summed per roll-up key (hotspot days cut to
+  // what trimHotspots would leave), recorded with the product's DepartmentCounters.record as one
+  // change per roll-up document; then trimHotspots as the hourly job runs it (nothing left to drop).
   at = performance.now();
   const changes = sums.changes();
   for (const [id, deltas] of changes) await services.counters.record(`seed:${id}`, deltas);
