@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
 import { channels, satisfactions, ticketStates, urgencies } from '../../core/tickets/ticket.js';
 import type { TicketAction } from '../../core/tickets/ticket-lifecycle.js';
-import { day, email, objectId, phone, queryBoolean } from '../http/common-schemas.js';
+import { day, email, instant, objectId, phone, queryBoolean } from '../http/common-schemas.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const reason = text(2000);
@@ -39,7 +39,7 @@ export const intakeBody = z.strictObject({
   channel: z.enum(channels),
   requester: requesterInput,
   callId: text(200).nullable().optional(),
-  receivedAt: z.coerce.date().optional().meta({ description: 'Imports only: the original intake time' }),
+  receivedAt: instant.optional().meta({ description: 'Imports only: the original intake time' }),
   ...ticketContent,
 });
 
@@ -78,7 +78,7 @@ export const actionBodies = {
   approve_return: z.strictObject({ ...departmentIds, reason: reason.nullable().optional(), version: expectedVersion }),
   reject_return: z.strictObject({ reason, version: expectedVersion }),
   redispatch: z.strictObject({ ...departmentIds, reason, version: expectedVersion }),
-  request_extension: z.strictObject({ until: z.coerce.date(), reason, version: expectedVersion }),
+  request_extension: z.strictObject({ until: instant, reason, version: expectedVersion }),
   approve_extension: z.strictObject({ version: expectedVersion }),
   deny_extension: z.strictObject({ reason, version: expectedVersion }),
   urge: z.strictObject({ reason: reason.nullable().optional(), version: expectedVersion }),
@@ -135,8 +135,8 @@ export const listQuery = z.strictObject({
   urgency: z.enum(urgencies).optional(),
   warning: z.enum(['none', 'yellow', 'red']).optional(),
   overdue: queryBoolean.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: instant.optional(),
+  to: instant.optional(),
   phone: phone.optional(),
   intakeBy: objectId.optional(),
   sort: z.enum(['newest', 'oldest', 'due']).optional(),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { aUser, testPassword } from '../builders/builders.js';
+import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
 
 const noStackTrace = /at .*\.[jt]s|node_modules|URIError/;
@@ -7,10 +7,27 @@ const noStackTrace = /at .*\.[jt]s|node_modules|URIError/;
 describe('API: bad input is refused cleanly at the edge', () => {
   const t = useTestApp({ at: '2026-03-02T02:00:00Z' });
   let operator: SignedInAgent;
+  let dispatcher: SignedInAgent;
+  let staff: SignedInAgent;
+  let department: { id: string };
 
   before(async () => {
+    department = await aDepartment(t.services);
     operator = await signIn(t.app, (await aUser(t.services, ['operator'])).username, testPassword);
+    dispatcher = await signIn(t.app, (await aUser(t.services, ['dispatcher'])).username, testPassword);
+    staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: department.id })).username, testPassword);
   });
+
+  const ticket = (overrides: Record<string, unknown> = {}) => ({
+    channel: 'phone', requestType: 'complaint', requester: { name: '王五', phone: '13900000001' },
+    subject: '路灯不亮', content: '小区门口路灯已经坏了一周。', ...overrides,
+  });
+
+  function assertRefused(res: { status: number; body: { error: { code: string; details: { fields: { field: string }[] } } } }, field: string, what: string) {
+    assert.equal(res.status, 400, `${what}: ${res.status} ${JSON.stringify(res.body)}`);
+    assert.equal(res.body.error.code, 'VALIDATION_FAILED', what);
+    assert.ok(res.body.error.details.fields.some((f) => f.field === field), `${what}: ${JSON.stringify(res.body.error.details.fields)}`);
+  }
 
   it('when a path parameter is not valid percent-encoding, then 400 VALIDATION_FAILED naming the path, no stack trace', async () => {
     for (const url of ['/api/public/tickets/%ED%A0%80?phone=13800138000', '/api/public/tickets/%E0%A4%A?phone=13800138000', '/api/tickets/%FF']) {
@@ -20,5 +37,30 @@ describe('API: bad input is refused cleanly at the edge', () => {
       assert.equal(res.body.error.details.fields[0].field, 'path');
       assert.doesNotMatch(JSON.stringify(res.body), noStackTrace);
     }
+  });
+
+  it('when a date is outside 2000–2100 or not an ISO 8601 date-time with a zone, then 400 naming the field', async () => {
+    for (const receivedAt of ['+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '1999-12-31T23:59:59Z', '2101-01-01T00:00:00Z', true, 0, '2026-03-02', 'now']) {
+      assertRefused(await operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt })), 'receivedAt', `receivedAt ${String(receivedAt)}`);
+    }
+    for (const from of ['true', '-271821-04-20T00:00:00Z', '275760-09-13T00:00:00Z', '1970-01-01T00:00:00Z']) {
+      assertRefused(await dispatcher.get(`/api/tickets?from=${encodeURIComponent(from)}`), 'from', `from ${from}`);
+    }
+    assertRefused(await dispatcher.get('/api/analytics/dashboard?from=1900-01-01&to=1900-01-02'), 'from', 'dashboard day 1900');
+    const imported = await operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt: '2026-02-27T10:00:00+08:00' }));
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+  });
+
+  it('when an extension is asked up to year 275760, then 400 and the deadline cannot be moved there', async () => {
+    const created = await operator.post('/api/tickets').send(ticket());
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id: string = created.body.id;
+    assert.equal((await dispatcher.post(`/api/tickets/${id}/dispatch`).send({ lead: department.id })).status, 200);
+    assert.equal((await staff.post(`/api/tickets/${id}/accept`).send({})).status, 200);
+    for (const until of ['+275760-09-13T00:00:00Z', '2101-01-01T00:00:00Z', true]) {
+      assertRefused(await staff.post(`/api/tickets/${id}/request-extension`).send({ until, reason: '需要时间' }), 'until', `until ${String(until)}`);
+    }
+    const fine = await staff.post(`/api/tickets/${id}/request-extension`).send({ until: '2026-04-30T09:00:00+08:00', reason: '需要时间' });
+    assert.equal(fine.status, 200, JSON.stringify(fine.body));
   });
 });
