@@ -137,7 +137,7 @@ export const listQuery = z.strictObject({
   overdue: queryBoolean.optional(),
   from: instant.optional(),
   to: instant.optional(),
-  phone: phone.optional(),
+  phone: phone.optional().meta({ description: 'The requester\'s phone; for department users it never matches a requester who asked for confidentiality' }),
   intakeBy: objectId.optional(),
   sort: z.enum(['newest', 'oldest', 'due']).optional(),
   cursor: z.string().max(200).optional(),
