@@ -110,6 +110,16 @@ describe('API: who may act on tickets, privacy and concurrency', () => {
     assert.equal((await as.operator.get(`/api/tickets/${id}/requester-reads`)).status, 403);
   });
 
+  it('when a department user acts on a confidential ticket, then the answer carries neither name nor phone, nor any internal record', async () => {
+    const id = await dispatchedTicket('13611116666', true);
+    const accepted = await as.department_staff.post(`/api/tickets/${id}/accept`).send({});
+    assert.equal(accepted.status, 200);
+    assert.doesNotMatch(JSON.stringify(accepted.body), /13611116666|李四/);
+    for (const internal of ['effects', 'effectsDueAt', 'idempotencyKey', 'idempotencyFingerprint', 'terms', 'scope']) {
+      assert.ok(!(internal in accepted.body), `${internal} in the answer`);
+    }
+  });
+
   it("when a department user filters by a confidential requester's phone, then nothing matches: the filter cannot confirm who called", async () => {
     const id = await dispatchedTicket('13611114444', true);
     const byDepartment = await as.department_staff.get('/api/tickets?phone=13611114444');
