@@ -108,8 +108,10 @@ export function accountsRouter(endpoints: EndpointRegistry, deps: AccountsDeps):
     method: 'post', path: '/api/auth/password', summary: 'Change your own password (ends your other sessions)', tags: ['accounts'],
     auth: 'user', status: 204,
     body: z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(200) }),
-    async handle({ ctx, body }) {
-      await users.changeOwnPassword(ctx, body.currentPassword, body.newPassword);
+    async handle({ ctx, body, req }) {
+      // A Bearer-token caller has no session to keep: then every session ends.
+      const session: unknown = ctx.actor.via === 'session' ? req.cookies?.[sessionCookie] : null;
+      await users.changeOwnPassword(ctx, body.currentPassword, body.newPassword, typeof session === 'string' ? session : null);
     },
   });
 

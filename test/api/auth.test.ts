@@ -106,4 +106,16 @@ describe('API: sign-in, sessions, CSRF and tokens', () => {
     const old = await supertest(t.app).post('/api/auth/login').send({ username: user.username, password: testPassword });
     assert.equal(old.status, 401);
   });
+
+  it('when a user changes their password, then their other sessions end and the one they changed it in goes on', async () => {
+    const user = await aUser(t.services, ['dispatcher']);
+    const here = await signIn(t.app, user.username, testPassword);
+    const elsewhere = await signIn(t.app, user.username, testPassword);
+    assert.equal((await elsewhere.get('/api/auth/session')).status, 200);
+    const ok = await here.post('/api/auth/password').send({ currentPassword: testPassword, newPassword: 'a much longer password' });
+    assert.equal(ok.status, 204);
+    assert.equal((await elsewhere.get('/api/auth/session')).status, 401);
+    assert.equal((await here.get('/api/auth/session')).status, 200);
+    assert.equal((await here.post('/api/auth/password').send({ currentPassword: 'a much longer password', newPassword: 'yet another long password' })).status, 204);
+  });
 });
