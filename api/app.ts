@@ -26,6 +26,7 @@ import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createOpenApiRegistry, openApiRouter } from './http/openapi.js';
 import { requestContext } from './http/request-context.js';
+import { assertUtf8Body } from './http/text.js';
 import './http/express-request.js';
 
 export interface AppDeps {
@@ -52,7 +53,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger, metrics));
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb', verify: assertUtf8Body }));
   app.use(cookieParser());
 
   app.get('/metrics', async (_req, res) => {

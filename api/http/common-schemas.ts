@@ -38,6 +38,16 @@ export const instant = z.iso
   })
   .meta({ description: `ISO 8601 date-time with Z or an offset, within ${range}` });
 
+/**
+ * Text a person wrote; control characters, bidi overrides and lone surrogates are refused for
+ * every string before the schemas run (api/http/text.ts).
+ */
+export const text = (max: number) => z.string().trim().min(1).max(max);
+/** One line: names, subjects, addresses, titles. A line break there would forge rows in lists and notices. */
+export const line = (max: number) => text(max).regex(/^[^\n\r\t\u2028\u2029]*$/, 'must be a single line (no line breaks or tabs)');
+/** A link the consoles will render: only http(s), never javascript:, data: or file:. */
+export const webUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2000);
+
 export const idParams = z.strictObject({ id: objectId });
 export const version = z.number().int().positive().meta({ description: 'The version you read; a stale one gets 409 VERSION_CONFLICT' });
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../core/platform/logger.js';
 import { DomainError, isDomainError } from '../../core/platform/errors.js';
-import { ValidationError } from './endpoint.js';
+import { ValidationError } from './validation-error.js';
 
 /** The only place that knows HTTP statuses for domain error codes. */
 const statusByCode: Record<string, number> = {

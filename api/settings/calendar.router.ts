@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { day, month } from '../http/common-schemas.js';
+import { day, line, month } from '../http/common-schemas.js';
 import type { HotlineSettings } from '../../core/settings/hotline-settings.js';
 import { calendarMonth } from '../../core/settings/calendar-month.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
@@ -50,7 +50,7 @@ export function calendarRouter(endpoints: EndpointRegistry, settings: HotlineSet
     method: 'post', path: '/api/settings/calendar/overrides',
     summary: "Make a date a holiday (working: false) or an adjusted working day (working: true); replaces that date's earlier override",
     tags: ['settings'], auth: 'user', errors: [403, 409],
-    body: z.strictObject({ version: settingsVersion, date: day, working: z.boolean(), name: z.string().trim().min(1).max(60).optional() }),
+    body: z.strictObject({ version: settingsVersion, date: day, working: z.boolean(), name: line(60).optional() }),
     response: calendarMonthView,
     async handle({ ctx, body }) {
       const { version: expected, ...override } = body;

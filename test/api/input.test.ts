@@ -63,4 +63,47 @@ describe('API: bad input is refused cleanly at the edge', () => {
     const fine = await staff.post(`/api/tickets/${id}/request-extension`).send({ until: '2026-04-30T09:00:00+08:00', reason: '需要时间' });
     assert.equal(fine.status, 200, JSON.stringify(fine.body));
   });
+
+  it('when a body is not valid UTF-8, then 400 VALIDATION_FAILED instead of storing replacement characters', async () => {
+    const json = Buffer.from(JSON.stringify(ticket({ subject: 'SUBJECT' })));
+    const at = json.indexOf('SUBJECT');
+    const broken = Buffer.concat([json.subarray(0, at), Buffer.from([0xff, 0xfe, 0xc3]), json.subarray(at + 'SUBJECT'.length)]);
+    // Sent as bytes: superagent would otherwise serialise the Buffer as JSON.
+    const res = await operator.post('/api/tickets').set('content-type', 'application/json').serialize((b: unknown) => b as string).send(broken);
+    assertRefused(res, 'body', 'invalid UTF-8');
+    assert.doesNotMatch(JSON.stringify(res.body), noStackTrace);
+  });
+
+  it('when text holds a lone surrogate, NUL, a control or a bidi override, then 400 naming the field; long text keeps its lines', async () => {
+    const raw = (body: string) => operator.post('/api/tickets').set('content-type', 'application/json').send(body);
+    const base = JSON.stringify(ticket({ subject: 'SUBJECT' }));
+    assertRefused(await raw(base.replace('SUBJECT', '\\ud800路灯')), 'subject', 'lone high surrogate');
+    assertRefused(await raw(base.replace('SUBJECT', '路灯\\udc00')), 'subject', 'lone low surrogate');
+    for (const [field, overrides] of [
+      ['requester.name', { requester: { name: '王\u0000五', phone: '13900000001' } }],
+      ['requester.name', { requester: { name: '王五\u202e', phone: '13900000001' } }],
+      ['subject', { subject: '路灯\u202egnp.exe' }],
+      ['subject', { subject: '路灯\u2066不亮' }],
+      ['subject', { subject: '路灯\n不亮' }],
+      ['subject', { subject: '路灯\u0007不亮' }],
+      ['content', { content: '路灯\u0000不亮' }],
+      ['content', { content: '路灯\u009b不亮' }],
+      ['location.address', { location: { address: '望京\u202d街' } }],
+    ] as const) {
+      assertRefused(await operator.post('/api/tickets').send(ticket(overrides)), field, `${field} ${JSON.stringify(overrides)}`);
+    }
+    const fine = await operator.post('/api/tickets').send(ticket({ subject: 'Cafe\u0301 门口 😀', content: '第一行\n第二行\r\n\t第三行' }));
+    assert.equal(fine.status, 201, JSON.stringify(fine.body));
+    assert.equal(fine.body.subject, 'Café 门口 😀', 'stored in NFC');
+    assert.equal(fine.body.content, '第一行\n第二行\r\n\t第三行');
+  });
+
+  it('when an attachment URL is not http(s), then 400 naming it', async () => {
+    const attachment = (url: string) => ({ attachments: [{ name: '照片.jpg', contentType: 'image/jpeg', size: 1000, url }] });
+    for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'vbscript:msgbox']) {
+      assertRefused(await operator.post('/api/tickets').send(ticket(attachment(url))), 'attachments.0.url', url);
+    }
+    const fine = await operator.post('/api/tickets').send(ticket(attachment('https://files.example.cn/a/照片.jpg')));
+    assert.equal(fine.status, 201, JSON.stringify(fine.body));
+  });
 });
