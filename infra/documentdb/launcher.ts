@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../free-port.js';
+import { killGroup } from '../supervisor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const projectRoot = path.resolve(here, '../..');
@@ -19,6 +20,8 @@ export interface DatabaseServer {
   uri: string;
   /** Which server this is, for logs and the README's claims. */
   engine: 'documentdb' | 'mongod' | 'external';
+  /** Resolves with why when a server this process started ends by itself (a crash); absent for one it did not start. */
+  exited?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -137,7 +140,9 @@ export async function startDocumentDB(options: DocumentDBOptions): Promise<Datab
     await stop();
     throw error;
   }
-  return { uri, engine: 'documentdb', stop };
+  // Either one gone is the database gone: FerretDB without PostgreSQL answers nothing useful.
+  const exited = Promise.race([pg.exited.then((why) => `postgres ${why}`), fd.exited.then((why) => `ferretdb ${why}`)]);
+  return { uri, engine: 'documentdb', exited, stop };
 }
 
 function checkInstalled(ferretdb: string, log: (line: string) => void) {
@@ -268,6 +273,8 @@ function spawnAs(owner: { uid: number; gid: number } | null, file: string, args:
 interface Supervised {
   child: ChildProcess;
   stderr: () => string;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<string>;
   stop: () => Promise<void>;
 }
 
@@ -292,7 +299,7 @@ function supervise(
     stderr = (stderr + chunk).slice(-4000);
     for (const line of chunk.split('\n')) if (line.trim() && worthLogging(line)) log(`${name}: ${line}`);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   // A synchronous kill on exit as well as the kernel's parent-death signal.
   const killOnExit = () => child.kill(lastSignal);
   process.once('exit', killOnExit);
@@ -304,8 +311,11 @@ function supervise(
       await exited;
       clearTimeout(timer);
     }
+    // The server runs in its own process group (spawned detached): after a crash of its main
+    // process, what it forked (PostgreSQL's backends) goes too, so a restart finds the data free.
+    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   };
-  return { child, stderr: () => stderr, stop };
+  return { child, stderr: () => stderr, exited, stop };
 }
 
 async function waitFor(server: Supervised, name: string, ready: () => boolean | Promise<boolean>, timeoutMs: number) {
@@ -340,6 +350,7 @@ export async function startMongod(options: { dataDir: string; port?: number; log
   const port = options.port ?? (await freePort());
   const child = spawn('mongod', ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const server = supervise(child, 'mongod', log, 'SIGTERM', 'SIGKILL');
   const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
@@ -349,5 +360,5 @@ export async function startMongod(options: { dataDir: string; port?: number; log
     await server.stop();
     throw error;
   }
-  return { uri, engine: 'mongod', stop: server.stop };
+  return { uri, engine: 'mongod', exited: server.exited.then((why) => `mongod ${why}`), stop: server.stop };
 }
