@@ -280,10 +280,12 @@ interface Supervised {
 
 /**
  * PostgreSQL logs at LOG level (which it ranks above ERROR) what the extension does, and at ERROR
- * every failed statement (a duplicate key, say): only its own troubles are passed on.
+ * every failed statement (a duplicate key, say): only its own troubles are passed on. After a crash
+ * each backend says it lost the postmaster and the restart's probes are refused until it is up:
+ * the supervisor's one line says that.
  */
 function postgresWorthLogging(line: string): boolean {
-  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to administrator command|pg_documentdb_cursor_files|the database system is (starting up|shutting down)/.test(line);
+  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to (administrator command|unexpected postmaster exit)|pg_documentdb_cursor_files|the database system is (starting up|shutting down|not yet accepting connections)/.test(line);
 }
 
 function supervise(
