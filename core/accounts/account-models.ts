@@ -22,9 +22,18 @@ export interface Session {
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
-  /** Enforced by the application on every request; the TTL index removes the record some time after. */
+  /** Enforced by the application on every request. */
   expiresAt: Date;
+  /**
+   * When the database stored the session, by its own clock: the TTL index removes the record a
+   * while after any session can have expired. Not `expiresAt`, which follows the application's
+   * clock (a test's fixed clock, or a server whose clock is off).
+   */
+  storedAt?: Date;
 }
+
+/** Longer than the longest session (`SESSION_TTL_HOURS` is at most 30 days). */
+export const sessionRetentionSeconds = 31 * 86_400;
 
 export interface ApiToken {
   name: string;
@@ -73,11 +82,12 @@ const sessionSchema = new Schema<Session>(
     createdAt: { type: Date, required: true },
     lastSeenAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
+    storedAt: { type: Date },
   },
   { versionKey: false, collection: 'sessions' },
 );
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
-sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+sessionSchema.index({ storedAt: 1 }, { expireAfterSeconds: sessionRetentionSeconds });
 sessionSchema.index({ userId: 1 });
 
 const apiTokenSchema = new Schema<ApiToken>(

@@ -62,9 +62,12 @@ export class Authentication {
     const sessionToken = newSecret();
     const csrfToken = newSecret(24);
     const expiresAt = new Date(now.getTime() + this.settings.sessionTtlHours * 3_600_000);
-    await this.models.sessions.create({
-      tokenHash: hashToken(sessionToken), userId: String(user._id), csrfToken, createdAt: now, lastSeenAt: now, expiresAt,
-    });
+    const tokenHash = hashToken(sessionToken);
+    await this.models.sessions.updateOne(
+      { tokenHash },
+      { $setOnInsert: { tokenHash, userId: String(user._id), csrfToken, createdAt: now, lastSeenAt: now, expiresAt }, $currentDate: { storedAt: true } },
+      { upsert: true },
+    );
     await this.audit.record({ actor: actorOf(user, 'session'), now, requestId: input.requestId }, 'session.login', {
       type: 'user', id: String(user._id),
     }, { ip: input.ip });

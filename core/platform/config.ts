@@ -26,7 +26,8 @@ export const configSchema = z.object({
   /** With no MONGODB_URI: the embedded FerretDB 2 on PostgreSQL + DocumentDB (default) or a local mongod on the PATH. */
   DB_ENGINE: z.enum(['documentdb', 'mongod']).default('documentdb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SESSION_TTL_HOURS: positiveInt.default(12),
+  /** At most 30 days: stored sessions are removed 31 days after sign-in. */
+  SESSION_TTL_HOURS: positiveInt.max(720).default(12),
   /** Set to false only for plain-http development on loopback. */
   COOKIE_SECURE: boolean.optional(),
   LOGIN_MAX_FAILURES: positiveInt.default(5),
