@@ -61,9 +61,13 @@ log_checkpoints = off
 log_line_prefix = '%m [%p] '
 `;
 
-/** Loopback TCP needs a password; the Unix socket sits in the data folder (mode 700), so only its owner reaches it. */
+/**
+ * Loopback TCP needs a password; the Unix socket sits in the data folder (mode 700), so only its owner
+ * reaches it. `all` does not cover replication connections: `npm run backup` (pg_basebackup) needs its own line.
+ */
 const pgHba = `# Written by infra/documentdb/launcher.ts.
 local all all trust
+local replication postgres trust
 host all all 127.0.0.1/32 scram-sha-256
 `;
 
@@ -79,9 +83,9 @@ export async function startDocumentDB(options: DocumentDBOptions): Promise<Datab
   const ferretdb = options.ferretdb ?? defaultFerretDBBinary;
   checkInstalled(ferretdb, log);
   const dataDir = path.resolve(projectRoot, options.dataDir);
-  const pgData = path.join(dataDir, 'postgres');
+  const pgData = clusterDir(dataDir);
   const stateDir = path.join(dataDir, 'ferretdb-state');
-  const owner = runAs();
+  const owner = databaseOwner();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) makeReachable(dataDir, owner);
 
@@ -162,7 +166,7 @@ function checkInstalled(ferretdb: string, log: (line: string) => void) {
 }
 
 /** As root, PostgreSQL (and FerretDB with it) runs as the `postgres` system user; otherwise as this user. */
-function runAs(): { uid: number; gid: number } | null {
+export function databaseOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
@@ -187,7 +191,9 @@ function makeReachable(dataDir: string, owner: { uid: number; gid: number }) {
   }
 }
 
-const credentialsFile = (dataDir: string) => path.join(dataDir, 'credentials.json');
+export const credentialsFile = (dataDir: string) => path.join(dataDir, 'credentials.json');
+/** The PostgreSQL cluster in the engine's data folder; its Unix socket is there too. */
+export const clusterDir = (dataDir: string) => path.join(dataDir, 'postgres');
 
 /** The engine's URI without its password (as in a state file) made whole again from DATA/credentials.json; other URIs as they are. */
 export function withCredentials(dataDir: string, uri: string): string {
@@ -282,10 +288,15 @@ interface Supervised {
  * PostgreSQL logs at LOG level (which it ranks above ERROR) what the extension does, and at ERROR
  * every failed statement (a duplicate key, say): only its own troubles are passed on. After a crash
  * each backend says it lost the postmaster and the restart's probes are refused until it is up:
- * the supervisor's one line says that.
+ * the supervisor's one line says that. A backup (pg_basebackup) passes over the Unix socket, which
+ * lives in the cluster's folder, with a warning; a restored one refuses connections while it
+ * replays its WAL.
  */
 function postgresWorthLogging(line: string): boolean {
-  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to (administrator command|unexpected postmaster exit)|pg_documentdb_cursor_files|the database system is (starting up|shutting down|not yet accepting connections)/.test(line);
+  return (
+    /\b(FATAL|PANIC|WARNING):/.test(line) &&
+    !/terminating connection due to (administrator command|unexpected postmaster exit)|pg_documentdb_cursor_files|the database system is (starting up|shutting down|not yet accepting connections)|skipping special file "\.\/\.s\.PGSQL/.test(line)
+  );
 }
 
 function supervise(
