@@ -5,6 +5,7 @@ import type { Services } from '../core/services.js';
 import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
 import { databaseAnswers } from '../core/platform/database.js';
+import type { DependencyCheck } from '../core/platform/readiness.js';
 import { accountsRouter } from './accounts/accounts.router.js';
 import { auditRouter } from './audit/audit.router.js';
 import { categoriesRouter, publicCategoriesRouter } from './categories/categories.router.js';
@@ -39,6 +40,8 @@ export interface AppDeps {
   publicSubmitPerHour?: number;
   /** How often live updates look for new assignments (LIVE_POLL_MS); 2 s when left out. */
   livePollMs?: number;
+  /** What /readyz asks besides the database (telephony, mail, SMS); server.ts builds them from the configuration. */
+  dependencies?: DependencyCheck[];
 }
 
 /** The whole HTTP API as a value: server.ts listens on it, tests drive it with supertest. */
@@ -59,7 +62,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
+  app.use(healthRouter(endpoints, [{ name: 'database', answers: () => databaseAnswers(services.connection) }, ...(deps.dependencies ?? [])]));
   app.use(openApiRouter(openapi));
   app.use(softphoneRouter());
   app.use(consolesRouter());

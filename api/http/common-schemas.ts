@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be a 24-character hexadecimal id');
+export const objectId = z.string().regex(/^[0-9a-fA-F]{24}$/, 'must be a 24-character hexadecimal id');
 
 /**
  * The hotline's records live in 2000–2100. A date outside is a typo or a probe, and the far ends

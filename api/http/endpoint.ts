@@ -61,7 +61,7 @@ const errorStatusText: Record<number, string> = {
   413: 'Request body too large',
   429: 'Too many requests',
   500: 'Internal error (request id in the body)',
-  503: 'Not ready: a dependency does not answer',
+  503: 'A dependency does not answer (NOT_READY, DATABASE_UNAVAILABLE); retry after Retry-After seconds',
 };
 
 function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
@@ -130,7 +130,8 @@ export class EndpointRegistry {
         ? { description: 'Success', content: { 'application/json': { schema: endpoint.response } } }
         : { description: 'Success' },
     };
-    const errors = new Set([400, 500, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
+    // 503: any route while the database is away (DATABASE_UNAVAILABLE, with Retry-After).
+    const errors = new Set([400, 500, 503, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
     for (const code of errors) {
       responses[code] = { description: errorStatusText[code] ?? 'Error', content: { 'application/json': { schema: errorResponse } } };
     }

@@ -77,15 +77,22 @@ export class Authentication {
     await this.models.loginAttempts.deleteOne({ key: pairKey });
     await this.models.loginAttempts.updateOne(
       { key: knownKey },
-      { $set: { knownUntil: new Date(now.getTime() + knownAddressMs) }, $setOnInsert: { failures: 0, lastFailureAt: null, waitUntil: null } },
+      {
+        $set: { knownUntil: new Date(now.getTime() + knownAddressMs) },
+        $setOnInsert: { failures: 0, lastFailureAt: null, waitUntil: null },
+        $currentDate: { storedAt: true },
+      },
       { upsert: true },
     );
     const sessionToken = newSecret();
     const csrfToken = newSecret(24);
     const expiresAt = new Date(now.getTime() + this.settings.sessionTtlHours * 3_600_000);
-    await this.models.sessions.create({
-      tokenHash: hashToken(sessionToken), userId: String(user._id), csrfToken, createdAt: now, lastSeenAt: now, expiresAt,
-    });
+    const tokenHash = hashToken(sessionToken);
+    await this.models.sessions.updateOne(
+      { tokenHash },
+      { $setOnInsert: { tokenHash, userId: String(user._id), csrfToken, createdAt: now, lastSeenAt: now, expiresAt }, $currentDate: { storedAt: true } },
+      { upsert: true },
+    );
     await this.audit.record({ actor: actorOf(user, 'session'), now, requestId: input.requestId }, 'session.login', {
       type: 'user', id: String(user._id),
     }, { ip: input.ip });
@@ -141,7 +148,7 @@ export class Authentication {
 
   private async recordFailure(key: string, threshold: number, now: Date): Promise<void> {
     const attempts: Model<LoginAttempt> = this.models.loginAttempts;
-    // Failures a day old are forgotten here too: the TTL monitor runs late, and tests stop the clock.
+    // Forgotten by the application's clock; the TTL index only clears old records away.
     await attempts.updateOne(
       { key, lastFailureAt: { $lte: new Date(now.getTime() - forgetFailuresMs) } },
       { $set: { failures: 0, waitUntil: null } },
@@ -150,7 +157,7 @@ export class Authentication {
     const updated = await attempts
       .findOneAndUpdate(
         { key },
-        { $inc: { failures: 1 }, $set: { lastFailureAt: now }, $setOnInsert: { waitUntil: null, knownUntil: null } },
+        { $inc: { failures: 1 }, $set: { lastFailureAt: now }, $setOnInsert: { waitUntil: null, knownUntil: null }, $currentDate: { storedAt: true } },
         { upsert: true, returnDocument: 'after' },
       )
       .lean();

@@ -147,28 +147,26 @@ if ! fresh libbson "$s" || [ ! -f "$libbson_prefix/lib/pkgconfig/libbson-static-
   echo "$s" > "$cache/stamps/libbson"
 fi
 
+# A single-folder PGXS extension from its archive, unless built from the same inputs already.
+# Arguments: the part's name, what it is, the library it installs, then extra make variables.
+build_extension() {
+  local part=$1 label=$2 library=$3; shift 3
+  local s
+  s=$(stamp_of "$part")
+  if ! fresh "$part" "$s" || [ ! -f "$pkgdir/$library" ]; then
+    echo "documentdb build: $label"
+    unpack_source "$part" "$cache/src/$part"
+    pgxs_make -C "$cache/src/$part" "$@"
+    pgxs_install "$cache/src/$part" "$@"
+    rm -rf "$cache/src/$part"
+    echo "$s" > "$cache/stamps/$part"
+  fi
+}
 # pg_cron 1.6.3 (Debian's 1.4.2 refuses the "every 2 seconds" schedules DocumentDB uses).
-s=$(stamp_of pg_cron)
-if ! fresh pg_cron "$s" || [ ! -f "$pkgdir/pg_cron.so" ]; then
-  echo "documentdb build: pg_cron 1.6.3"
-  unpack_source pg_cron "$cache/src/pg_cron"
-  pgxs_make -C "$cache/src/pg_cron"
-  pgxs_install "$cache/src/pg_cron"
-  rm -rf "$cache/src/pg_cron"
-  echo "$s" > "$cache/stamps/pg_cron"
-fi
-
+build_extension pg_cron 'pg_cron 1.6.3' pg_cron.so
 # pgvector 0.8.0 (CREATE EXTENSION documentdb CASCADE needs it; not in Debian 12).
-s=$(stamp_of pgvector)
-if ! fresh pgvector "$s" || [ ! -f "$pkgdir/vector.so" ]; then
-  echo "documentdb build: pgvector 0.8.0"
-  unpack_source pgvector "$cache/src/pgvector"
-  # OPTFLAGS= : no -march=native, so the build runs on any x86-64 machine it is copied to.
-  pgxs_make -C "$cache/src/pgvector" OPTFLAGS=
-  pgxs_install "$cache/src/pgvector" OPTFLAGS=
-  rm -rf "$cache/src/pgvector"
-  echo "$s" > "$cache/stamps/pgvector"
-fi
+# OPTFLAGS= : no -march=native, so the build runs on any x86-64 machine it is copied to.
+build_extension pgvector 'pgvector 0.8.0' vector.so OPTFLAGS=
 
 # DocumentDB: pg_documentdb_core, then pg_documentdb (not the distributed part).
 # Debian's libintelrdfpmath-dev has the library but no pkg-config file DocumentDB looks for.

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
 import { createApp } from '../../api/app.js';
+import { sessionRetentionSeconds } from '../../core/accounts/account-models.js';
 import { createLogger } from '../../core/platform/logger.js';
 import { aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp } from '../helpers/test-app.js';
@@ -115,7 +116,9 @@ describe('API: sign-in, sessions, CSRF and tokens', () => {
     assert.equal((await session.get('/api/auth/session')).status, 401);
     // The record goes by itself later: a TTL index on the expiry, no clean-up job.
     const indexes = await t.connection.collection('sessions').indexes();
-    assert.ok(indexes.some((index) => index.key.expiresAt === 1 && index.expireAfterSeconds === 0), JSON.stringify(indexes));
+    assert.ok(indexes.some((index) => index.key.storedAt === 1 && index.expireAfterSeconds === sessionRetentionSeconds), JSON.stringify(indexes));
+    const stored = await t.connection.collection('sessions').findOne({ userId: user.id });
+    assert.ok(stored?.storedAt instanceof Date && Math.abs(stored.storedAt.getTime() - Date.now()) < 600_000, 'stamped by the database clock, not the fixed one');
   });
 
   it('when a cookie-authenticated write lacks the CSRF token, then 403 CSRF_FAILED and nothing changes', async () => {
