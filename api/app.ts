@@ -5,6 +5,7 @@ import type { Services } from '../core/services.js';
 import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
 import { databaseAnswers } from '../core/platform/database.js';
+import type { DependencyCheck } from '../core/platform/readiness.js';
 import { accountsRouter } from './accounts/accounts.router.js';
 import { auditRouter } from './audit/audit.router.js';
 import { categoriesRouter, publicCategoriesRouter } from './categories/categories.router.js';
@@ -26,6 +27,7 @@ import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createOpenApiRegistry, openApiRouter } from './http/openapi.js';
 import { requestContext } from './http/request-context.js';
+import { assertUtf8Body } from './http/text.js';
 import './http/express-request.js';
 
 export interface AppDeps {
@@ -38,6 +40,8 @@ export interface AppDeps {
   publicSubmitPerHour?: number;
   /** How often live updates look for new assignments (LIVE_POLL_MS); 2 s when left out. */
   livePollMs?: number;
+  /** What /readyz asks besides the database (telephony, mail, SMS); server.ts builds them from the configuration. */
+  dependencies?: DependencyCheck[];
 }
 
 /** The whole HTTP API as a value: server.ts listens on it, tests drive it with supertest. */
@@ -52,13 +56,13 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger, metrics));
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb', verify: assertUtf8Body }));
   app.use(cookieParser());
 
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use(healthRouter(endpoints, () => databaseAnswers(services.connection)));
+  app.use(healthRouter(endpoints, [{ name: 'database', answers: () => databaseAnswers(services.connection) }, ...(deps.dependencies ?? [])]));
   app.use(openApiRouter(openapi));
   app.use(softphoneRouter());
   app.use(consolesRouter());

@@ -11,8 +11,10 @@ import { projectRoot, startDocumentDB, startMongod, withCredentials, type Databa
  * when DB_ENGINE=mongod and mongod is installed.
  * A server this project already runs on the same DATA_DIR (say, `npm start` while `npm run seed`
  * is typed in another terminal) is reused: two servers on one data folder would corrupt it.
+ * `port` asks for the same port again when a crashed server is restarted, so that the URI the
+ * API and the workers hold stays valid.
  */
-export async function openDatabaseServer(config: Config, log: (line: string) => void): Promise<DatabaseServer> {
+export async function openDatabaseServer(config: Config, log: (line: string) => void, options: { port?: number } = {}): Promise<DatabaseServer> {
   if (config.MONGODB_URI) return { uri: config.MONGODB_URI, engine: 'external', stop: async () => {} };
   const dataDir = path.resolve(projectRoot, config.DATA_DIR, config.DB_ENGINE);
   warnAboutOldEngineData(path.resolve(projectRoot, config.DATA_DIR), log);
@@ -27,7 +29,7 @@ export async function openDatabaseServer(config: Config, log: (line: string) => 
   if (config.DB_ENGINE === 'mongod' && spawnSync('mongod', ['--version']).error) {
     throw new Error('DB_ENGINE=mongod but mongod is not on the PATH: install MongoDB or unset DB_ENGINE to use the embedded engine.');
   }
-  const server = config.DB_ENGINE === 'mongod' ? await startMongod({ dataDir, log }) : await startDocumentDB({ dataDir, log });
+  const server = config.DB_ENGINE === 'mongod' ? await startMongod({ dataDir, log, port: options.port }) : await startDocumentDB({ dataDir, log, port: options.port });
   const uri = new URL(server.uri);
   uri.username = '';
   uri.password = '';

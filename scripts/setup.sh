@@ -40,3 +40,12 @@ fi
 # cold 2-core machine, nothing the second time). Installing the extensions into PostgreSQL's
 # directories needs root; FerretDB needs Go (https://go.dev/dl).
 bash infra/documentdb/build.sh
+
+# schemathesis (PyPI, pinned) fuzzes the whole OpenAPI document in the tests (test/fuzz/), from its
+# own virtual environment in .cache/ so nothing is installed into the system's Python.
+schemathesis_version=4.32.5
+if ! .cache/python/bin/schemathesis --version 2>/dev/null | grep -q "version $schemathesis_version"; then
+  command -v python3 >/dev/null || { echo "setup: Python 3 is needed for the API fuzz tests (schemathesis)" >&2; exit 1; }
+  python3 -m venv .cache/python
+  .cache/python/bin/pip install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi

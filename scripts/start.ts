@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { newSecret } from '../core/accounts/secrets.js';
 import { loadConfigOrExit } from '../core/platform/config.js';
@@ -6,15 +5,18 @@ import { connectDatabase } from '../core/platform/database.js';
 import { createServices, serviceSettings } from '../core/services.js';
 import { openDatabaseServer } from '../infra/database-server.js';
 import { projectRoot } from '../infra/documentdb/launcher.js';
-import { KamailioNotInstalledError, startKamailio, type KamailioServer } from '../infra/kamailio/launcher.js';
+import { KamailioNotInstalledError, startKamailio, type KamailioOptions, type KamailioServer } from '../infra/kamailio/launcher.js';
+import { startNodeChild, supervise, type Running, type Supervisor } from '../infra/supervisor.js';
 import { buildSoftphone } from '../softphone/build.js';
 import { buildConsoles } from '../consoles/build.js';
 
 /**
  * `npm start`: the whole system on one machine. Starts the database once (the embedded engine
  * unless MONGODB_URI is set), Kamailio when it is installed, then the API and the workers as
- * child processes sharing them. Ctrl-C or SIGTERM stops the children first, then Kamailio and the
- * database: nothing is left behind.
+ * child processes sharing them. Each of them (the database, Kamailio with rtpengine, the API, the
+ * workers) runs in its own process group and is restarted with a back-off when it exits by itself.
+ * Ctrl-C or SIGTERM stops the API and the workers first, then Kamailio and the database: nothing
+ * is left behind.
  */
 const config = loadConfigOrExit(process.env);
 const log = (line: string) => console.log(`[start] ${line}`);
@@ -31,40 +33,38 @@ log('softphone and consoles built: /softphone/, /portal/, /console/');
 const database = await databaseStarting;
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
+const databasePort = Number(new URL(database.uri).port) || undefined;
 const telephony = await startTelephony();
 const env = { ...process.env, MONGODB_URI: database.uri, ...telephony?.env };
-const children = new Map<string, ChildProcess>();
+const supervisors = new Map<string, Supervisor>();
+// The database and Kamailio keep their ports when restarted: the URI and addresses the API and
+// the workers were given stay valid, and they reconnect by themselves.
+if (database.exited) {
+  supervisors.set('database', supervise('database', asRunning(database), async () => asRunning(await openDatabaseServer(config, log, { port: databasePort })), log));
+}
+if (telephony) {
+  const restartTelephony = async () => asRunning(await startKamailio({ ...telephony.options, sipPort: telephony.kamailio.sipPort, wsPort: telephony.kamailio.wsPort }));
+  supervisors.set('kamailio', supervise('kamailio and rtpengine', asRunning(telephony.kamailio), restartTelephony, log));
+}
 for (const [name, entry] of [['api', 'api/server.ts'], ['workers', 'workers/worker.ts']] as const) {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry)], { env, stdio: 'inherit', cwd: projectRoot });
-  children.set(name, child);
-  child.on('exit', (code, signal) => {
-    children.delete(name);
-    if (!stopping) {
-      log(`${name} exited (${signal ?? code}); stopping everything`);
-      void shutdown(1);
-    }
-  });
+  const start = async () => startNodeChild(['--import', 'tsx', path.join(projectRoot, entry)], { env, cwd: projectRoot });
+  supervisors.set(name, supervise(name, await start(), start, log));
+}
+log('supervising: a child that exits is restarted after 1 s, doubling to 30 s while it keeps failing');
+
+function asRunning(server: { exited?: Promise<string>; stop(): Promise<void> }): Running {
+  return { exited: server.exited ?? new Promise<string>(() => {}), stop: () => server.stop() };
 }
 
 let stopping = false;
+/** The API and the workers first (they use the rest), then Kamailio, the database last. */
 async function shutdown(exitCode: number) {
   if (stopping) return;
   stopping = true;
-  await Promise.all(
-    [...children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
-  await telephony?.kamailio.stop();
-  await database.stop();
+  const stop = (name: string) => supervisors.get(name)?.stop();
+  await Promise.all([stop('api'), stop('workers')]);
+  await stop('kamailio');
+  await stop('database');
   log('stopped');
   process.exit(exitCode);
 }
@@ -90,29 +90,32 @@ async function buildIndexes(uri: string) {
  * Development generates both per start (softphones fetch new credentials when they sign in);
  * production sets them, and without them the API refuses to start and names them.
  */
-async function startTelephony(): Promise<{ kamailio: KamailioServer; env: Record<string, string> } | null> {
+async function startTelephony(): Promise<{ kamailio: KamailioServer; options: KamailioOptions; env: Record<string, string> } | null> {
   const generate = config.NODE_ENV !== 'production';
   const secret = config.SIP_SECRET ?? (generate ? newSecret() : undefined);
   const token = config.TELEPHONY_TOKEN ?? (generate ? newSecret() : undefined);
   if (!secret || !token) return null;
   const apiHost = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  const options: KamailioOptions = {
+    runDir: path.resolve(projectRoot, config.DATA_DIR, 'kamailio'),
+    host: config.SIP_HOST,
+    // Port 0: any free port.
+    sipPort: config.SIP_PORT || undefined,
+    wsPort: config.SIP_WS_PORT || undefined,
+    domain: config.SIP_DOMAIN,
+    secret,
+    apiUrl: `http://${apiHost}:${config.PORT}`,
+    telephonyToken: token,
+    trunkSubnets: config.SIP_TRUNK_SUBNETS.split(','),
+    defaultRingSeconds: config.RING_SECONDS,
+    log,
+  };
   try {
-    const kamailio = await startKamailio({
-      runDir: path.resolve(projectRoot, config.DATA_DIR, 'kamailio'),
-      host: config.SIP_HOST,
-      // Port 0: any free port.
-      sipPort: config.SIP_PORT || undefined,
-      wsPort: config.SIP_WS_PORT || undefined,
-      domain: config.SIP_DOMAIN,
-      secret,
-      apiUrl: `http://${apiHost}:${config.PORT}`,
-      telephonyToken: token,
-      trunkSubnets: config.SIP_TRUNK_SUBNETS.split(','),
-      defaultRingSeconds: config.RING_SECONDS,
-      log,
-    });
+    const kamailio = await startKamailio(options);
     log(`Kamailio ready: SIP on ${config.SIP_HOST}:${kamailio.sipPort} (UDP and TCP), softphones on ${kamailio.wsUrl}`);
-    return { kamailio, env: { SIP_SECRET: secret, TELEPHONY_TOKEN: token, SIP_WS_URL: config.SIP_WS_URL ?? kamailio.wsUrl } };
+    // The API checks Kamailio for /readyz on the ports it really took (port 0 asks for any).
+    const env = { SIP_SECRET: secret, TELEPHONY_TOKEN: token, SIP_WS_URL: config.SIP_WS_URL ?? kamailio.wsUrl, SIP_PORT: String(kamailio.sipPort), SIP_WS_PORT: String(kamailio.wsPort) };
+    return { kamailio, options, env };
   } catch (err) {
     if (err instanceof KamailioNotInstalledError) {
       log(`${err.message}. Starting without telephony.`);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Categories } from '../../core/categories/categories.js';
 import { parseCsv } from '../../core/platform/csv.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
-import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
+import { idParams, line, objectId, queryBoolean, version } from '../http/common-schemas.js';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
 
 export const categoryView = z
@@ -26,11 +26,11 @@ export const categoryView = z
   })
   .meta({ id: 'Category' });
 
-const name = z.string().trim().min(1).max(60).refine((v) => !v.includes('›'), 'must not contain ›');
+const name = line(60).refine((v) => !v.includes('›'), 'must not contain ›');
 
 const categoryInput = z.strictObject({
   name,
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  nameEn: line(120).nullable().optional(),
   parentId: objectId.nullable().optional(),
   defaultDepartmentId: objectId.nullable().optional(),
   complex: z.boolean().optional(),
@@ -50,7 +50,7 @@ const categoryChanges = z.strictObject({
   version,
   limits: limitOverrides.nullable().optional().meta({ description: 'This category\'s own time limits (and its sub-categories\'), each replacing the default' }),
   name: name.optional(),
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  nameEn: line(120).nullable().optional(),
   defaultDepartmentId: objectId.nullable().optional(),
   complex: z.boolean().optional(),
   active: z.boolean().optional(),
@@ -59,7 +59,7 @@ const categoryChanges = z.strictObject({
 const taxonomyImport = z
   .strictObject({
     csv: z.string().min(1).max(2_000_000).optional().meta({ description: 'CSV with a header line; columns: level 1, level 2, level 3 names' }),
-    rows: z.array(z.array(z.string().trim().min(1).max(60)).min(1).max(3)).min(1).max(20000).optional(),
+    rows: z.array(z.array(line(60)).min(1).max(3)).min(1).max(20000).optional(),
   })
   .refine((body) => (body.csv === undefined) !== (body.rows === undefined), { message: 'send either csv or rows', path: ['csv'] });
 

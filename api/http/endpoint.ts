@@ -7,6 +7,8 @@ import type { ActionContext } from '../../core/audit/audit.js';
 import { DomainError } from '../../core/platform/errors.js';
 import type { Clock } from '../../core/platform/clock.js';
 import { errorResponse } from './error-body.js';
+import { cleanText } from './text.js';
+import { ValidationError } from './validation-error.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -59,18 +61,13 @@ const errorStatusText: Record<number, string> = {
   413: 'Request body too large',
   429: 'Too many requests',
   500: 'Internal error (request id in the body)',
-  503: 'Not ready: a dependency does not answer',
+  503: 'A dependency does not answer (NOT_READY, DATABASE_UNAVAILABLE); retry after Retry-After seconds',
 };
-
-export class ValidationError extends DomainError {
-  constructor(issues: { field: string; in: string; message: string }[]) {
-    super('VALIDATION_FAILED', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { fields: issues });
-  }
-}
 
 function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
   if (!schema) return undefined;
-  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  const given = value ?? (where === 'body' ? undefined : {});
+  const result = schema.safeParse(where === 'headers' ? given : cleanText(given, where));
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.flatMap((issue) => {
@@ -133,7 +130,8 @@ export class EndpointRegistry {
         ? { description: 'Success', content: { 'application/json': { schema: endpoint.response } } }
         : { description: 'Success' },
     };
-    const errors = new Set([400, 500, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
+    // 503: any route while the database is away (DATABASE_UNAVAILABLE, with Retry-After).
+    const errors = new Set([400, 500, 503, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
     for (const code of errors) {
       responses[code] = { description: errorStatusText[code] ?? 'Error', content: { 'application/json': { schema: errorResponse } } };
     }

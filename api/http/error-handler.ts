@@ -1,6 +1,8 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../core/platform/logger.js';
 import { DomainError, isDomainError } from '../../core/platform/errors.js';
+import { isDatabaseUnavailable } from '../../core/platform/database.js';
+import { ValidationError } from './validation-error.js';
 
 /** The only place that knows HTTP statuses for domain error codes. */
 const statusByCode: Record<string, number> = {
@@ -25,7 +27,11 @@ const statusByCode: Record<string, number> = {
   LOGIN_THROTTLED: 429,
   RATE_LIMITED: 429,
   NOT_READY: 503,
+  DATABASE_UNAVAILABLE: 503,
 };
+
+/** While the database is away: clients wait this long, then retry (the driver reconnects by itself). */
+const databaseRetryAfterSeconds = 5;
 
 export function statusFor(error: DomainError): number {
   const mapped = statusByCode[error.code];
@@ -40,7 +46,13 @@ export const unknownRoute: RequestHandler = (req) => {
   throw new DomainError('NOT_FOUND', `No route ${req.method} ${req.path}.`);
 };
 
-function fromBodyParser(err: { type?: string; status?: number }): DomainError | null {
+/** Errors Express and its body parser raise for the client's bytes, before any handler runs. */
+function fromExpress(err: { type?: string; status?: number }): DomainError | null {
+  // The router decodes path parameters with decodeURIComponent; bytes that are not UTF-8 (or
+  // encode a lone surrogate) are the client's mistake, not ours.
+  if (err instanceof URIError) {
+    return new ValidationError([{ field: 'path', in: 'path', message: 'is not valid percent-encoded UTF-8' }]);
+  }
   if (err.type === 'entity.parse.failed') return new DomainError('INVALID_JSON', 'The request body is not valid JSON.', { field: 'body' });
   if (err.type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
@@ -49,9 +61,15 @@ function fromBodyParser(err: { type?: string; status?: number }): DomainError | 
   return null;
 }
 
+/** No database to talk to is an outage to wait out, not a bug: 503 with Retry-After, not 500. */
+function fromDatabase(err: unknown): DomainError | null {
+  if (!isDatabaseUnavailable(err)) return null;
+  return new DomainError('DATABASE_UNAVAILABLE', 'The database does not answer; try again shortly.', { retryAfterSeconds: databaseRetryAfterSeconds });
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isDomainError(err) ? err : fromBodyParser(err as { type?: string });
+    const known = isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
     if (!known) {
       // Untrusted error: full detail in the log, none to the client.
       logger.error({ err, requestId: req.requestId }, 'unhandled error');
@@ -60,7 +78,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const status = statusFor(known);
     const retry = known.details?.retryAfterSeconds;
-    if (status === 429 && typeof retry === 'number') res.setHeader('Retry-After', String(retry));
+    if ((status === 429 || status === 503) && typeof retry === 'number') res.setHeader('Retry-After', String(retry));
     res.status(status).json({ error: { code: known.code, message: known.message, details: known.details, requestId: req.requestId } });
   };
 }

@@ -22,9 +22,18 @@ export interface Session {
   csrfToken: string;
   createdAt: Date;
   lastSeenAt: Date;
-  /** Enforced by the application on every request; the TTL index removes the record some time after. */
+  /** Enforced by the application on every request. */
   expiresAt: Date;
+  /**
+   * When the database stored the session, by its own clock: the TTL index removes the record a
+   * while after any session can have expired. Not `expiresAt`, which follows the application's
+   * clock (a test's fixed clock, or a server whose clock is off).
+   */
+  storedAt?: Date;
 }
+
+/** Longer than the longest session (`SESSION_TTL_HOURS` is at most 30 days). */
+export const sessionRetentionSeconds = 31 * 86_400;
 
 export interface ApiToken {
   name: string;
@@ -39,12 +48,24 @@ export interface ApiToken {
 }
 
 export interface LoginAttempt {
-  /** `user:<name>` or `ip:<address>`. */
+  /**
+   * `user:["<name>"]` counts failures for a user name from anywhere, `pair:["<name>","<address>"]`
+   * from one address; `known:["<name>","<address>"]` marks an address the user signed in from.
+   */
   key: string;
   failures: number;
-  windowStartedAt: Date;
-  lockedUntil: Date | null;
+  /** A day without a failure forgets them. */
+  lastFailureAt: Date | null;
+  /** Attempts before this are refused without looking at the password. */
+  waitUntil: Date | null;
+  /** How long a `known:` address stays known. */
+  knownUntil: Date | null;
+  /** The last write, by the database's clock: the TTL index removes the record a retention after it. */
+  storedAt?: Date;
 }
+
+/** Longer than anything a record decides: failures count for a day, addresses stay known 30 days. */
+export const loginAttemptRetentionSeconds = 31 * 86_400;
 
 const userSchema = new Schema<User>(
   {
@@ -73,11 +94,12 @@ const sessionSchema = new Schema<Session>(
     createdAt: { type: Date, required: true },
     lastSeenAt: { type: Date, required: true },
     expiresAt: { type: Date, required: true },
+    storedAt: { type: Date },
   },
   { versionKey: false, collection: 'sessions' },
 );
 sessionSchema.index({ tokenHash: 1 }, { unique: true });
-sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+sessionSchema.index({ storedAt: 1 }, { expireAfterSeconds: sessionRetentionSeconds });
 sessionSchema.index({ userId: 1 });
 
 const apiTokenSchema = new Schema<ApiToken>(
@@ -100,14 +122,15 @@ const loginAttemptSchema = new Schema<LoginAttempt>(
   {
     key: { type: String, required: true },
     failures: { type: Number, default: 0 },
-    windowStartedAt: { type: Date, required: true },
-    lockedUntil: { type: Date, default: null },
+    lastFailureAt: { type: Date, default: null },
+    waitUntil: { type: Date, default: null },
+    knownUntil: { type: Date, default: null },
+    storedAt: { type: Date },
   },
   { versionKey: false, collection: 'login_attempts' },
 );
 loginAttemptSchema.index({ key: 1 }, { unique: true });
-// A throttle window a day old decides nothing any more.
-loginAttemptSchema.index({ windowStartedAt: 1 }, { expireAfterSeconds: 86_400 });
+loginAttemptSchema.index({ storedAt: 1 }, { expireAfterSeconds: loginAttemptRetentionSeconds });
 
 export function accountModels(connection: Connection) {
   return {

@@ -136,7 +136,8 @@ export class NoticeSender {
   /** A compare-and-set from the version read; null when another sender changed the notice first (it owns it now). */
   private async settle(notice: Notice, set: Partial<Notice>): Promise<Notice | null> {
     try {
-      return await compareAndSet(this.notices, notice._id, notice.version, set, 'notice');
+      // A sent notice is stamped with the database's clock, which its TTL index follows.
+      return await compareAndSet(this.notices, notice._id, notice.version, set, 'notice', set.state === 'sent' ? { currentDate: ['sentStoredAt'] } : {});
     } catch (err) {
       if (isDomainError(err) && err.code === 'VERSION_CONFLICT') return null;
       throw err;

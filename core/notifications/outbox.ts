@@ -31,6 +31,8 @@ export interface Notice {
   /** Why the last attempt failed, or why a sent notice is unconfirmed. */
   lastError: string | null;
   sentAt: Date | null;
+  /** When the database stored the notice as sent, by its own clock: for the TTL index. */
+  sentStoredAt?: Date;
   createdAt: Date;
   version: number;
 }
@@ -52,6 +54,7 @@ const noticeSchema = new Schema<Notice>(
     committedAt: { type: Date, default: null },
     lastError: { type: String, default: null },
     sentAt: { type: Date, default: null },
+    sentStoredAt: { type: Date },
     createdAt: { type: Date, required: true },
     version: { type: Number, required: true },
   },
@@ -60,7 +63,7 @@ const noticeSchema = new Schema<Notice>(
 noticeSchema.index({ state: 1, nextAttemptAt: 1 });
 noticeSchema.index({ eventId: 1 });
 // Sent notices carry requesters' addresses and texts; a month is enough to answer "did it go out?".
-noticeSchema.index({ sentAt: 1 }, { expireAfterSeconds: 30 * 86_400 });
+noticeSchema.index({ sentStoredAt: 1 }, { expireAfterSeconds: 30 * 86_400 });
 
 export const outboxModel = (connection: Connection): Model<Notice> => defineModel(connection, 'Notice', noticeSchema);
 

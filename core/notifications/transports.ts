@@ -5,6 +5,7 @@ import { fileTransport } from './file-transport.js';
 import { smtpTransport } from './mail-transport.js';
 import { smsGatewayTransport } from './sms-gateway.js';
 import type { Transport } from './transport.js';
+import { tcpAccepts, type DependencyCheck } from '../platform/readiness.js';
 
 /**
  * The way out for each channel. Without an SMTP server or SMS gateway, development appends
@@ -25,4 +26,20 @@ export function transportsFromConfig(config: Config): Record<NoticeChannel, Tran
       : file('mail.jsonl'),
     sms: config.SMS_GATEWAY_URL ? smsGatewayTransport({ url: config.SMS_GATEWAY_URL, token: config.SMS_GATEWAY_TOKEN! }) : file('sms.jsonl'),
   };
+}
+
+/**
+ * Readiness of the ways out: the SMTP server and the SMS gateway accept a connection. The file
+ * transports of development are always there.
+ */
+export function transportChecks(config: Config): DependencyCheck[] {
+  const gateway = config.SMS_GATEWAY_URL ? new URL(config.SMS_GATEWAY_URL) : null;
+  const smtpHost = config.SMTP_HOST;
+  return [
+    { name: 'mail', answers: async () => (smtpHost ? tcpAccepts(smtpHost, config.SMTP_PORT) : true) },
+    {
+      name: 'sms',
+      answers: async () => (gateway ? tcpAccepts(gateway.hostname.replace(/^\[|\]$/g, ''), Number(gateway.port) || (gateway.protocol === 'https:' ? 443 : 80)) : true),
+    },
+  ];
 }

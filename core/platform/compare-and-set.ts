@@ -5,6 +5,8 @@ import { versionConflict } from './documents.js';
 export interface StepExtras {
   /** Appended to array fields (e.g. the effects a change owes, for its reactions to apply). */
   push?: Record<string, unknown>;
+  /** Fields set to the database's own clock (for TTL indexes, which follow that clock). */
+  currentDate?: string[];
 }
 
 /**
@@ -22,6 +24,7 @@ export async function compareAndSet<T extends { version: number }>(
 ): Promise<T & { _id: unknown }> {
   const update: Record<string, unknown> = { $set: { ...set, version: expectedVersion + 1 } };
   if (extras.push) update.$push = extras.push;
+  if (extras.currentDate) update.$currentDate = Object.fromEntries(extras.currentDate.map((field) => [field, true]));
   const updated = await model.findOneAndUpdate({ _id: id, version: expectedVersion } as never, update as never, { returnDocument: 'after' }).lean();
   if (!updated) {
     const current = await model.findById(id, { version: 1 }).lean();

@@ -19,14 +19,18 @@ export const configSchema = z.object({
   /** The address citizens and staff reach us at; used in links in mail and SMS. */
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Where `npm run backup` writes its files. */
+  BACKUP_DIR: z.string().min(1).default('.backups'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
   MONGODB_DB: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/, 'letters, digits, _ and - only').default('hotline12345'),
   /** With no MONGODB_URI: the embedded FerretDB 2 on PostgreSQL + DocumentDB (default) or a local mongod on the PATH. */
   DB_ENGINE: z.enum(['documentdb', 'mongod']).default('documentdb'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  SESSION_TTL_HOURS: positiveInt.default(12),
+  /** At most 30 days: stored sessions are removed 31 days after sign-in. */
+  SESSION_TTL_HOURS: positiveInt.max(720).default(12),
   /** Set to false only for plain-http development on loopback. */
   COOKIE_SECURE: boolean.optional(),
+  /** Sign-in back-off (core/accounts/authentication.ts): failures per user name and address before waits begin, and the longest wait. */
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCK_MINUTES: positiveInt.default(15),
   SMTP_HOST: z.string().min(1).optional(),

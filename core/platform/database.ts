@@ -34,6 +34,28 @@ export async function databaseAnswers(connection: Connection, timeoutMs = 1500):
 }
 
 /**
+ * The driver's errors for "no server to talk to" (none selectable, the connection dropped, the
+ * pool cleared by a failed heartbeat), looked for along the cause chain since mongoose wraps them.
+ * Anything else from the database is a real error.
+ */
+const unavailableErrors = new Set([
+  'MongoServerSelectionError',
+  'MongooseServerSelectionError',
+  'MongoNetworkError',
+  'MongoNetworkTimeoutError',
+  'MongoNotConnectedError',
+  'MongoTopologyClosedError',
+  'MongoPoolClearedError',
+]);
+
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (unavailableErrors.has(e.name) || unavailableErrors.has(e.constructor.name)) return true;
+  }
+  return false;
+}
+
+/**
  * Builds every declared index explicitly and fails loudly: a failed index build is otherwise only
  * an 'error' event on the model and can crash the process later.
  */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { freePort } from '../free-port.js';
+import { killGroup } from '../supervisor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const projectRoot = path.resolve(here, '../..');
@@ -19,6 +20,8 @@ export interface DatabaseServer {
   uri: string;
   /** Which server this is, for logs and the README's claims. */
   engine: 'documentdb' | 'mongod' | 'external';
+  /** Resolves with why when a server this process started ends by itself (a crash); absent for one it did not start. */
+  exited?: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -58,9 +61,13 @@ log_checkpoints = off
 log_line_prefix = '%m [%p] '
 `;
 
-/** Loopback TCP needs a password; the Unix socket sits in the data folder (mode 700), so only its owner reaches it. */
+/**
+ * Loopback TCP needs a password; the Unix socket sits in the data folder (mode 700), so only its owner
+ * reaches it. `all` does not cover replication connections: `npm run backup` (pg_basebackup) needs its own line.
+ */
 const pgHba = `# Written by infra/documentdb/launcher.ts.
 local all all trust
+local replication postgres trust
 host all all 127.0.0.1/32 scram-sha-256
 `;
 
@@ -76,9 +83,9 @@ export async function startDocumentDB(options: DocumentDBOptions): Promise<Datab
   const ferretdb = options.ferretdb ?? defaultFerretDBBinary;
   checkInstalled(ferretdb, log);
   const dataDir = path.resolve(projectRoot, options.dataDir);
-  const pgData = path.join(dataDir, 'postgres');
+  const pgData = clusterDir(dataDir);
   const stateDir = path.join(dataDir, 'ferretdb-state');
-  const owner = runAs();
+  const owner = databaseOwner();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (owner) makeReachable(dataDir, owner);
 
@@ -137,7 +144,9 @@ export async function startDocumentDB(options: DocumentDBOptions): Promise<Datab
     await stop();
     throw error;
   }
-  return { uri, engine: 'documentdb', stop };
+  // Either one gone is the database gone: FerretDB without PostgreSQL answers nothing useful.
+  const exited = Promise.race([pg.exited.then((why) => `postgres ${why}`), fd.exited.then((why) => `ferretdb ${why}`)]);
+  return { uri, engine: 'documentdb', exited, stop };
 }
 
 function checkInstalled(ferretdb: string, log: (line: string) => void) {
@@ -157,7 +166,7 @@ function checkInstalled(ferretdb: string, log: (line: string) => void) {
 }
 
 /** As root, PostgreSQL (and FerretDB with it) runs as the `postgres` system user; otherwise as this user. */
-function runAs(): { uid: number; gid: number } | null {
+export function databaseOwner(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const id = (flag: string) => Number(spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim());
   const uid = id('-u');
@@ -182,7 +191,9 @@ function makeReachable(dataDir: string, owner: { uid: number; gid: number }) {
   }
 }
 
-const credentialsFile = (dataDir: string) => path.join(dataDir, 'credentials.json');
+export const credentialsFile = (dataDir: string) => path.join(dataDir, 'credentials.json');
+/** The PostgreSQL cluster in the engine's data folder; its Unix socket is there too. */
+export const clusterDir = (dataDir: string) => path.join(dataDir, 'postgres');
 
 /** The engine's URI without its password (as in a state file) made whole again from DATA/credentials.json; other URIs as they are. */
 export function withCredentials(dataDir: string, uri: string): string {
@@ -268,15 +279,24 @@ function spawnAs(owner: { uid: number; gid: number } | null, file: string, args:
 interface Supervised {
   child: ChildProcess;
   stderr: () => string;
+  /** Resolves with the exit code or signal. */
+  exited: Promise<string>;
   stop: () => Promise<void>;
 }
 
 /**
  * PostgreSQL logs at LOG level (which it ranks above ERROR) what the extension does, and at ERROR
- * every failed statement (a duplicate key, say): only its own troubles are passed on.
+ * every failed statement (a duplicate key, say): only its own troubles are passed on. After a crash
+ * each backend says it lost the postmaster and the restart's probes are refused until it is up:
+ * the supervisor's one line says that. A backup (pg_basebackup) passes over the Unix socket, which
+ * lives in the cluster's folder, with a warning; a restored one refuses connections while it
+ * replays its WAL.
  */
 function postgresWorthLogging(line: string): boolean {
-  return /\b(FATAL|PANIC|WARNING):/.test(line) && !/terminating connection due to administrator command|pg_documentdb_cursor_files|the database system is (starting up|shutting down)/.test(line);
+  return (
+    /\b(FATAL|PANIC|WARNING):/.test(line) &&
+    !/terminating connection due to (administrator command|unexpected postmaster exit)|pg_documentdb_cursor_files|the database system is (starting up|shutting down|not yet accepting connections)|skipping special file "\.\/\.s\.PGSQL/.test(line)
+  );
 }
 
 function supervise(
@@ -292,7 +312,7 @@ function supervise(
     stderr = (stderr + chunk).slice(-4000);
     for (const line of chunk.split('\n')) if (line.trim() && worthLogging(line)) log(`${name}: ${line}`);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<string>((resolve) => child.once('exit', (code, signal) => resolve(signal ?? `code ${code}`)));
   // A synchronous kill on exit as well as the kernel's parent-death signal.
   const killOnExit = () => child.kill(lastSignal);
   process.once('exit', killOnExit);
@@ -304,8 +324,11 @@ function supervise(
       await exited;
       clearTimeout(timer);
     }
+    // The server runs in its own process group (spawned detached): after a crash of its main
+    // process, what it forked (PostgreSQL's backends) goes too, so a restart finds the data free.
+    if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   };
-  return { child, stderr: () => stderr, stop };
+  return { child, stderr: () => stderr, exited, stop };
 }
 
 async function waitFor(server: Supervised, name: string, ready: () => boolean | Promise<boolean>, timeoutMs: number) {
@@ -340,6 +363,7 @@ export async function startMongod(options: { dataDir: string; port?: number; log
   const port = options.port ?? (await freePort());
   const child = spawn('mongod', ['--dbpath', dataDir, '--port', String(port), '--bind_ip', '127.0.0.1', '--quiet'], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
   });
   const server = supervise(child, 'mongod', log, 'SIGTERM', 'SIGKILL');
   const uri = `mongodb://127.0.0.1:${port}/?directConnection=true`;
@@ -349,5 +373,5 @@ export async function startMongod(options: { dataDir: string; port?: number; log
     await server.stop();
     throw error;
   }
-  return { uri, engine: 'mongod', stop: server.stop };
+  return { uri, engine: 'mongod', exited: server.exited.then((why) => `mongod ${why}`), stop: server.stop };
 }

@@ -7,6 +7,7 @@ import { freePort } from '../free-port.js';
 import { rtpengineDebianPackage, rtpengineInstalled, startRtpengine, type RtpengineServer } from './rtpengine.js';
 import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
 import { udpAnswers, udpPortFree } from './udp.js';
+import { killGroup } from '../supervisor.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
@@ -73,6 +74,8 @@ export interface KamailioServer {
   wsUrl: string;
   /** rtpengine's ng control port, or null without a media relay. */
   rtpengineNgPort: number | null;
+  /** Resolves with why when Kamailio or its rtpengine ends by itself (or is stopped). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -214,6 +217,8 @@ async function supervise(
   const stop = async () => {
     release();
     if (child.exitCode !== null || child.signalCode !== null) {
+      // Its workers outlive a main process killed alone (SIGKILL): they share its process group.
+      killGroup(pid, 'SIGKILL');
       await rtpengine?.stop();
       return;
     }
@@ -227,6 +232,7 @@ async function supervise(
     killAll(workers);
     await rtpengine?.stop();
   };
+  const ended = Promise.race([exited.then((why) => `kamailio ${why}`), ...(rtpengine ? [rtpengine.exited.then((why) => `rtpengine ${why}`)] : [])]);
 
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -235,7 +241,7 @@ async function supervise(
       throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr(), 30)}`);
     }
     if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort)) && (await tcpAccepts(host, wsPort))) {
-      return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, rtpengineNgPort: rtpengine?.ngPort ?? null, stop };
+      return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, rtpengineNgPort: rtpengine?.ngPort ?? null, exited: ended, stop };
     }
     if (Date.now() > deadline) {
       await stop();
@@ -295,6 +301,14 @@ function killAll(pids: number[]): void {
       // Already gone.
     }
   }
+}
+
+/** For readiness: Kamailio answers a SIP OPTIONS on its UDP port (a wildcard address is asked on loopback). */
+export async function kamailioAnswers(host: string, port: number): Promise<boolean> {
+  const target = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  // UDP: a lost datagram or a busy machine is not an outage; three tries before saying down.
+  for (let attempt = 0; attempt < 3; attempt++) if (await sipAnswersOverUdp(target, port)) return true;
+  return false;
 }
 
 /** An OPTIONS ping: the UDP socket is bound and a SIP worker is answering. */

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
 import { freeUdpPort, udpAnswers } from './udp.js';
+import { killGroup } from '../supervisor.js';
 
 /** The Debian package with the userspace daemon; the `rtpengine` metapackage would also build a kernel module. */
 export const rtpengineDebianPackage = 'rtpengine-daemon';
@@ -26,6 +27,8 @@ export interface RtpengineServer {
   /** UDP port of the ng control protocol (Kamailio's rtpengine_sock). */
   ngPort: number;
   pid: number;
+  /** Resolves with the exit code or signal when it ends (by itself or stopped). */
+  exited: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +71,7 @@ export async function startRtpengine(options: RtpengineOptions): Promise<Rtpengi
       await exited;
       clearTimeout(timer);
     }
+    killGroup(pid, 'SIGKILL');
   };
 
   const deadline = Date.now() + 10_000;
@@ -76,7 +80,7 @@ export async function startRtpengine(options: RtpengineOptions): Promise<Rtpengi
       release();
       throw new Error(`rtpengine exited (${child.exitCode ?? child.signalCode}) before it answered:\n${stderr().trim().split('\n').slice(-20).join('\n')}`);
     }
-    if (await ngPing(options.host, ngPort)) return { ngPort, pid, stop };
+    if (await ngPing(options.host, ngPort)) return { ngPort, pid, exited, stop };
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`rtpengine did not answer on ${options.host}:${ngPort} within 10 s:\n${stderr().trim()}`);

@@ -5,6 +5,8 @@ import type { Express } from 'express';
 import { aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
 import { stopTestDatabase } from '../helpers/global-setup.js';
+import { createApp } from '../../api/app.js';
+import { createLogger } from '../../core/platform/logger.js';
 
 interface Layer {
   route?: { path: string | string[]; methods: Record<string, boolean> };
@@ -116,16 +118,47 @@ describe('API conventions: OpenAPI, errors, health, metrics', () => {
     assert.match(metrics.text, /http_requests_total\{method="GET",route="\/healthz",status="200"\}/);
   });
 
-  it('when the database stops, then /readyz answers 503 and, once it is back, 200 again without restarting the API', async function () {
+  it('when a dependency does not answer, then /readyz answers 503 naming it, with each dependency\'s state and Retry-After', async () => {
+    const ok = await supertest(t.app).get('/readyz');
+    assert.equal(ok.status, 200);
+    assert.deepEqual(ok.body, { status: 'ok', dependencies: { database: 'up' } });
+    const app = createApp({
+      services: t.services, clock: t.clock, logger: createLogger('silent'), cookieSecure: false, trustProxy: false,
+      dependencies: [{ name: 'telephony', answers: async () => false }, { name: 'mail', answers: async () => true }, { name: 'sms', answers: () => new Promise(() => {}) }],
+    });
+    const down = await supertest(app).get('/readyz');
+    assert.equal(down.status, 503);
+    assert.equal(down.body.error.code, 'NOT_READY');
+    assert.deepEqual(down.body.error.details.down, ['telephony', 'sms']);
+    assert.deepEqual(down.body.error.details.dependencies, { database: 'up', telephony: 'down', mail: 'up', sms: 'down' });
+    assert.match(down.body.error.message, /telephony, sms/);
+    assert.equal(down.headers['retry-after'], '5');
+  });
+
+  it('when the database stops, then /readyz and every route answer 503 with Retry-After (not 500) and, once it is back, 200 again without restarting the API', async function () {
     if (process.env.MONGODB_URI) this.skip();
-    this.timeout(90_000);
+    this.timeout(120_000);
     assert.equal((await supertest(t.app).get('/readyz')).status, 200);
+    assert.equal((await admin.get('/api/departments')).status, 200);
     const restart = await stopTestDatabase();
     try {
       const down = await supertest(t.app).get('/readyz');
       assert.equal(down.status, 503);
       assert.equal(down.body.error.code, 'NOT_READY');
+      assert.deepEqual(down.body.error.details.down, ['database']);
+      assert.equal(down.headers['retry-after'], '5');
       assert.equal((await supertest(t.app).get('/healthz')).status, 200);
+      // Signed in (the session is read from the database), public, and a sign-in: each a clear 503.
+      for (const [route, res] of [
+        ['GET /api/departments', await admin.get('/api/departments')],
+        ['POST /api/departments', await admin.post('/api/departments').send({ code: 'outage', name: 'Outage' })],
+        ['GET /api/public/categories', await supertest(t.app).get('/api/public/categories')],
+        ['POST /api/auth/login', await supertest(t.app).post('/api/auth/login').send({ username: 'nobody', password: 'wrong password' })],
+      ] as const) {
+        assert.equal(res.status, 503, `${route}: ${res.status} ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error.code, 'DATABASE_UNAVAILABLE');
+        assert.equal(res.headers['retry-after'], '5');
+      }
     } finally {
       await restart();
     }
@@ -137,5 +170,7 @@ describe('API conventions: OpenAPI, errors, health, metrics', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     assert.equal(status, 200);
+    // The same session, without signing in again.
+    assert.equal((await admin.get('/api/departments')).status, 200);
   });
 });
