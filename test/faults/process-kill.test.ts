@@ -9,6 +9,8 @@ import { configSchema } from '../../core/platform/config.js';
 import { withCredentials } from '../../infra/documentdb/launcher.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 import { startSystem, within, type StartedSystem } from '../helpers/started-system.js';
+import { HOTLINE_NUMBER } from '../../core/calls/telephony-settings.js';
+import { sippCall } from '../telephony/sipp.js';
 import { ApiClient } from './two-processes-cluster.js';
 
 /**
@@ -168,11 +170,14 @@ describe('Faults: kill -9 of each part of the running system under load', functi
   }
 
   /** Runs the load, kills the target once `killAfterAcks` creates are acknowledged, then checks and records the figures. */
-  async function faultUnderLoad(fault: string, name: string, pattern: RegExp, boundMs: number) {
+  async function faultUnderLoad(fault: string, name: string, pattern: RegExp, boundMs: number, afterKill?: () => void, servingAgain?: () => () => Promise<boolean>) {
     const mailsBefore = smtp.messages.length;
     let killing: Promise<number> | undefined;
     const run = await load(fault, (acks) => {
-      if (acks >= killAfterAcks && !killing) killing = kill(name, pattern, boundMs);
+      if (acks >= killAfterAcks && !killing) {
+        killing = kill(name, pattern, boundMs, servingAgain?.());
+        afterKill?.();
+      }
     });
     assert.ok(killing, 'the kill went out mid-load');
     const serveAgainMs = await killing;
@@ -219,12 +224,61 @@ describe('Faults: kill -9 of each part of the running system under load', functi
     await faultUnderLoad('api', 'the API', /api\/server\.ts/, 30_000);
   });
 
-  it('when the workers are killed mid-load, then every acknowledged create is stored once, each notice is sent once, and they serve again within 30 s', async () => {
-    await faultUnderLoad('worker', 'the workers', /workers\/worker\.ts/, 30_000);
+  it('when the workers are killed mid-load, then every acknowledged create is stored once, each notice is sent once, and they serve again (a mail sent) within 30 s', async () => {
+    // Serving again: restarted, and a mail has gone out since the kill (the notices of the load after it).
+    const mailsSince = () => {
+      const atKill = smtp.messages.length;
+      return async () => smtp.messages.length > atKill;
+    };
+    await faultUnderLoad('worker', 'the workers', /workers\/worker\.ts/, 30_000, undefined, mailsSince);
   });
 
   it('when the database is killed mid-load, then every acknowledged create is stored once, each notice is sent once, and the system serves again within 60 s', async () => {
     const row = await faultUnderLoad('database', 'PostgreSQL', /bin\/postgres -D/, 60_000);
-    assert.equal(row.failures['500'], undefined, 'no 500 while the database is down');
+    // Each distinct cause the API logged for a 500, with its code.
+    const unhandled = [...new Set(system.output().split('\n').filter((line) => /unhandled error/.test(line)).map((line) => {
+      const causes = [...line.matchAll(/caused by: (\w+): ([^\\]*)/g)].map((m) => `${m[1]}: ${m[2]}`);
+      const code = /"code":(\d+)/.exec(line)?.[1];
+      return `${causes.join(' / ') || line.slice(0, 300)}${code ? ` (code ${code})` : ''}`;
+    }))].join('\n');
+    assert.equal(row.failures['500'], undefined, `no 500 while the database is down; the API logged:\n${unhandled}`);
+  });
+
+  it('when Kamailio is killed mid-load, then a call during the outage is refused or recorded, tickets are stored once, and after it is back within 30 s a call is answered and recorded', async function () {
+    const sip = /Kamailio ready: SIP on [^:\s]+:(\d+)/.exec(system.output());
+    if (!sip) this.skip();
+    const target = `127.0.0.1:${sip[1]}`;
+    const call = (caller: string, timeoutSeconds: number) => {
+      const callId = `fault-kamailio-${randomUUID()}`;
+      return { callId, result: sippCall({ scenario: 'hotline-unanswered.xml', target, dialled: HOTLINE_NUMBER, caller, callId, timeoutSeconds }) };
+    };
+    const recordOf = async (callId: string) => {
+      const res = await operator.get(`/api/calls/${encodeURIComponent(callId)}`);
+      return res.status === 200 ? res.body : undefined;
+    };
+    // Before: a call nobody takes ends with 480 and is recorded as missed.
+    const before = call('13700137000', 10);
+    assert.equal((await before.result).exitCode, 0, 'a call before the fault');
+
+    let during: ReturnType<typeof call> | undefined;
+    const pattern = /^kamailio -f/;
+    const row = await faultUnderLoad('kamailio', 'Kamailio', pattern, 30_000, () => {
+      // Right after the kill, before the 1 s back-off is over: nothing listens on the SIP port.
+      during = call('13700137001', 2);
+    });
+    assert.ok(during);
+    const duringResult = await during.result;
+    const duringRecord = await recordOf(during.callId);
+    // Refused (SIPp saw no answer) or, had it reached a Kamailio back already, answered 480 and recorded.
+    assert.ok(duringResult.exitCode !== 0 || duringRecord?.outcome === 'missed', `the call during the outage: SIPp ${duringResult.exitCode}, record ${JSON.stringify(duringRecord)}`);
+    assert.equal(JSON.parse((await system.readyz()).body).dependencies.telephony, 'up');
+
+    const afterCall = call('13700137002', 10);
+    const afterResult = await afterCall.result;
+    assert.equal(afterResult.exitCode, 0, `a call after the restart: ${afterResult.diagnostics}`);
+    const record = await within(10_000, 'the call after the restart recorded', () => recordOf(afterCall.callId));
+    assert.deepEqual([record.outcome, record.reason], ['missed', 'no-operator-ready']);
+    console.log(`    kamailio calls: during the outage SIPp exit ${duringResult.exitCode} (${duringResult.exitCode === 0 ? 'reached a restarted Kamailio, recorded' : 'refused'}), after it ${afterResult.exitCode} and recorded ${record.outcome}`);
+    assert.equal(row.duplicates, 0);
   });
 });
