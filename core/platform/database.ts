@@ -63,7 +63,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
  */
 const backendGone = /failed to connect to `|terminating connection due to|unexpected postmaster exit|server closed the connection unexpectedly|the database system is (starting up|shutting down|in recovery)|broken pipe|connection refused|connection reset by peer|unexpected EOF/i;
 function isBackendGone(e: Error): boolean {
-  return e.name === 'MongoServerError' && (e as Error & { code?: unknown }).code === 1 && backendGone.test(e.message);
+  // MongoServerError and its kinds (MongoBulkWriteError for insertMany), named: mongoose may carry its own copy of the driver.
+  return /^Mongo\w*Error$/.test(e.name) && (e as Error & { code?: unknown }).code === 1 && backendGone.test(e.message);
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MongoServerError } from 'mongodb';
+import { MongoBulkWriteError, MongoServerError } from 'mongodb';
 import { isDatabaseUnavailable } from '../../core/platform/database.js';
 
 describe('Database unavailable: which errors are an outage (503) rather than a bug (500)', () => {
@@ -14,6 +14,8 @@ describe('Database unavailable: which errors are an outage (503) rather than a b
     ]) {
       assert.equal(isDatabaseUnavailable(ferret(message)), true, message);
       assert.equal(isDatabaseUnavailable(new Error('reaction failed', { cause: ferret(message) })), true, `wrapped: ${message}`);
+      const bulk = new MongoBulkWriteError({ message, code: 1 }, { insertedCount: 0, matchedCount: 0, modifiedCount: 0, deletedCount: 0, upsertedCount: 0, insertedIds: {}, upsertedIds: {} } as never);
+      assert.equal(isDatabaseUnavailable(bulk), true, `insertMany: ${message}`);
     }
   });
 
