@@ -27,6 +27,7 @@ import { errorHandler, unknownRoute } from './http/error-handler.js';
 import { createHttpMetrics } from './http/metrics.js';
 import { createOpenApiRegistry, openApiRouter } from './http/openapi.js';
 import { requestContext } from './http/request-context.js';
+import { assertUtf8Body } from './http/text.js';
 import './http/express-request.js';
 
 export interface AppDeps {
@@ -55,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger, metrics));
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  app.use(express.json({ limit: '1mb', verify: assertUtf8Body }));
   app.use(cookieParser());
 
   app.get('/metrics', async (_req, res) => {
@@ -67,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(consolesRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
-  app.use(publicCategoriesRouter(endpoints, services.categories));
+  app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));

@@ -5,7 +5,7 @@ import type { Users } from '../../core/accounts/users.js';
 import { roles } from '../../core/accounts/roles.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { csrfHeader, sessionCookie, sessionCookieOptions } from '../http/authenticate.js';
-import { email, idParams, objectId, phone, queryBoolean, version } from '../http/common-schemas.js';
+import { email, idParams, line, objectId, phone, queryBoolean, version } from '../http/common-schemas.js';
 import type { Clock } from '../../core/platform/clock.js';
 
 const role = z.enum(roles);
@@ -33,7 +33,7 @@ const sessionView = z
 
 const newUser = z.strictObject({
   username,
-  displayName: z.string().trim().min(1).max(80),
+  displayName: line(80),
   password: z.string().min(1).max(200),
   roles: z.array(role).min(1).max(roles.length),
   departmentId: objectId.nullable().optional(),
@@ -43,7 +43,7 @@ const newUser = z.strictObject({
 
 const userChanges = z.strictObject({
   version,
-  displayName: z.string().trim().min(1).max(80).optional(),
+  displayName: line(80).optional(),
   roles: z.array(role).min(1).max(roles.length).optional(),
   departmentId: objectId.nullable().optional(),
   email: email.nullable().optional(),
@@ -108,8 +108,10 @@ export function accountsRouter(endpoints: EndpointRegistry, deps: AccountsDeps):
     method: 'post', path: '/api/auth/password', summary: 'Change your own password (ends your other sessions)', tags: ['accounts'],
     auth: 'user', status: 204,
     body: z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword: z.string().min(1).max(200) }),
-    async handle({ ctx, body }) {
-      await users.changeOwnPassword(ctx, body.currentPassword, body.newPassword);
+    async handle({ ctx, body, req }) {
+      // A Bearer-token caller has no session to keep: then every session ends.
+      const session: unknown = ctx.actor.via === 'session' ? req.cookies?.[sessionCookie] : null;
+      await users.changeOwnPassword(ctx, body.currentPassword, body.newPassword, typeof session === 'string' ? session : null);
     },
   });
 

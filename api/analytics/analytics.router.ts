@@ -85,12 +85,11 @@ export function analyticsRouter(endpoints: EndpointRegistry, deps: { ranking: Mo
       authorize(actor, 'analytics.read');
       const { ranking } = await deps.ranking.compute(query.from, query.to);
       const scope = listScope(actor, 'analytics.read');
-      let rows = ranking.rows;
-      if ('departmentId' in scope) {
-        const visible = new Set([scope.departmentId, ...(await deps.departments.idsBelow(scope.departmentId))]);
-        rows = rows.filter((r) => visible.has(r.departmentId));
-      }
-      return { rows, top: ranking.top.map((r) => r.departmentId), bottom: ranking.bottom.map((r) => r.departmentId) };
+      // Ranked city-wide, shown within the reader's scope: a department head learns their own
+      // departments' places, not which others are best or worst.
+      const visible = 'departmentId' in scope ? new Set([scope.departmentId, ...(await deps.departments.idsBelow(scope.departmentId))]) : null;
+      const shown = (rows: { departmentId: string }[]) => rows.map((r) => r.departmentId).filter((id) => !visible || visible.has(id));
+      return { rows: ranking.rows.filter((r) => !visible || visible.has(r.departmentId)), top: shown(ranking.top), bottom: shown(ranking.bottom) };
     },
   });
   return router;

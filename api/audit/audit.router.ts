@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { authorize } from '../../core/accounts/access.js';
 import type { AuditLog } from '../../core/audit/audit.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
+import { instant } from '../http/common-schemas.js';
 
 const auditEventView = z
   .object({
@@ -25,7 +26,7 @@ export function auditRouter(endpoints: EndpointRegistry, audit: AuditLog): Route
       entityType: z.string().max(40).optional(),
       entityId: z.string().max(40).optional(),
       action: z.string().max(60).optional(),
-      before: z.coerce.date().optional(),
+      before: instant.optional(),
       limit: z.coerce.number().int().min(1).max(500).default(100),
     }),
     response: z.object({ items: z.array(auditEventView) }),

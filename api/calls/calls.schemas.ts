@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { agentStates, chosenAgentStates } from '../../core/calls/agent-state.js';
 import { callDirections, callOutcomes, callSides } from '../../core/calls/call-record.js';
 import { missedCallOutcomes, missedCallStates } from '../../core/calls/missed-call.js';
-import { objectId } from '../http/common-schemas.js';
+import { instant, objectId } from '../http/common-schemas.js';
 
 export const callId = z.string().min(1).max(200).meta({ description: 'The SIP Call-ID' });
 /** A SIP URI's user part: a phone number, an `op-…` staff user, the hotline number; empty when withheld. */
@@ -34,7 +34,7 @@ export const switchEvent = z.strictObject({
   operator: z.string().min(1).max(128).optional().meta({ description: 'SIP user of the staff member on the call' }),
   reason: z.string().min(1).max(64).optional().meta({ description: 'Why missed (no-operator-ready, no-answer, …) or how ended (bye, connection-lost, timeout)' }),
   endedBy: z.enum(callSides).optional().meta({ description: 'On "ended": the side that sent BYE or lost its connection' }),
-  at: z.coerce.date().meta({ description: 'UTC, to the second' }),
+  at: instant.meta({ description: 'UTC, to the second' }),
 });
 
 // Staff.
@@ -101,8 +101,8 @@ export const missedCallDone = z.strictObject({
 });
 
 export const figuresQuery = z.strictObject({
-  from: z.coerce.date(),
-  to: z.coerce.date(),
+  from: instant,
+  to: instant,
   operatorId: objectId.optional().meta({ description: "Supervisors: one operator's figures; operators always get their own" }),
 });
 
@@ -131,9 +131,9 @@ export const browserReport = z.strictObject({
   direction: z.enum(callDirections).optional().meta({ description: 'Only used when the server has no record of the call' }),
   caller: sipUser.optional(),
   callee: sipUser.optional(),
-  ringingAt: z.coerce.date().optional(),
-  answeredAt: z.coerce.date().optional(),
-  endedAt: z.coerce.date().optional(),
+  ringingAt: instant.optional(),
+  answeredAt: instant.optional(),
+  endedAt: instant.optional(),
   endedBy: z.enum(['local', 'remote', 'failed']).optional(),
   sipStatus: z.number().int().min(100).max(699).optional(),
   error: z.string().max(500).optional(),

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import type { Categories } from '../../core/categories/categories.js';
 import { parseCsv } from '../../core/platform/csv.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
-import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
+import { idParams, line, objectId, queryBoolean, version } from '../http/common-schemas.js';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
+import type { Clock } from '../../core/platform/clock.js';
+import { rateLimit } from '../http/rate-limit.js';
 
 export const categoryView = z
   .object({
@@ -26,11 +28,11 @@ export const categoryView = z
   })
   .meta({ id: 'Category' });
 
-const name = z.string().trim().min(1).max(60).refine((v) => !v.includes('›'), 'must not contain ›');
+const name = line(60).refine((v) => !v.includes('›'), 'must not contain ›');
 
 const categoryInput = z.strictObject({
   name,
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  nameEn: line(120).nullable().optional(),
   parentId: objectId.nullable().optional(),
   defaultDepartmentId: objectId.nullable().optional(),
   complex: z.boolean().optional(),
@@ -50,7 +52,7 @@ const categoryChanges = z.strictObject({
   version,
   limits: limitOverrides.nullable().optional().meta({ description: 'This category\'s own time limits (and its sub-categories\'), each replacing the default' }),
   name: name.optional(),
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  nameEn: line(120).nullable().optional(),
   defaultDepartmentId: objectId.nullable().optional(),
   complex: z.boolean().optional(),
   active: z.boolean().optional(),
@@ -59,7 +61,7 @@ const categoryChanges = z.strictObject({
 const taxonomyImport = z
   .strictObject({
     csv: z.string().min(1).max(2_000_000).optional().meta({ description: 'CSV with a header line; columns: level 1, level 2, level 3 names' }),
-    rows: z.array(z.array(z.string().trim().min(1).max(60)).min(1).max(3)).min(1).max(20000).optional(),
+    rows: z.array(z.array(line(60)).min(1).max(3)).min(1).max(20000).optional(),
   })
   .refine((body) => (body.csv === undefined) !== (body.rows === undefined), { message: 'send either csv or rows', path: ['csv'] });
 
@@ -113,16 +115,18 @@ const publicCategory = z
   .meta({ id: 'PublicCategory' });
 
 /** The category tree for the citizen portal's picker: no sign-in, names only. */
-export function publicCategoriesRouter(endpoints: EndpointRegistry, categories: Categories): Router {
+export function publicCategoriesRouter(endpoints: EndpointRegistry, deps: { categories: Categories; clock: Clock }): Router {
   const router = Router();
+  // A page load asks once (and the browser caches it): a client asking more often is a flood.
+  const limit = rateLimit({ windowMs: 60_000, max: 60, clock: deps.clock, name: 'the category tree' });
   endpoints.mount(router, {
-    method: 'get', path: '/api/public/categories', summary: '诉求分类：the active category tree for the web form (no sign-in; cacheable)', tags: ['public'],
-    auth: 'public', response: z.object({ items: z.array(publicCategory) }),
+    method: 'get', path: '/api/public/categories', summary: '诉求分类：the active category tree for the web form (no sign-in; cacheable; rate-limited)', tags: ['public'],
+    auth: 'public', errors: [429], response: z.object({ items: z.array(publicCategory) }),
     async handle({ res }) {
       // The tree changes a few times a year; five minutes of staleness costs nothing and spares the database every page load.
       res.setHeader('Cache-Control', 'public, max-age=300');
-      return { items: await categories.publicTree() };
+      return { items: await deps.categories.publicTree() };
     },
-  });
+  }, limit);
   return router;
 }

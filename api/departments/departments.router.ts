@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { departmentKinds } from '../../core/departments/department.js';
 import type { Departments } from '../../core/departments/departments.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
-import { email, idParams, objectId, phone, queryBoolean, version } from '../http/common-schemas.js';
+import { email, idParams, line, objectId, phone, queryBoolean, version } from '../http/common-schemas.js';
 
 const kind = z.enum(departmentKinds);
 const code = z.string().trim().regex(/^[A-Za-z0-9_-]{2,40}$/, 'must be 2–40 letters, digits, _ or -');
@@ -28,8 +28,8 @@ export const departmentView = z
 
 const departmentInput = z.strictObject({
   code,
-  name: z.string().trim().min(1).max(80),
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  name: line(80),
+  nameEn: line(120).nullable().optional(),
   kind,
   parentId: objectId.nullable().optional(),
   contacts: contacts.optional(),
@@ -40,8 +40,8 @@ const departmentChanges = departmentInput.partial().extend({ version });
 
 const importRow = z.strictObject({
   code,
-  name: z.string().trim().min(1).max(80),
-  nameEn: z.string().trim().min(1).max(120).nullable().optional(),
+  name: line(80),
+  nameEn: line(120).nullable().optional(),
   kind,
   parentCode: code.nullable().optional(),
   emails: z.array(email).max(20).optional(),

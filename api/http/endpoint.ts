@@ -7,6 +7,8 @@ import type { ActionContext } from '../../core/audit/audit.js';
 import { DomainError } from '../../core/platform/errors.js';
 import type { Clock } from '../../core/platform/clock.js';
 import { errorResponse } from './error-body.js';
+import { cleanText } from './text.js';
+import { ValidationError } from './validation-error.js';
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 type AnyObject = z.ZodObject<z.ZodRawShape>;
@@ -62,15 +64,10 @@ const errorStatusText: Record<number, string> = {
   503: 'A dependency does not answer (NOT_READY, DATABASE_UNAVAILABLE); retry after Retry-After seconds',
 };
 
-export class ValidationError extends DomainError {
-  constructor(issues: { field: string; in: string; message: string }[]) {
-    super('VALIDATION_FAILED', issues.map((i) => `${i.field}: ${i.message}`).join('; '), { fields: issues });
-  }
-}
-
 function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
   if (!schema) return undefined;
-  const result = schema.safeParse(value ?? (where === 'body' ? undefined : {}));
+  const given = value ?? (where === 'body' ? undefined : {});
+  const result = schema.safeParse(where === 'headers' ? given : cleanText(given, where));
   if (result.success) return result.data;
   throw new ValidationError(
     result.error.issues.flatMap((issue) => {

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../../core/platform/logger.js';
 import { DomainError, isDomainError } from '../../core/platform/errors.js';
 import { isDatabaseUnavailable } from '../../core/platform/database.js';
+import { ValidationError } from './validation-error.js';
 
 /** The only place that knows HTTP statuses for domain error codes. */
 const statusByCode: Record<string, number> = {
@@ -45,7 +46,13 @@ export const unknownRoute: RequestHandler = (req) => {
   throw new DomainError('NOT_FOUND', `No route ${req.method} ${req.path}.`);
 };
 
-function fromBodyParser(err: { type?: string; status?: number }): DomainError | null {
+/** Errors Express and its body parser raise for the client's bytes, before any handler runs. */
+function fromExpress(err: { type?: string; status?: number }): DomainError | null {
+  // The router decodes path parameters with decodeURIComponent; bytes that are not UTF-8 (or
+  // encode a lone surrogate) are the client's mistake, not ours.
+  if (err instanceof URIError) {
+    return new ValidationError([{ field: 'path', in: 'path', message: 'is not valid percent-encoded UTF-8' }]);
+  }
   if (err.type === 'entity.parse.failed') return new DomainError('INVALID_JSON', 'The request body is not valid JSON.', { field: 'body' });
   if (err.type === 'entity.too.large') return new DomainError('PAYLOAD_TOO_LARGE', 'The request body is too large.');
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
@@ -62,7 +69,7 @@ function fromDatabase(err: unknown): DomainError | null {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isDomainError(err) ? err : fromBodyParser(err as { type?: string }) ?? fromDatabase(err);
+    const known = isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
     if (!known) {
       // Untrusted error: full detail in the log, none to the client.
       logger.error({ err, requestId: req.requestId }, 'unhandled error');

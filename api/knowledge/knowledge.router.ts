@@ -4,7 +4,7 @@ import { articleStatuses } from '../../core/knowledge/knowledge-article.js';
 import type { KnowledgeBase } from '../../core/knowledge/knowledge-base.js';
 import type { Clock } from '../../core/platform/clock.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
-import { idParams, objectId, queryBoolean, version } from '../http/common-schemas.js';
+import { idParams, instant, line, objectId, queryBoolean, version } from '../http/common-schemas.js';
 
 const status = z.enum(articleStatuses);
 
@@ -26,12 +26,12 @@ export const articleView = z
   .meta({ id: 'KnowledgeArticle' });
 
 const articleInput = z.strictObject({
-  question: z.string().trim().min(1).max(300),
+  question: line(300),
   answer: z.string().trim().min(1).max(20_000),
   categoryId: objectId.nullable().optional(),
   departmentId: objectId.meta({ description: 'The department that owns the answer' }),
   status: z.enum(['draft', 'published']).optional().meta({ description: 'draft by default; archive with POST …/archive' }),
-  reviewDueAt: z.coerce.date().optional().meta({ description: 'When the department must check the answer again; 180 days by default' }),
+  reviewDueAt: instant.optional().meta({ description: 'When the department must check the answer again; 180 days by default' }),
 });
 
 const items = z.object({ items: z.array(articleView) });

@@ -1,14 +1,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { day } from '../http/common-schemas.js';
+import { day, line, month } from '../http/common-schemas.js';
 import type { HotlineSettings } from '../../core/settings/hotline-settings.js';
 import { calendarMonth } from '../../core/settings/calendar-month.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 
-const dateKey = day
-  // The round trip through Date rejects 2026-02-30, which it would roll over into March.
-  .refine((date) => !Number.isNaN(Date.parse(date)) && new Date(date).toISOString().slice(0, 10) === date, 'is not a day of the calendar');
-const monthKey = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
 
 // Settings start at version 0 (nothing stored yet), unlike records created at version 1.
 const settingsVersion = z.number().int().min(0).meta({ description: 'The settings version you read; a stale one gets 409 VERSION_CONFLICT' });
@@ -44,7 +40,7 @@ export function calendarRouter(endpoints: EndpointRegistry, settings: HotlineSet
   endpoints.mount(router, {
     method: 'get', path: '/api/settings/calendar', summary: 'Each day of a month: worked or not, and why (week, statutory, override)', tags: ['settings'],
     // Readable by every signed-in user, like GET /api/settings: deadlines everyone sees are computed from it.
-    auth: 'user', query: z.strictObject({ month: monthKey }), response: calendarMonthView,
+    auth: 'user', query: z.strictObject({ month }), response: calendarMonthView,
     async handle({ query }) {
       return monthView(query.month);
     },
@@ -54,7 +50,7 @@ export function calendarRouter(endpoints: EndpointRegistry, settings: HotlineSet
     method: 'post', path: '/api/settings/calendar/overrides',
     summary: "Make a date a holiday (working: false) or an adjusted working day (working: true); replaces that date's earlier override",
     tags: ['settings'], auth: 'user', errors: [403, 409],
-    body: z.strictObject({ version: settingsVersion, date: dateKey, working: z.boolean(), name: z.string().trim().min(1).max(60).optional() }),
+    body: z.strictObject({ version: settingsVersion, date: day, working: z.boolean(), name: line(60).optional() }),
     response: calendarMonthView,
     async handle({ ctx, body }) {
       const { version: expected, ...override } = body;
@@ -66,7 +62,7 @@ export function calendarRouter(endpoints: EndpointRegistry, settings: HotlineSet
   endpoints.mount(router, {
     method: 'delete', path: '/api/settings/calendar/overrides/:date', summary: "Remove an administrator's override: the date follows the statutory calendar again",
     tags: ['settings'], auth: 'user', errors: [403, 404, 409],
-    params: z.strictObject({ date: dateKey }), query: z.strictObject({ version: z.coerce.number().pipe(settingsVersion) }), response: calendarMonthView,
+    params: z.strictObject({ date: day }), query: z.strictObject({ version: z.coerce.number().pipe(settingsVersion) }), response: calendarMonthView,
     async handle({ ctx, params, query }) {
       await settings.removeCalendarOverride(ctx, params.date, query.version);
       return monthView(params.date.slice(0, 7));

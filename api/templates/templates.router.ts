@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { authorize, type Actor } from '../../core/accounts/access.js';
 import { catalogue, locales, noticeChannels, sampleData, templateIds, type Locale, type NoticeChannel, type TemplateId } from '../../templates/catalogue.js';
 import { render } from '../../templates/render.js';
-import { ValidationError, type EndpointRegistry } from '../http/endpoint.js';
+import type { EndpointRegistry } from '../http/endpoint.js';
+import { ValidationError } from '../http/validation-error.js';
 
 const templateView = z
   .object({ id: z.enum(templateIds), channels: z.array(z.enum(noticeChannels)), locales: z.array(z.enum(locales)) })

@@ -2,17 +2,16 @@ import { z } from 'zod';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
 import { channels, satisfactions, ticketStates, urgencies } from '../../core/tickets/ticket.js';
 import type { TicketAction } from '../../core/tickets/ticket-lifecycle.js';
-import { day, email, objectId, phone, queryBoolean } from '../http/common-schemas.js';
+import { day, email, instant, line, objectId, phone, queryBoolean, text, webUrl } from '../http/common-schemas.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
 const reason = text(2000);
 const expectedVersion = z.number().int().positive().optional().meta({ description: 'The version you read; if the ticket changed since, 409' });
 
 export const requesterInput = z.strictObject({
-  name: text(60).nullable().optional(),
+  name: line(60).nullable().optional(),
   phone: phone.nullable().optional(),
   email: email.nullable().optional(),
-  address: text(200).nullable().optional(),
+  address: line(200).nullable().optional(),
   confidential: z.boolean().optional(),
 });
 
@@ -22,15 +21,15 @@ const ticketContent = {
   categoryId: objectId.nullable().optional(),
   location: z
     .strictObject({
-      address: text(200).nullable().optional(),
+      address: line(200).nullable().optional(),
       departmentId: objectId.nullable().optional(),
       coordinates: z.strictObject({ lat: z.number().min(-90).max(90), lng: z.number().min(-180).max(180) }).nullable().optional(),
     })
     .optional(),
-  subject: text(120),
+  subject: line(120),
   content: text(10_000),
   attachments: z
-    .array(z.strictObject({ name: text(200), contentType: text(100), size: z.number().int().min(0).max(50_000_000), url: z.url().nullable().optional() }))
+    .array(z.strictObject({ name: line(200), contentType: line(100), size: z.number().int().min(0).max(50_000_000), url: webUrl.nullable().optional() }))
     .max(20)
     .optional(),
 };
@@ -38,8 +37,8 @@ const ticketContent = {
 export const intakeBody = z.strictObject({
   channel: z.enum(channels),
   requester: requesterInput,
-  callId: text(200).nullable().optional(),
-  receivedAt: z.coerce.date().optional().meta({ description: 'Imports only: the original intake time' }),
+  callId: line(200).nullable().optional(),
+  receivedAt: instant.optional().meta({ description: 'Imports only: the original intake time' }),
   ...ticketContent,
 });
 
@@ -78,7 +77,7 @@ export const actionBodies = {
   approve_return: z.strictObject({ ...departmentIds, reason: reason.nullable().optional(), version: expectedVersion }),
   reject_return: z.strictObject({ reason, version: expectedVersion }),
   redispatch: z.strictObject({ ...departmentIds, reason, version: expectedVersion }),
-  request_extension: z.strictObject({ until: z.coerce.date(), reason, version: expectedVersion }),
+  request_extension: z.strictObject({ until: instant, reason, version: expectedVersion }),
   approve_extension: z.strictObject({ version: expectedVersion }),
   deny_extension: z.strictObject({ reason, version: expectedVersion }),
   urge: z.strictObject({ reason: reason.nullable().optional(), version: expectedVersion }),
@@ -135,9 +134,9 @@ export const listQuery = z.strictObject({
   urgency: z.enum(urgencies).optional(),
   warning: z.enum(['none', 'yellow', 'red']).optional(),
   overdue: queryBoolean.optional(),
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
-  phone: phone.optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  phone: phone.optional().meta({ description: 'The requester\'s phone; for department users it never matches a requester who asked for confidentiality' }),
   intakeBy: objectId.optional(),
   sort: z.enum(['newest', 'oldest', 'due']).optional(),
   cursor: z.string().max(200).optional(),
@@ -150,7 +149,7 @@ const perType = z.strictObject(Object.fromEntries(REQUEST_TYPES.map((t) => [t, l
 export const settingsBody = z.strictObject({
   version: z.number().int().min(0).optional().meta({ description: 'The settings version you read: a newer one answers 409 instead of overwriting a change you have not seen' }),
   calendarOverrides: z
-    .array(z.strictObject({ date: day, working: z.boolean(), name: text(60).optional() }))
+    .array(z.strictObject({ date: day, working: z.boolean(), name: line(60).optional() }))
     .max(2000)
     .optional(),
   workingHours: z.array(z.strictObject({ start: z.string().regex(/^\d{2}:\d{2}$/), end: z.string().regex(/^\d{2}:\d{2}$/) })).min(1).max(4).optional(),
@@ -164,6 +163,6 @@ export const settingsBody = z.strictObject({
     .optional(),
   thresholds: z.strictObject({ yellow: z.number().gt(0).lt(1), red: z.number().gt(0).max(1) }).optional(),
   returnCap: z.number().int().min(0).max(10).optional(),
-  routingKeywords: z.array(z.strictObject({ keyword: text(40), departmentId: objectId })).max(1000).optional(),
+  routingKeywords: z.array(z.strictObject({ keyword: line(40), departmentId: objectId })).max(1000).optional(),
   autoDispatchThreshold: z.number().min(0).max(1).meta({ description: '1 disables automatic dispatch' }).optional(),
 });

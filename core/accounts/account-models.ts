@@ -48,12 +48,24 @@ export interface ApiToken {
 }
 
 export interface LoginAttempt {
-  /** `user:<name>` or `ip:<address>`. */
+  /**
+   * `user:["<name>"]` counts failures for a user name from anywhere, `pair:["<name>","<address>"]`
+   * from one address; `known:["<name>","<address>"]` marks an address the user signed in from.
+   */
   key: string;
   failures: number;
-  windowStartedAt: Date;
-  lockedUntil: Date | null;
+  /** A day without a failure forgets them. */
+  lastFailureAt: Date | null;
+  /** Attempts before this are refused without looking at the password. */
+  waitUntil: Date | null;
+  /** How long a `known:` address stays known. */
+  knownUntil: Date | null;
+  /** The last write, by the database's clock: the TTL index removes the record a retention after it. */
+  storedAt?: Date;
 }
+
+/** Longer than anything a record decides: failures count for a day, addresses stay known 30 days. */
+export const loginAttemptRetentionSeconds = 31 * 86_400;
 
 const userSchema = new Schema<User>(
   {
@@ -110,14 +122,15 @@ const loginAttemptSchema = new Schema<LoginAttempt>(
   {
     key: { type: String, required: true },
     failures: { type: Number, default: 0 },
-    windowStartedAt: { type: Date, required: true },
-    lockedUntil: { type: Date, default: null },
+    lastFailureAt: { type: Date, default: null },
+    waitUntil: { type: Date, default: null },
+    knownUntil: { type: Date, default: null },
+    storedAt: { type: Date },
   },
   { versionKey: false, collection: 'login_attempts' },
 );
 loginAttemptSchema.index({ key: 1 }, { unique: true });
-// A throttle window a day old decides nothing any more.
-loginAttemptSchema.index({ windowStartedAt: 1 }, { expireAfterSeconds: 86_400 });
+loginAttemptSchema.index({ storedAt: 1 }, { expireAfterSeconds: loginAttemptRetentionSeconds });
 
 export function accountModels(connection: Connection) {
   return {

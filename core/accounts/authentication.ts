@@ -8,7 +8,9 @@ import { hashToken, newSecret } from './secrets.js';
 
 export interface AuthenticationSettings {
   sessionTtlHours: number;
+  /** Failed sign-ins for one user name from one address before each further attempt must wait. */
   maxFailures: number;
+  /** The longest wait the back-off reaches. */
   lockMinutes: number;
 }
 
@@ -27,9 +29,20 @@ export function actorOf(user: User & { _id: unknown }, via: Actor['via']): Actor
 
 const invalidCredentials = () => new DomainError('INVALID_CREDENTIALS', 'The user name or password is wrong.');
 
+/** A user name is guessed from many addresses only at this many times the failures of one address. */
+const userNameFactor = 4;
+const forgetFailuresMs = 86_400_000;
+const knownAddressMs = 30 * 86_400_000;
+
+const throttleKey = (kind: 'user' | 'pair' | 'known', ...parts: string[]) => `${kind}:${JSON.stringify(parts)}`;
+
 /**
- * Sign-in with throttling per user name and per client address. Offices share addresses, so the
- * address limit is several times the user limit.
+ * Sign-in with a back-off instead of a lock: after `maxFailures` failures for one user name from
+ * one address, each further attempt there must wait 1 s, then 2, 4 … up to `lockMinutes`; attempts
+ * before then are refused without looking at the password. Nothing counts per address alone: an
+ * office shares one, and one person's guesses must not shut out their colleagues. A user name
+ * guessed from many addresses backs off too (at `userNameFactor` × the failures), but not from an
+ * address the user signed in from before, so a guesser cannot keep the user out of their own desk.
  */
 export class Authentication {
   constructor(
@@ -41,14 +54,16 @@ export class Authentication {
   async login(input: { username: string; password: string; ip: string; now: Date; requestId?: string | null }): Promise<SignedIn> {
     const { now } = input;
     const username = input.username.trim().toLowerCase();
-    const keys = [`user:${username}`, `ip:${input.ip}`];
-    await this.assertNotLocked(keys, now);
+    const userKey = throttleKey('user', username);
+    const pairKey = throttleKey('pair', username, input.ip);
+    const knownKey = throttleKey('known', username, input.ip);
+    await this.assertMayTry(userKey, pairKey, knownKey, now);
 
     const user = await this.models.users.findOne({ username }).lean();
     const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
     if (!user || !ok || !user.active) {
-      await this.recordFailure(keys[0]!, this.settings.maxFailures, now);
-      await this.recordFailure(keys[1]!, this.settings.maxFailures * 4, now);
+      await this.recordFailure(pairKey, this.settings.maxFailures, now);
+      await this.recordFailure(userKey, this.settings.maxFailures * userNameFactor, now);
       await this.audit.record(
         { actor: { userId: user ? String(user._id) : '', username, roles: [], departmentId: null, via: 'session' }, now, requestId: input.requestId },
         'session.login_failed',
@@ -58,7 +73,17 @@ export class Authentication {
       throw invalidCredentials();
     }
 
-    await this.models.loginAttempts.deleteOne({ key: keys[0] });
+    // The user-name count stays: the user signing in says nothing about who guesses elsewhere.
+    await this.models.loginAttempts.deleteOne({ key: pairKey });
+    await this.models.loginAttempts.updateOne(
+      { key: knownKey },
+      {
+        $set: { knownUntil: new Date(now.getTime() + knownAddressMs) },
+        $setOnInsert: { failures: 0, lastFailureAt: null, waitUntil: null },
+        $currentDate: { storedAt: true },
+      },
+      { upsert: true },
+    );
     const sessionToken = newSecret();
     const csrfToken = newSecret(24);
     const expiresAt = new Date(now.getTime() + this.settings.sessionTtlHours * 3_600_000);
@@ -109,34 +134,35 @@ export class Authentication {
     return user && user.active ? user : null;
   }
 
-  private async assertNotLocked(keys: string[], now: Date): Promise<void> {
-    const locked = await this.models.loginAttempts.find({ key: { $in: keys }, lockedUntil: { $gt: now } }).lean();
-    if (locked.length === 0) return;
-    const until = Math.max(...locked.map((l) => l.lockedUntil!.getTime()));
-    const retryAfterSeconds = Math.ceil((until - now.getTime()) / 1000);
-    throw new DomainError('LOGIN_THROTTLED', `Too many failed sign-ins; try again in ${Math.ceil(retryAfterSeconds / 60)} minutes.`, {
-      retryAfterSeconds,
-    });
+  private async assertMayTry(userKey: string, pairKey: string, knownKey: string, now: Date): Promise<void> {
+    const records = await this.models.loginAttempts.find({ key: { $in: [userKey, pairKey, knownKey] } }).lean();
+    const known = records.some((r) => r.key === knownKey && r.knownUntil && r.knownUntil > now);
+    const waits = records
+      .filter((r) => r.key === pairKey || (r.key === userKey && !known))
+      .map((r) => r.waitUntil?.getTime() ?? 0)
+      .filter((until) => until > now.getTime());
+    if (waits.length === 0) return;
+    const retryAfterSeconds = Math.ceil((Math.max(...waits) - now.getTime()) / 1000);
+    throw new DomainError('LOGIN_THROTTLED', `Too many failed sign-ins; try again in ${retryAfterSeconds} s.`, { retryAfterSeconds });
   }
 
-  private async recordFailure(key: string, max: number, now: Date): Promise<void> {
-    const windowMs = this.settings.lockMinutes * 60_000;
+  private async recordFailure(key: string, threshold: number, now: Date): Promise<void> {
     const attempts: Model<LoginAttempt> = this.models.loginAttempts;
-    const windowOpen = new Date(now.getTime() - windowMs);
-    // A failure outside the window starts a new one; the $inc path is atomic for concurrent failures.
+    // Forgotten by the application's clock; the TTL index only clears old records away.
     await attempts.updateOne(
-      { key, windowStartedAt: { $lte: windowOpen } },
-      { $set: { failures: 0, windowStartedAt: now, lockedUntil: null } },
+      { key, lastFailureAt: { $lte: new Date(now.getTime() - forgetFailuresMs) } },
+      { $set: { failures: 0, waitUntil: null } },
     );
+    // $inc is atomic, so concurrent failures each count.
     const updated = await attempts
       .findOneAndUpdate(
         { key },
-        { $inc: { failures: 1 }, $setOnInsert: { windowStartedAt: now, lockedUntil: null } },
+        { $inc: { failures: 1 }, $set: { lastFailureAt: now }, $setOnInsert: { waitUntil: null, knownUntil: null }, $currentDate: { storedAt: true } },
         { upsert: true, returnDocument: 'after' },
       )
       .lean();
-    if (updated && updated.failures >= max) {
-      await attempts.updateOne({ key }, { $set: { lockedUntil: new Date(now.getTime() + windowMs) } });
-    }
+    if (!updated || updated.failures < threshold) return;
+    const waitMs = Math.min(2 ** Math.min(updated.failures - threshold, 30) * 1000, this.settings.lockMinutes * 60_000);
+    await attempts.updateOne({ key }, { $max: { waitUntil: new Date(now.getTime() + waitMs) } });
   }
 }

@@ -165,7 +165,11 @@ export class Users {
     await this.audit.record(ctx, 'api_token.revoke', { type: 'api_token', id: tokenId });
   }
 
-  async changeOwnPassword(ctx: ActionContext, currentPassword: string, password: string): Promise<void> {
+  /**
+   * Whoever changes a password may be shutting out someone who learnt the old one: every other
+   * session of the user ends. `keepSessionToken` is the session the change was made in, if any.
+   */
+  async changeOwnPassword(ctx: ActionContext, currentPassword: string, password: string, keepSessionToken: string | null = null): Promise<void> {
     const user = await this.load(ctx.actor.userId);
     if (!(await verifyPassword(user.passwordHash, currentPassword))) {
       throw new DomainError('WRONG_CURRENT_PASSWORD', 'The current password is wrong.', { field: 'currentPassword' });
@@ -175,7 +179,9 @@ export class Users {
       { _id: ctx.actor.userId },
       { $set: { passwordHash: await hashPassword(password), updatedAt: ctx.now }, $inc: { version: 1 } },
     );
-    await this.audit.record(ctx, 'user.change_password', { type: 'user', id: ctx.actor.userId });
+    const others = keepSessionToken ? { tokenHash: { $ne: hashToken(keepSessionToken) } } : {};
+    const ended = await this.models.sessions.deleteMany({ userId: ctx.actor.userId, ...others });
+    await this.audit.record(ctx, 'user.change_password', { type: 'user', id: ctx.actor.userId }, { sessionsEnded: ended.deletedCount });
   }
 
   private async load(id: string) {

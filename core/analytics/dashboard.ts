@@ -99,6 +99,7 @@ export class Dashboard {
     const top = new Set(ranking.top.map((r) => r.departmentId));
     const bottom = new Set(ranking.bottom.map((r) => r.departmentId));
     const ranked = new Map(ranking.rows.map((r) => [r.departmentId, r]));
+    const shown = new Set(visible.map((d) => String(d._id)));
     const rows: DashboardDepartment[] = visible
       .map((d) => {
         const id = String(d._id);
@@ -121,7 +122,8 @@ export class Dashboard {
       intake: intake && { day: today, total: intake.reduce((sum, c) => sum + c.received, 0), cells: intake.filter((c) => c.received > 0) },
       dispatchQueue: cityWide ? { open: queue.open ?? 0, overdue: queue.overdue ?? 0 } : null,
       departments: rows,
-      ranking: { top: [...top], bottom: [...bottom] },
+      // Who else is best or worst city-wide is the centre's to know, not a department head's.
+      ranking: { top: [...top].filter((id) => shown.has(id)), bottom: [...bottom].filter((id) => shown.has(id)) },
       hotspots: hotspots && (await this.labelled(hotspots, allDepartments)),
       operators,
     };

@@ -30,6 +30,7 @@ export const configSchema = z.object({
   SESSION_TTL_HOURS: positiveInt.max(720).default(12),
   /** Set to false only for plain-http development on loopback. */
   COOKIE_SECURE: boolean.optional(),
+  /** Sign-in back-off (core/accounts/authentication.ts): failures per user name and address before waits begin, and the longest wait. */
   LOGIN_MAX_FAILURES: positiveInt.default(5),
   LOGIN_LOCK_MINUTES: positiveInt.default(15),
   SMTP_HOST: z.string().min(1).optional(),

@@ -30,7 +30,11 @@ export function withWorkingTimeLeft<T extends { dueAt: Date | null }>(rows: T[],
 }
 
 export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleEnv) {
-  const { _id, requester, assignments, scope: _scope, terms: _terms, dispatchClock, callbackClock, ...rest } = doc;
+  // The owed effects carry a full snapshot of the ticket, requester included: never hand them out.
+  const {
+    _id, requester, assignments, scope: _scope, terms: _terms, dispatchClock, callbackClock,
+    effects: _effects, effectsDueAt: _effectsDueAt, idempotencyKey: _key, idempotencyFingerprint: _fingerprint, ...rest
+  } = doc;
   const visible = seesRequester(actor, doc);
   const status = (clock: Parameters<typeof clockStatus>[0] | null) => (clock ? clockStatus(clock, env.now, env.calendar, env.thresholds) : null);
   return {

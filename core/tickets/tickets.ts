@@ -230,7 +230,13 @@ export class Tickets {
     if (filter.channel) query.channel = filter.channel;
     if (filter.urgency) query.urgency = filter.urgency;
     if (filter.warning) query.warning = filter.warning;
-    if (filter.phone) query['requester.phone'] = filter.phone;
+    if (filter.phone) {
+      query['requester.phone'] = filter.phone;
+      // A department never learns a confidential requester's phone, so it may not use one as a
+      // key either: a match would confirm who called. The answer is then the same whether such a
+      // ticket exists or not; the department still finds its non-confidential requesters this way.
+      if (!centre) query['requester.confidential'] = false;
+    }
     if (filter.intakeBy) query.intakeBy = filter.intakeBy;
     if (filter.overdue) query.warning = 'red';
     if (filter.from || filter.to) query.createdAt = { ...(filter.from ? { $gte: filter.from } : {}), ...(filter.to ? { $lt: filter.to } : {}) };

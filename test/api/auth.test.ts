@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
+import { createApp } from '../../api/app.js';
 import { sessionRetentionSeconds } from '../../core/accounts/account-models.js';
+import { createLogger } from '../../core/platform/logger.js';
 import { aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp } from '../helpers/test-app.js';
 
@@ -41,6 +43,60 @@ describe('API: sign-in, sessions, CSRF and tokens', () => {
     t.clock.advance(16 * 60_000);
     const later = await supertest(t.app).post('/api/auth/login').send({ username: user.username, password: testPassword });
     assert.equal(later.status, 200);
+  });
+
+  it('when one address fails 20 times, then the other users behind it, an administrator included, still sign in', async () => {
+    const admin = await aUser(t.services, ['administrator']);
+    const colleague = await aUser(t.services, ['dispatcher']);
+    for (let i = 0; i < 20; i++) {
+      // Someone trying names: each is new, so only a limit on the address itself could stop them.
+      const res = await supertest(t.app).post('/api/auth/login').send({ username: `nobody-${i}`, password: 'a wrong guess' });
+      assert.equal(res.status, 401);
+    }
+    for (const user of [admin, colleague]) {
+      const res = await supertest(t.app).post('/api/auth/login').send({ username: user.username, password: testPassword });
+      assert.equal(res.status, 200, `${user.username}: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    t.clock.advance(16 * 60_000);
+  });
+
+  describe('behind a proxy, from many addresses', () => {
+    const from = (address: string, username: string, password: string) =>
+      supertest(proxied).post('/api/auth/login').set('x-forwarded-for', address).send({ username, password });
+    let proxied: ReturnType<typeof createApp>;
+    before(() => {
+      proxied = createApp({ services: t.services, clock: t.clock, logger: createLogger('silent'), cookieSecure: false, trustProxy: true });
+    });
+
+    it('when one user name and address keep failing, then each further attempt waits longer (Retry-After 1, 2, 4 s), never a fixed lock', async () => {
+      const user = await aUser(t.services, ['operator']);
+      for (let i = 0; i < 3; i++) assert.equal((await from('10.1.0.1', user.username, 'wrong password!')).status, 401);
+      for (const wait of [1, 2, 4]) {
+        const early = await from('10.1.0.1', user.username, testPassword);
+        assert.equal(early.status, 429);
+        assert.equal(early.body.error.code, 'LOGIN_THROTTLED');
+        assert.equal(early.headers['retry-after'], String(wait));
+        assert.equal((await from('10.1.0.2', user.username, testPassword)).status, 200, 'the same user from elsewhere is not held back');
+        t.clock.advance(wait * 1000);
+        assert.equal((await from('10.1.0.1', user.username, 'wrong password!')).status, 401);
+      }
+      t.clock.advance(8000);
+      assert.equal((await from('10.1.0.1', user.username, testPassword)).status, 200);
+      assert.equal((await from('10.1.0.1', user.username, 'wrong password!')).status, 401, 'success starts the count again');
+    });
+
+    it('when a user name is guessed from many addresses, then the guesser is slowed, and the user still signs in where they did before', async () => {
+      const victim = await aUser(t.services, ['administrator']);
+      assert.equal((await from('10.2.0.1', victim.username, testPassword)).status, 200);
+      // 3 × 4 failures for one user name, spread so that no single address is held back.
+      for (let i = 0; i < 12; i++) assert.equal((await from(`10.3.0.${i}`, victim.username, 'wrong password!')).status, 401);
+      const guesser = await from('10.3.1.1', victim.username, 'another guess!');
+      assert.equal(guesser.status, 429);
+      assert.ok(Number(guesser.headers['retry-after']) > 0);
+      assert.equal((await from('10.2.0.1', victim.username, testPassword)).status, 200, 'from an address the user signed in from');
+      assert.equal((await from('10.4.0.1', victim.username, testPassword)).status, 429, 'from a new address the back-off applies');
+      t.clock.advance(16 * 60_000);
+    });
   });
 
   it('when signed out, then the session no longer authenticates', async () => {
@@ -108,5 +164,17 @@ describe('API: sign-in, sessions, CSRF and tokens', () => {
     assert.equal(ok.status, 204);
     const old = await supertest(t.app).post('/api/auth/login').send({ username: user.username, password: testPassword });
     assert.equal(old.status, 401);
+  });
+
+  it('when a user changes their password, then their other sessions end and the one they changed it in goes on', async () => {
+    const user = await aUser(t.services, ['dispatcher']);
+    const here = await signIn(t.app, user.username, testPassword);
+    const elsewhere = await signIn(t.app, user.username, testPassword);
+    assert.equal((await elsewhere.get('/api/auth/session')).status, 200);
+    const ok = await here.post('/api/auth/password').send({ currentPassword: testPassword, newPassword: 'a much longer password' });
+    assert.equal(ok.status, 204);
+    assert.equal((await elsewhere.get('/api/auth/session')).status, 401);
+    assert.equal((await here.get('/api/auth/session')).status, 200);
+    assert.equal((await here.post('/api/auth/password').send({ currentPassword: 'a much longer password', newPassword: 'yet another long password' })).status, 204);
   });
 });

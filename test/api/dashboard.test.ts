@@ -124,6 +124,15 @@ describe('API: the supervisors dashboard, from the roll-ups', () => {
     assert.equal(res.body.intake, null);
     assert.equal(res.body.hotspots, null);
     assert.equal(res.body.operators, null);
+    // The city's best and worst are the centre's to know; a head sees whether their own department is among them.
+    const own = (ids: string[]) => ids.every((id) => id === lead.id);
+    assert.ok(own(res.body.ranking.top) && own(res.body.ranking.bottom), JSON.stringify(res.body.ranking));
+    const cityWide = (await supervisor.get('/api/analytics/dashboard?from=2026-03-01&to=2026-03-07')).body.ranking;
+    assert.ok([...cityWide.top, ...cityWide.bottom].some((id: string) => id !== lead.id), `the test needs another ranked department: ${JSON.stringify(cityWide)}`);
+    const ranking = await head.get('/api/analytics/ranking?from=2026-03-01&to=2026-03-07');
+    assert.equal(ranking.status, 200);
+    assert.deepEqual(ranking.body.rows.map((r: { departmentId: string }) => r.departmentId), [lead.id]);
+    assert.ok(own(ranking.body.top) && own(ranking.body.bottom), JSON.stringify(ranking.body));
     assert.equal((await supervisor.get('/api/analytics/dashboard?from=2026-03-07&to=2026-03-01')).status, 400);
     assert.equal((await supervisor.get('/api/analytics/dashboard?from=2025-01-01&to=2026-03-01')).status, 400);
   });

@@ -110,6 +110,29 @@ describe('API: who may act on tickets, privacy and concurrency', () => {
     assert.equal((await as.operator.get(`/api/tickets/${id}/requester-reads`)).status, 403);
   });
 
+  it('when a department user acts on a confidential ticket, then the answer carries neither name nor phone, nor any internal record', async () => {
+    const id = await dispatchedTicket('13611116666', true);
+    const accepted = await as.department_staff.post(`/api/tickets/${id}/accept`).send({});
+    assert.equal(accepted.status, 200);
+    assert.doesNotMatch(JSON.stringify(accepted.body), /13611116666|李四/);
+    for (const internal of ['effects', 'effectsDueAt', 'idempotencyKey', 'idempotencyFingerprint', 'terms', 'scope']) {
+      assert.ok(!(internal in accepted.body), `${internal} in the answer`);
+    }
+  });
+
+  it("when a department user filters by a confidential requester's phone, then nothing matches: the filter cannot confirm who called", async () => {
+    const id = await dispatchedTicket('13611114444', true);
+    const byDepartment = await as.department_staff.get('/api/tickets?phone=13611114444');
+    assert.equal(byDepartment.status, 200);
+    assert.deepEqual(byDepartment.body.items, []);
+    assert.deepEqual((await as.parent_staff.get('/api/tickets?phone=13611114444')).body.items, []);
+    const unfiltered = await as.department_staff.get('/api/tickets');
+    assert.ok(unfiltered.body.items.some((i: { id: string }) => i.id === id), 'the ticket itself stays in the list');
+    assert.deepEqual((await as.dispatcher.get('/api/tickets?phone=13611114444')).body.items.map((i: { id: string }) => i.id), [id]);
+    const open = await dispatchedTicket('13611115555', false);
+    assert.deepEqual((await as.department_staff.get('/api/tickets?phone=13611115555')).body.items.map((i: { id: string }) => i.id), [open]);
+  });
+
   it('when a department user reads a non-confidential ticket, then the read of name and phone is logged', async () => {
     const id = await dispatchedTicket('13611113333', false);
     const seen = await as.department_staff.get(`/api/tickets/${id}`);
