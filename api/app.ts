@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(consolesRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
-  app.use(publicCategoriesRouter(endpoints, services.categories));
+  app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));

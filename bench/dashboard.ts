@@ -224,7 +224,7 @@ async function run({ services, connection, size, spawnApi }: BenchDatabase): Pro
   // --no-tickets: the histories are built for their roll-ups, the tickets themselves not written.
   const target = options['no-tickets'] ? { insertMany: async () => undefined } : tickets;
   let built = { buildMs: 0, insertMs: 0 };
-  const indexMs = await withIndexesBuiltAfter(tickets, async () => { built = await insertInBatches(target, ticketCount, (i) => {
+  const indexMs = await withIndexesBuiltAfter(tickets, async () => { built = await insertInBatches(target, ticketCount, () => {
     const state = targetOf();
     const intakeAt = intakeTime(state);
     const doc = lifecycleTicket(factory, state, intakeAt, now, []);

@@ -30,6 +30,38 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# nginx (the TLS proxy of the production topology; test/system/nginx-topology.test.ts starts it
+# with its own configuration in a temporary folder) and openssl (that test's certificate). The
+# package would start nginx on :80 and enable it at boot: when this script installs it, starting is
+# refused while the package installs (policy-rc.d) and the service is disabled afterwards. An nginx
+# already installed is left as it is.
+proxy_missing=()
+for pkg in nginx openssl; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || proxy_missing+=("$pkg")
+done
+if [ ${#proxy_missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing Debian packages: ${proxy_missing[*]} (run as root or: sudo apt-get install ${proxy_missing[*]}; then: sudo systemctl disable --now nginx)" >&2
+    exit 1
+  fi
+  echo "setup: installing ${proxy_missing[*]} (nginx not started, not enabled)"
+  export DEBIAN_FRONTEND=noninteractive
+  policy=/usr/sbin/policy-rc.d
+  own_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
+  fi
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${proxy_missing[@]}" >/dev/null || { [ -z "$own_policy" ] || rm -f "$policy"; exit 1; }
+  [ -z "$own_policy" ] || rm -f "$policy"
+  if [[ " ${proxy_missing[*]} " == *" nginx "* ]]; then
+    if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true
+    else systemctl disable nginx >/dev/null 2>&1 || update-rc.d nginx disable >/dev/null 2>&1 || true
+    fi
+    [ ! -s /run/nginx.pid ] || nginx -s quit 2>/dev/null || true
+  fi
+fi
+
 command -v node >/dev/null || { echo "setup: Node.js >= 20.19 is required" >&2; exit 1; }
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Not `npm ci`: @node-rs/jieba lists platform packages this registry does not serve, and npm ci

@@ -7,8 +7,6 @@ import { openDatabaseServer } from '../infra/database-server.js';
 import { projectRoot } from '../infra/documentdb/launcher.js';
 import { KamailioNotInstalledError, startKamailio, type KamailioOptions, type KamailioServer } from '../infra/kamailio/launcher.js';
 import { startNodeChild, supervise, type Running, type Supervisor } from '../infra/supervisor.js';
-import { buildSoftphone } from '../softphone/build.js';
-import { buildConsoles } from '../consoles/build.js';
 
 /**
  * `npm start`: the whole system on one machine. Starts the database once (the embedded engine
@@ -17,8 +15,13 @@ import { buildConsoles } from '../consoles/build.js';
  * workers) runs in its own process group and is restarted with a back-off when it exits by itself.
  * Ctrl-C or SIGTERM stops the API and the workers first, then Kamailio and the database: nothing
  * is left behind.
+ *
+ * In production (run by `npm start` from dist/, see scripts/launch.mjs) the API and the workers are
+ * the compiled JavaScript of dist/ and the softphone and consoles the bundles `npm run build` made;
+ * in development they are the TypeScript sources through tsx, and the bundles are built here.
  */
 const config = loadConfigOrExit(process.env);
+const production = config.NODE_ENV === 'production';
 const log = (line: string) => console.log(`[start] ${line}`);
 const started = Date.now();
 // The database starts (mostly waiting on PostgreSQL and FerretDB) while the bundles are built.
@@ -27,9 +30,16 @@ const databaseStarting = openDatabaseServer(config, log).then(async (server) => 
   return server;
 });
 databaseStarting.catch(() => {}); // awaited below; a failure surfaces there
-await buildSoftphone({ minify: config.NODE_ENV === 'production' });
-await buildConsoles({ minify: config.NODE_ENV === 'production', stopBuilder: true });
-log('softphone and consoles built: /softphone/, /portal/, /console/');
+if (production) {
+  log('softphone and consoles: the bundles npm run build made in dist/');
+} else {
+  // Imported here only: esbuild is a development dependency.
+  const { buildSoftphone } = await import('../softphone/build.js');
+  const { buildConsoles } = await import('../consoles/build.js');
+  await buildSoftphone();
+  await buildConsoles({ stopBuilder: true });
+  log('softphone and consoles built: /softphone/, /portal/, /console/');
+}
 const database = await databaseStarting;
 log(`database ready (${database.engine}) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 
@@ -46,8 +56,9 @@ if (telephony) {
   const restartTelephony = async () => asRunning(await startKamailio({ ...telephony.options, sipPort: telephony.kamailio.sipPort, wsPort: telephony.kamailio.wsPort }));
   supervisors.set('kamailio', supervise('kamailio and rtpengine', asRunning(telephony.kamailio), restartTelephony, log));
 }
-for (const [name, entry] of [['api', 'api/server.ts'], ['workers', 'workers/worker.ts']] as const) {
-  const start = async () => startNodeChild(['--import', 'tsx', path.join(projectRoot, entry)], { env, cwd: projectRoot });
+for (const [name, entry] of [['api', 'api/server'], ['workers', 'workers/worker']] as const) {
+  const args = production ? ['--enable-source-maps', path.join(projectRoot, 'dist', `${entry}.js`)] : ['--import', 'tsx', path.join(projectRoot, `${entry}.ts`)];
+  const start = async () => startNodeChild(args, { env, cwd: projectRoot });
   supervisors.set(name, supervise(name, await start(), start, log));
 }
 log('supervising: a child that exits is restarted after 1 s, doubling to 30 s while it keeps failing');

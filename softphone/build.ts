@@ -16,11 +16,13 @@ export const browserBundle = (options: { minify?: boolean }): BuildOptions => ({
 
 /**
  * Bundles the softphone (`softphone/src/main.ts`, with sip.js and the CSS it imports) into
- * `api/public/build/softphone.js` and `softphone.css`. Called by `npm start` (with `stopBuilder`) and the browser tests.
+ * `api/public/build/softphone.js` and `softphone.css` (`outdir`: elsewhere; `npm run build` puts
+ * them under dist/). Called by `npm start` in development (with `stopBuilder`), `npm run build` and the browser tests.
  */
-export async function buildSoftphone(options: { minify?: boolean; stopBuilder?: boolean } = {}): Promise<{ js: string; css: string }> {
-  await build({ ...browserBundle(options), entryPoints: { softphone: path.join(here, 'src/main.ts') }, outdir: softphoneBuildDir });
+export async function buildSoftphone(options: { minify?: boolean; stopBuilder?: boolean; outdir?: string } = {}): Promise<{ js: string; css: string }> {
+  const outdir = options.outdir ?? softphoneBuildDir;
+  await build({ ...browserBundle(options), entryPoints: { softphone: path.join(here, 'src/main.ts') }, outdir });
   // esbuild keeps a service process for later builds; a one-off build (npm start) stops it.
   if (options.stopBuilder) await stop();
-  return { js: path.join(softphoneBuildDir, 'softphone.js'), css: path.join(softphoneBuildDir, 'softphone.css') };
+  return { js: path.join(outdir, 'softphone.js'), css: path.join(outdir, 'softphone.css') };
 }

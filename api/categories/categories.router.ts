@@ -5,6 +5,8 @@ import { parseCsv } from '../../core/platform/csv.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { idParams, line, objectId, queryBoolean, version } from '../http/common-schemas.js';
 import { LIMIT_UNITS, REQUEST_TYPES } from '../../core/clocks/index.js';
+import type { Clock } from '../../core/platform/clock.js';
+import { rateLimit } from '../http/rate-limit.js';
 
 export const categoryView = z
   .object({
@@ -113,16 +115,18 @@ const publicCategory = z
   .meta({ id: 'PublicCategory' });
 
 /** The category tree for the citizen portal's picker: no sign-in, names only. */
-export function publicCategoriesRouter(endpoints: EndpointRegistry, categories: Categories): Router {
+export function publicCategoriesRouter(endpoints: EndpointRegistry, deps: { categories: Categories; clock: Clock }): Router {
   const router = Router();
+  // A page load asks once (and the browser caches it): a client asking more often is a flood.
+  const limit = rateLimit({ windowMs: 60_000, max: 60, clock: deps.clock, name: 'the category tree' });
   endpoints.mount(router, {
-    method: 'get', path: '/api/public/categories', summary: '诉求分类：the active category tree for the web form (no sign-in; cacheable)', tags: ['public'],
-    auth: 'public', response: z.object({ items: z.array(publicCategory) }),
+    method: 'get', path: '/api/public/categories', summary: '诉求分类：the active category tree for the web form (no sign-in; cacheable; rate-limited)', tags: ['public'],
+    auth: 'public', errors: [429], response: z.object({ items: z.array(publicCategory) }),
     async handle({ res }) {
       // The tree changes a few times a year; five minutes of staleness costs nothing and spares the database every page load.
       res.setHeader('Cache-Control', 'public, max-age=300');
-      return { items: await categories.publicTree() };
+      return { items: await deps.categories.publicTree() };
     },
-  });
+  }, limit);
   return router;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
 import { chinaDateKey } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
@@ -165,6 +166,13 @@ type KeyCounts = Record<string, Record<string, number>>;
  */
 export const appliedKeep = 500;
 
+/**
+ * What a roll-up remembers of a change: 72 bits of a hash of its id, a third of the id's length,
+ * since every read and every `$inc` carries the whole list (a collision among the latest
+ * `appliedKeep` changes of one document is a chance of about 2⁻⁵⁴).
+ */
+const changeMark = (changeId: string) => createHash('sha256').update(changeId).digest('base64url').slice(0, 12);
+
 /** One kind of roll-up for one China day: counts per key, each added with `$inc`. */
 interface RollupDoc {
   /** `<kind>:<day>`: a period is read by `_id`, a handful of documents whatever the number of tickets. */
@@ -173,7 +181,7 @@ interface RollupDoc {
   day: string;
   /** Per key (escaped: a field name holds no `.` and starts with no `$`), per counter. */
   counts: KeyCounts;
-  /** The ids of the latest changes added in, so that a change applied twice is counted once. */
+  /** Marks of the latest changes added in (`changeMark`), so that a change applied twice is counted once. */
   applied: string[];
 }
 
@@ -237,9 +245,10 @@ export class DepartmentCounters {
    * is conditional on the id not being among those it recently took, and records it atomically.
    */
   async record(changeId: string, rollups: readonly RollupDelta[]): Promise<void> {
+    const mark = changeMark(changeId);
     await Promise.all([...incrementsByDocument(rollups)].map(async ([_id, doc]) => {
-      const update = { $inc: doc.inc, $push: { applied: { $each: [changeId], $slice: -appliedKeep } }, $setOnInsert: { kind: doc.kind, day: doc.day } };
-      const notYet = { _id, applied: { $ne: changeId } };
+      const update = { $inc: doc.inc, $push: { applied: { $each: [mark], $slice: -appliedKeep } }, $setOnInsert: { kind: doc.kind, day: doc.day } };
+      const notYet = { _id, applied: { $ne: mark } };
       try {
         await this.rollups.updateOne(notYet, update, { upsert: true });
       } catch (err) {

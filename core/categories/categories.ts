@@ -32,7 +32,15 @@ export type PublicCategory = Pick<Category, 'name' | 'nameEn' | 'level' | 'paren
 /** One row of the taxonomy: names from level one down; shorter rows stop higher in the tree. */
 export type TaxonomyRow = string[];
 
+/**
+ * The public tree is asked for on every portal page load; categories change a few times a year.
+ * This process's own changes drop it at once, another process's show within this time.
+ */
+const publicTreeFreshMs = 30_000;
+
 export class Categories {
+  private publicTreeCache: { at: number; tree: PublicCategory[] } | null = null;
+
   constructor(
     private readonly categories: Model<Category>,
     private readonly departments: DepartmentRepository,
@@ -55,6 +63,13 @@ export class Categories {
    * active (deactivating a class hides what is below it), names only, ordered by code.
    */
   async publicTree(): Promise<PublicCategory[]> {
+    if (this.publicTreeCache && Date.now() - this.publicTreeCache.at < publicTreeFreshMs) return this.publicTreeCache.tree;
+    const tree = await this.readPublicTree();
+    this.publicTreeCache = { at: Date.now(), tree };
+    return tree;
+  }
+
+  private async readPublicTree(): Promise<PublicCategory[]> {
     const rows = await this.categories.find({}, { name: 1, nameEn: 1, level: 1, parentId: 1, ancestors: 1, active: 1 }).sort({ code: 1 }).lean();
     const inactive = new Set(rows.filter((c) => !c.active).map((c) => String(c._id)));
     return rows
@@ -73,6 +88,7 @@ export class Categories {
     const parent = input.parentId ? presentCategory(await this.load(input.parentId, 'parentId')) : null;
     const created = await this.insertChild(ctx, parent, input);
     await this.audit.record(ctx, 'category.create', { type: 'category', id: created.id }, { ...input, code: created.code });
+    this.publicTreeCache = null;
     return created;
   }
 
@@ -89,6 +105,7 @@ export class Categories {
     const updated = await compareAndSet(this.categories, id, version, set, 'category');
     if (set.path) await this.renamePaths(id, current.path, set.path);
     await this.audit.record(ctx, 'category.update', { type: 'category', id }, diff(current as unknown as Record<string, unknown>, fields));
+    this.publicTreeCache = null;
     return presentCategory(updated);
   }
 
@@ -100,6 +117,7 @@ export class Categories {
     }
     await this.categories.deleteOne({ _id: id });
     await this.audit.record(ctx, 'category.delete', { type: 'category', id }, { code: current.code, path: current.path });
+    this.publicTreeCache = null;
   }
 
   /**
@@ -144,6 +162,7 @@ export class Categories {
     }
     if (planned.length > 0) await this.categories.insertMany(planned);
     await this.audit.record(ctx, 'category.import', { type: 'category', id: null }, { created: planned.length, existing });
+    this.publicTreeCache = null;
     return { created: planned.length, existing };
   }
 

@@ -51,8 +51,20 @@ const unavailableErrors = new Set([
 export function isDatabaseUnavailable(err: unknown): boolean {
   for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (unavailableErrors.has(e.name) || unavailableErrors.has(e.constructor.name)) return true;
+    if (isBackendGone(e)) return true;
   }
   return false;
+}
+
+/**
+ * FerretDB answers while the PostgreSQL behind it is down, with InternalError (code 1) and
+ * PostgreSQL's or the connection's own words: these are the outage too (seen when PostgreSQL is
+ * killed: test/faults/process-kill.test.ts), not a bug of ours.
+ */
+const backendGone = /failed to connect to `|terminating connection due to|unexpected postmaster exit|server closed the connection unexpectedly|the database system is (starting up|shutting down|in recovery)|broken pipe|connection refused|connection reset by peer|unexpected EOF/i;
+function isBackendGone(e: Error): boolean {
+  // MongoServerError and its kinds (MongoBulkWriteError for insertMany), named: mongoose may carry its own copy of the driver.
+  return /^Mongo\w*Error$/.test(e.name) && (e as Error & { code?: unknown }).code === 1 && backendGone.test(e.message);
 }
 
 /**

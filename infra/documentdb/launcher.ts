@@ -7,8 +7,18 @@ import { MongoClient } from 'mongodb';
 import { freePort } from '../free-port.js';
 import { killGroup } from '../supervisor.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const projectRoot = path.resolve(here, '../..');
+/**
+ * The project's folder, where package.json is: two levels up from the sources, three from their
+ * compiled copy in dist/ (DATA_DIR and .cache/ are relative to it either way).
+ */
+export const projectRoot = findProjectRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findProjectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /** Where scripts/setup.sh (infra/documentdb/build.sh) puts FerretDB 2; the extensions go into PostgreSQL 15's own directories. */
 export const ferretDBVersion = 'v2.7.0';
@@ -160,7 +170,7 @@ function checkInstalled(ferretdb: string, log: (line: string) => void) {
     );
   }
   if (ferretdb === defaultFerretDBBinary) {
-    const check = spawnSync('bash', [path.join(here, 'build.sh'), '--check'], { encoding: 'utf8' });
+    const check = spawnSync('bash', [path.join(projectRoot, 'infra/documentdb/build.sh'), '--check'], { encoding: 'utf8' });
     if (check.status !== 0) log(`the database engine's build inputs changed since it was built: run \`bash scripts/setup.sh\` (${check.stdout.trim()})`);
   }
 }

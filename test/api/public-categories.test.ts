@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { systemActor } from '../../core/accounts/access.js';
 import { aCategory, aDepartment } from '../builders/builders.js';
@@ -52,5 +53,28 @@ describe('API: the public category tree for the citizen portal', () => {
     }
     const imported = await t.services.tickets.intake({ actor: systemActor, now: t.clock.now() }, { ...request, channel: 'import', categoryId: below.id });
     assert.ok(imported.id);
+  });
+
+  it('when one client asks for the tree again and again, then it is served from memory and, past 60 a minute, refused with 429 and Retry-After', async () => {
+    t.clock.advance(61_000);
+    const category = await aCategory(t.services, { name: '供暖' });
+    assert.equal((await supertest(t.app).get('/api/public/categories')).status, 200);
+    // Changed behind the use case's back: the answers that follow still come from memory.
+    await t.connection.collection('categories').updateOne({ _id: new Types.ObjectId(category.id) }, { $set: { name: '改过的名字' } });
+    const statuses: number[] = [];
+    const names = new Set<string>();
+    for (let i = 1; i < 60; i++) {
+      const res = await supertest(t.app).get('/api/public/categories');
+      statuses.push(res.status);
+      names.add(res.body.items.find((c: { id: string }) => c.id === category.id)?.name);
+    }
+    assert.deepEqual([...new Set(statuses)], [200]);
+    assert.deepEqual([...names], ['供暖']);
+    const refused = await supertest(t.app).get('/api/public/categories');
+    assert.equal(refused.status, 429);
+    assert.equal(refused.body.error.code, 'RATE_LIMITED');
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    t.clock.advance(61_000);
+    assert.equal((await supertest(t.app).get('/api/public/categories')).status, 200, 'the next minute is served again');
   });
 });

@@ -67,6 +67,11 @@ export class ApiClient {
     return new ApiClient(baseUrl, username, cookie, body.csrfToken);
   }
 
+  /** The session cookie and CSRF token, for requests made another way (custom headers, timeouts). */
+  headers(): Record<string, string> {
+    return { cookie: this.cookie, 'x-csrf-token': this.csrf };
+  }
+
   async get(path: string): Promise<Answer> {
     const res = await fetch(`${this.baseUrl}${path}`, { headers: { cookie: this.cookie } });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };

@@ -51,6 +51,7 @@ describe('Faults: the writer killed between any two writes', function () {
     assert.equal(whole.signal, null, whole.err);
     const { id: referenceId, writes } = JSON.parse(whole.out) as { id: string; writes: number };
     assert.ok(writes >= 10, `the flow makes ${writes} writes`);
+    console.log(`      writer-crash: the flow makes ${writes} writes; the writer is killed after each in turn`);
     const once = await rollups();
     const referenceNotices = (await noticesOf(referenceId)).map((n) => n.replace(/^\d+ /, ''));
     assert.ok(referenceNotices.length >= 2, JSON.stringify(referenceNotices));
