@@ -222,9 +222,9 @@ function incrementsByDocument(rollups: readonly RollupDelta[]): Map<string, { ki
         if (value === 0) continue;
         const path = `counts.${escapeKey(key)}.${name}`;
         doc.inc[path] = (doc.inc[path] ?? 0) + value;
+        documents.set(id, doc);
       }
     }
-    if (Object.keys(doc.inc).length) documents.set(id, doc);
   }
   return documents;
 }
