@@ -1,6 +1,5 @@
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../free-port.js';
@@ -8,6 +7,7 @@ import { rtpengineDebianPackage, rtpengineInstalled, startRtpengine, type Rtpeng
 import { spawnTiedToThisProcess, watchChild } from './tied-child.js';
 import { udpAnswers, udpPortFree } from './udp.js';
 import { killGroup } from '../supervisor.js';
+import { tcpAccepts } from '../../core/platform/readiness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const kamailioConfigFile = path.join(here, 'kamailio.cfg');
@@ -240,7 +240,7 @@ async function supervise(
       release();
       throw new Error(`kamailio exited (${child.exitCode ?? child.signalCode}) before it answered:\n${lastLines(stderr(), 30)}`);
     }
-    if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort)) && (await tcpAccepts(host, wsPort))) {
+    if ((await sipAnswersOverUdp(host, sipPort)) && (await tcpAccepts(host, sipPort, 300)) && (await tcpAccepts(host, wsPort, 300))) {
       return { sipPort, wsPort, pid, wsUrl: `ws://${host}:${wsPort}`, rtpengineNgPort: rtpengine?.ngPort ?? null, exited: ended, stop };
     }
     if (Date.now() > deadline) {
@@ -329,21 +329,6 @@ function sipAnswersOverUdp(host: string, port: number): Promise<boolean> {
   return udpAnswers(host, port, options, (reply) => reply.startsWith('SIP/2.0 200'));
 }
 
-function tcpAccepts(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.setTimeout(300);
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('timeout', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function freeTcpPort(host: string, avoid: number[] = []): Promise<number> {
   for (;;) {
@@ -360,7 +345,6 @@ async function freeUdpAndTcpPort(host: string): Promise<number> {
   }
   throw new Error(`no port free for both UDP and TCP on ${host}`);
 }
-
 
 function lastLines(text: string, count: number): string {
   return text.trim().split('\n').slice(-count).join('\n');
