@@ -14,9 +14,9 @@ import { loadConfig } from '../core/platform/config.js';
 import { connectDatabase } from '../core/platform/database.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { createServices } from '../core/services.js';
-import type { TicketState } from '../core/tickets/ticket.js';
+
 import { openDatabaseServer } from '../infra/database-server.js';
-import { insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, stateMix, TicketFactory, withIndexesBuiltAfter, type TicketDoc } from './lib/seed.js';
+import { insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, TicketFactory, withIndexesBuiltAfter, type TicketDoc, stateChooser } from './lib/seed.js';
 import { loadAverage, machineNotes, median, ms } from './lib/stats.js';
 
 const { values: options } = parseArgs({
@@ -45,13 +45,7 @@ try {
     const world = await setupWorld(services, now);
     const random = seededRandom(Number(options.seed));
     const factory = new TicketFactory(world, loadMessages(), random, ticketCount);
-    const states = Object.keys(stateMix) as TicketState[];
-    const total = states.reduce((sum, s) => sum + stateMix[s], 0);
-    const targetOf = () => {
-      let x = random() * total;
-      for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
-      return 'archived' as TicketState;
-    };
+    const targetOf = stateChooser(random);
     const parents: string[] = [];
     const tickets = connection.db!.collection<TicketDoc>('tickets');
     log(`seeding ${ticketCount} tickets`);

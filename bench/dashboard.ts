@@ -28,9 +28,11 @@ import type { Ticket, TicketState } from '../core/tickets/ticket.js';
 import { gaugesOf } from '../core/analytics/gauges.js';
 import { operatorDayDeltas } from '../core/analytics/operator-days.js';
 import { callKey, durations, type CallRecord } from '../core/calls/call-record.js';
-import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { benchPassword, insertInBatches, withIndexesBuiltAfter, lifecycleTicket, loadMessages, setupWorld, stateMix, TicketFactory, type TicketDoc, type TicketSpec } from './lib/seed.js';
-import { loadAverage, machineNotes, median, ms, percentile, table, timed } from './lib/stats.js';
+import { type BenchDatabase, runBench } from './lib/database.js';
+import {
+  benchPassword, insertInBatches, withIndexesBuiltAfter, lifecycleTicket, loadMessages, setupWorld, TicketFactory, type TicketDoc, type TicketSpec, stateChooser,
+} from './lib/seed.js';
+import { median, ms, percentile, table, timed } from './lib/stats.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -52,9 +54,6 @@ const rounds = Math.max(1, Number(options.rounds));
 const operatorCount = Math.max(1, Number(options.operators));
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const startedAt = performance.now();
-console.log(`dashboard benchmark: ${ticketCount} tickets over ${spanDays} days, a ${periodDays}-day period, ${requests} requests per endpoint and round, ${rounds} rounds`);
-console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
 
 /** The factory of the other benchmarks, also keeping what the ticket hook would record for each event. */
 class RecordingFactory extends TicketFactory {
@@ -146,26 +145,14 @@ class RollupSums {
   }
 }
 
-const db = await openBenchDatabase('dashboard');
-try {
-  await run(db);
-} finally {
-  await db.close();
-}
-console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
+await runBench('dashboard', `${ticketCount} tickets over ${spanDays} days, a ${periodDays}-day period, ${requests} requests per endpoint and round, ${rounds} rounds`, run);
 
 async function run({ services, connection, size, spawnApi }: BenchDatabase): Promise<void> {
   const now = new Date();
   const world = await setupWorld(services, now);
   const random = seededRandom(Number(options.seed));
   const factory = new RecordingFactory(world, loadMessages(), random, ticketCount);
-  const states = Object.keys(stateMix) as TicketState[];
-  const total = states.reduce((sum, s) => sum + stateMix[s], 0);
-  const targetOf = () => {
-    let x = random() * total;
-    for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
-    return 'archived' as TicketState;
-  };
+  const targetOf = stateChooser(random);
   const day = 86_400_000;
   // Open tickets are recent; the others spread over the whole span, their histories ending before now.
   const intakeTime = (target: TicketState) => {

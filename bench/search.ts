@@ -18,10 +18,10 @@ import type { Actor } from '../core/accounts/access.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { tokenizeForIndex } from '../core/search/tokenize.js';
 import { duplicateCandidates } from '../core/tickets/duplicates.js';
-import type { TicketState } from '../core/tickets/ticket.js';
-import { openBenchDatabase, type BenchDatabase } from './lib/database.js';
-import { insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, stateMix, TicketFactory, type TicketDoc } from './lib/seed.js';
-import { loadAverage, machineNotes, median, ms, percentile, table } from './lib/stats.js';
+
+import { type BenchDatabase, runBench } from './lib/database.js';
+import { insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, TicketFactory, type TicketDoc, stateChooser } from './lib/seed.js';
+import { median, ms, percentile, table } from './lib/stats.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -34,17 +34,8 @@ const ticketCount = Number(options.tickets);
 const queryCount = Math.max(1, Number(options.queries));
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const startedAt = performance.now();
-console.log(`search benchmark: ${ticketCount} seeded tickets, ${queryCount} queries per series`);
-console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
 
-const db = await openBenchDatabase('search');
-try {
-  await run(db);
-} finally {
-  await db.close();
-}
-console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
+await runBench('search', `${ticketCount} seeded tickets, ${queryCount} queries per series`, run);
 
 async function run({ services, connection }: BenchDatabase): Promise<void> {
   const now = new Date();
@@ -54,13 +45,7 @@ async function run({ services, connection }: BenchDatabase): Promise<void> {
   const factory = new TicketFactory(world, messages, random, ticketCount);
   const tickets = connection.db!.collection<TicketDoc>('tickets');
 
-  const states = Object.keys(stateMix) as TicketState[];
-  const total = states.reduce((sum, s) => sum + stateMix[s], 0);
-  const targetOf = () => {
-    let x = random() * total;
-    for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
-    return 'archived' as TicketState;
-  };
+  const targetOf = stateChooser(random);
   const housing = world.byCode.get('HOUSING')!;
   const frequency = new Map<string, number>();
   let inHousingScope = 0;

@@ -17,10 +17,10 @@ import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { chinaDateKey } from '../core/clocks/index.js';
 import { DeadlineSweep, type SweepReport } from '../core/sla/deadline-sweep.js';
 import type { Services } from '../core/services.js';
-import { openBenchDatabase, profileCommands, type BenchDatabase, type CommandProfile } from './lib/database.js';
+import { profileCommands, type BenchDatabase, type CommandProfile, runBench } from './lib/database.js';
 import { DueTickets, insertInBatches, loadMessages, openTicketForSweep, setupWorld, TicketFactory, type TicketDoc } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
-import { loadAverage, machineNotes, median, ms, rate, table, timed } from './lib/stats.js';
+import { median, ms, rate, table, timed } from './lib/stats.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -44,17 +44,8 @@ const batchSize = 500;
 const sweepOptions = { batchSize, concurrency: Number(options.concurrency) };
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const startedAt = performance.now();
-console.log(`sweep benchmark: ${ticketCount} open tickets, ${(dueShare * 100).toFixed(2)} % due in the last ${windowMinutes} minutes, ${rounds} rounds, ${options.budget} min budget per sweep`);
-console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
 
-const db = await openBenchDatabase('sweep');
-try {
-  await run(db);
-} finally {
-  await db.close();
-}
-console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
+await runBench('sweep', `${ticketCount} open tickets, ${(dueShare * 100).toFixed(2)} % due in the last ${windowMinutes} minutes, ${rounds} rounds, ${options.budget} min budget per sweep`, run);
 
 async function run({ services, connection, server }: BenchDatabase): Promise<void> {
   console.log(`engine: ${server.engine}`);

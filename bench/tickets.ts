@@ -22,14 +22,13 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Types, type Connection } from 'mongoose';
 import { systemActor, type Actor } from '../core/accounts/access.js';
-import { openStates, type Ticket, type TicketState } from '../core/tickets/ticket.js';
-import { analyzeFind, explainFind, openBenchDatabase, profileCommands, type BenchDatabase, type CpuSnapshot } from './lib/database.js';
+import { openStates, type Ticket } from '../core/tickets/ticket.js';
+import { analyzeFind, explainFind, profileCommands, type BenchDatabase, type CpuSnapshot, runBench } from './lib/database.js';
 import {
-  benchPassword, insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, stateMix, TicketFactory,
-  type Message, type TicketDoc, type WorldDepartment,
+  benchPassword, insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, TicketFactory, type Message, type TicketDoc, type WorldDepartment, stateChooser,
 } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
-import { loadAverage, machineNotes, median, ms, percentile, rate, runConcurrently, table, timed } from './lib/stats.js';
+import { loadAverage, median, ms, percentile, rate, runConcurrently, table, timed } from './lib/stats.js';
 
 const { values: options } = parseArgs({
   options: {
@@ -55,17 +54,8 @@ const batch = Number(options.batch);
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-const startedAt = performance.now();
-console.log(`tickets benchmark: ${ticketCount} seeded tickets; per round ${createsPerRound} creates and ${acceptsPerRound} accepts at concurrency ${concurrency}, ${listQueries} list queries per series; ${rounds} rounds`);
-console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
 
-const db = await openBenchDatabase('tickets');
-try {
-  await run(db);
-} finally {
-  await db.close();
-}
-console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
+await runBench('tickets', `${ticketCount} seeded tickets; per round ${createsPerRound} creates and ${acceptsPerRound} accepts at concurrency ${concurrency}, ${listQueries} list queries per series; ${rounds} rounds`, run);
 
 interface Summary {
   n: number;
@@ -106,13 +96,7 @@ async function run(bench: BenchDatabase): Promise<void> {
   console.log(`document shape vs Tickets.intake + dispatch: ${differences.length ? `DIFFERENT ${differences.join(' ')}` : 'same key paths'}`);
 
   // ---- seeding: the product's pure functions, bulk-inserted ----
-  const states = Object.keys(stateMix) as TicketState[];
-  const total = states.reduce((sum, s) => sum + stateMix[s], 0);
-  const targetOf = () => {
-    let x = random() * total;
-    for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
-    return 'archived' as TicketState;
-  };
+  const targetOf = stateChooser(random);
   const departments = { HOUSING: world.byCode.get('HOUSING')!, CHAOYANG: world.byCode.get('CHAOYANG')! };
   const openIn = new Map<string, number>(Object.keys(departments).map((code) => [code, 0]));
   const byState = new Map<string, number>();

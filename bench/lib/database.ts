@@ -13,6 +13,7 @@ import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
 import { projectRoot, startDocumentDB, type DatabaseServer } from '../../infra/documentdb/launcher.js';
 import { freePort } from '../../infra/free-port.js';
+import { loadAverage, machineNotes, ms } from './stats.js';
 
 const psqlBin = '/usr/lib/postgresql/15/bin/psql';
 
@@ -350,4 +351,21 @@ export async function profileCommands(uri: string, dbName: string, work: (servic
   } finally {
     await connection.close(true);
   }
+}
+
+/**
+ * Every benchmark's frame: what it is and the machine's load, a fresh database for `run`, always
+ * closed and removed, then the load again and the whole run's time.
+ */
+export async function runBench(name: string, description: string, run: (db: BenchDatabase) => Promise<void>): Promise<void> {
+  const startedAt = performance.now();
+  console.log(`${name} benchmark: ${description}`);
+  console.log(`machine: ${machineNotes()}; load average at start: ${loadAverage()}`);
+  const db = await openBenchDatabase(name);
+  try {
+    await run(db);
+  } finally {
+    await db.close();
+  }
+  console.log(`\nload average at end: ${loadAverage()}; whole run ${ms(performance.now() - startedAt)}; temporary database removed`);
 }

@@ -269,6 +269,17 @@ const day = 24 * 60 * minute;
  * A ticket in the given state, taken there through the lifecycle at plausible times after its
  * intake and before `now`; open tickets then carry the warnings the sweep would have raised by now.
  */
+/** Draws target states in the proportions of `stateMix`. */
+export function stateChooser(random: () => number): () => TicketState {
+  const states = Object.keys(stateMix) as TicketState[];
+  const total = states.reduce((sum, s) => sum + stateMix[s], 0);
+  return () => {
+    let x = random() * total;
+    for (const s of states) if ((x -= stateMix[s]) <= 0) return s;
+    return 'archived';
+  };
+}
+
 export function lifecycleTicket(factory: TicketFactory, target: TicketState, createdAt: Date, now: Date, parentIds: string[]): TicketDoc {
   const r = factory.random;
   const { ticket: draft, category } = factory.draft({ createdAt });
