@@ -43,6 +43,11 @@ export class TicketFeed {
   private newest = 0;
   private timer: NodeJS.Timeout | null = null;
   private primed: Promise<void> | null = null;
+  /**
+   * Bumped when the last subscriber leaves and what was seen is forgotten: a poll that began
+   * before then must not judge events against the emptied memory (it would tell old ones as new).
+   */
+  private generation = 0;
   private readonly overlapMs: number;
 
   constructor(
@@ -74,14 +79,17 @@ export class TicketFeed {
 
   /** One look at the events since the last: delivers each new assignment once its ticket is written. */
   async poll(): Promise<void> {
+    const generation = this.generation;
     const events = await this.recentEvents(this.newest - this.overlapMs);
+    if (generation !== this.generation) return;
     const fresh = events.filter((e) => !this.seen.has(e._id));
     if (fresh.length === 0) return this.forgetOld();
     const ids = [...new Set(fresh.map((e) => e.ticketId))];
     const tickets = new Map((await this.tickets.find({ _id: { $in: ids } }).lean()).map((t) => [String(t._id), t as TicketDocument]));
+    if (generation !== this.generation) return;
     for (const event of fresh) {
       const ticket = tickets.get(event.ticketId);
-      // The event is appended before its ticket is written: wait for the write, next poll.
+      // An event whose ticket is not (yet) at its version is told on a later poll.
       if (!ticket || ticket.version < event.version) continue;
       this.remember(event);
       const assigned: Assigned = { action: event.action as Assigned['action'], at: event.at, ticket: summarizeTicket(ticket) };
@@ -100,7 +108,9 @@ export class TicketFeed {
   private recentEvents(since: number) {
     return this.events
       .find({ at: { $gte: new Date(since) }, action: { $in: assigningActions } }, { _id: 1, ticketId: 1, version: 1, at: 1, action: 1 })
-      .sort({ at: 1 })
+      // Events of one instant in the order their tickets were made (the id leads with the ticket's
+      // ObjectId): the console's notice then names the newest, whatever order the engine returns ties in.
+      .sort({ at: 1, _id: 1 })
       .lean<Pick<TicketEvent, '_id' | 'ticketId' | 'version' | 'at' | 'action'>[]>();
   }
 
@@ -134,5 +144,6 @@ export class TicketFeed {
     this.timer = null;
     this.primed = null;
     this.seen.clear();
+    this.generation += 1;
   }
 }
