@@ -7,41 +7,18 @@ import { createLogger } from '../../core/platform/logger.js';
 import { TicketFeed, type Assigned } from '../../core/tickets/ticket-feed.js';
 import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
-
-interface ServerEvent {
-  event: string;
-  data: unknown;
-}
+import { ServerEvents, type ServerEvent } from '../helpers/server-events.js';
 
 /** An open event stream: the events as they arrive, parsed. */
 async function openStream(url: string, cookie: string, signal: AbortSignal) {
   const res = await fetch(url, { headers: { cookie, accept: 'text/event-stream' }, signal });
-  const events: ServerEvent[] = [];
-  let buffer = '';
+  const stream = new ServerEvents();
   const reading = (async () => {
     const decoder = new TextDecoder();
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
-        const event = field('event');
-        if (event) events.push({ event, data: JSON.parse(field('data') ?? 'null') });
-      }
-    }
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) stream.add(decoder.decode(chunk, { stream: true }));
   })().catch(() => undefined);
-  const next = async (predicate: (e: ServerEvent) => boolean, timeoutMs = 5000): Promise<ServerEvent> => {
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const found = events.find(predicate);
-      if (found) return found;
-      if (Date.now() > until) throw new Error(`no such event in ${JSON.stringify(events)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
-  return { res, events, next, reading };
+  const next = (predicate: (e: ServerEvent) => boolean, timeoutMs = 5000) => stream.next(predicate, timeoutMs);
+  return { res, events: stream.events, next, reading };
 }
 
 const request = { channel: 'phone', requestType: 'complaint', requester: { name: '王五', phone: '13800000009' }, subject: '路灯不亮', content: '小区门口路灯坏了一周。' };

@@ -20,6 +20,7 @@ import { aDepartment, aUser } from '../builders/builders.js';
 import { startProcess, stopProcess, waitUntil, type RunningProcess } from '../faults/two-processes-cluster.js';
 import { testDatabaseUri } from '../helpers/global-setup.js';
 import { SipUserAgent } from '../helpers/sip-user-agent.js';
+import { ServerEvents, type ServerEvent } from '../helpers/server-events.js';
 
 const template = fileURLToPath(new URL('../../infra/nginx/hotline12345.conf', import.meta.url));
 const domain = 'hotline.local';
@@ -31,10 +32,6 @@ interface Reply {
   json(): Record<string, unknown>;
 }
 
-interface ServerEvent {
-  event: string;
-  data: unknown;
-}
 
 /**
  * The production topology on loopback: nginx with a self-signed certificate in front of two API
@@ -112,30 +109,11 @@ describe('System: nginx terminating TLS in front of two API processes and Kamail
   function openStream(cookie: string): Promise<{ res: IncomingMessage; events: ServerEvent[]; next(predicate: (e: ServerEvent) => boolean, timeoutMs?: number): Promise<ServerEvent>; close(): void }> {
     return new Promise((resolve, reject) => {
       const req = request({ host: '127.0.0.1', port: httpsPort, path: '/api/live/tickets', ca, agent: false, headers: { cookie, accept: 'text/event-stream' } }, (res) => {
-        const events: ServerEvent[] = [];
-        let buffer = '';
-        res.setEncoding('utf8').on('data', (chunk: string) => {
-          buffer += chunk;
-          let end: number;
-          while ((end = buffer.indexOf('\n\n')) >= 0) {
-            const block = buffer.slice(0, end);
-            buffer = buffer.slice(end + 2);
-            const field = (name: string) => block.split('\n').find((line) => line.startsWith(`${name}: `))?.slice(name.length + 2);
-            const event = field('event');
-            if (event) events.push({ event, data: JSON.parse(field('data') ?? 'null') });
-          }
-        });
+        const stream = new ServerEvents();
+        res.setEncoding('utf8').on('data', (chunk: string) => stream.add(chunk));
         res.on('error', () => {});
-        const next = async (predicate: (e: ServerEvent) => boolean, timeoutMs = 10_000) => {
-          const until = Date.now() + timeoutMs;
-          for (;;) {
-            const found = events.find(predicate);
-            if (found) return found;
-            if (Date.now() > until) throw new Error(`no such event within ${timeoutMs} ms in ${JSON.stringify(events)}`);
-            await new Promise((r) => setTimeout(r, 50));
-          }
-        };
-        resolve({ res, events, next, close: () => req.destroy() });
+        const next = (predicate: (e: ServerEvent) => boolean, timeoutMs = 10_000) => stream.next(predicate, timeoutMs);
+        resolve({ res, events: stream.events, next, close: () => req.destroy() });
       });
       req.setTimeout(10_000, () => req.destroy(new Error('the live feed did not answer within 10 s')));
       req.on('error', reject);
