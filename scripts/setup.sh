@@ -15,10 +15,14 @@ apt_packages=(kamailio kamailio-websocket-modules kamailio-extra-modules kamaili
 # refuses DocumentDB's "2 seconds" schedules) nor libbson-dev (1.23 is too old): both are built
 # from ../shared/vendor/ by infra/documentdb/build.sh. libkrb5-dev provides gssapi/gssapi.h.
 apt_packages+=(postgresql-15 postgresql-server-dev-15 postgresql-15-rum postgresql-15-postgis-3 libintelrdfpmath-dev libpcre2-dev libkrb5-dev libpq-dev libicu-dev build-essential pkg-config cmake)
-missing=()
-for pkg in "${apt_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
-done
+# The named Debian packages that are not installed, one a line.
+not_installed() {
+  local pkg
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || echo "$pkg"
+  done
+}
+mapfile -t missing < <(not_installed "${apt_packages[@]}")
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
@@ -35,10 +39,7 @@ fi
 # package would start nginx on :80 and enable it at boot: when this script installs it, starting is
 # refused while the package installs (policy-rc.d) and the service is disabled afterwards. An nginx
 # already installed is left as it is.
-proxy_missing=()
-for pkg in nginx openssl; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || proxy_missing+=("$pkg")
-done
+mapfile -t proxy_missing < <(not_installed nginx openssl)
 if [ ${#proxy_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     echo "setup: missing Debian packages: ${proxy_missing[*]} (run as root or: sudo apt-get install ${proxy_missing[*]}; then: sudo systemctl disable --now nginx)" >&2
