@@ -31,6 +31,7 @@ import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { backfillSearchTerms } from './search/backfill-search-terms.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
+import { ticketTermsModel } from './tickets/ticket-terms.js';
 import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
@@ -67,7 +68,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     departments: new DepartmentRepository(departmentsModel),
     categories: new CategoryRepository(categoriesModel),
     users: new UserRepository(accounts.users),
-    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection)),
+    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection), ticketTermsModel(connection)),
     articles: new KnowledgeArticleRepository(articlesModel),
   };
   const audit = new AuditLog(auditModel(connection));
@@ -84,7 +85,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const missedCalls = new MissedCalls(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
-    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
+    rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
     reactions: [
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
