@@ -8,6 +8,7 @@ import { connectDatabase } from '../../core/platform/database.js';
 import { fixedClock } from '../../core/platform/clock.js';
 import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
+import type { InboundSettings } from '../../core/inbound/inbound-settings.js';
 import { testDatabaseUri } from './global-setup.js';
 
 export interface TestContext {
@@ -23,7 +24,7 @@ let counter = 0;
  * A fresh database and app for one test file: call in `describe`, it registers before/after hooks.
  * The clock is fixed so tests decide what time it is.
  */
-export function useTestApp(options: { maxFailures?: number; at?: string } = {}): TestContext {
+export function useTestApp(options: { maxFailures?: number; at?: string; inbound?: () => InboundSettings } = {}): TestContext {
   const context = {} as TestContext;
   before(async function () {
     const file = path.basename(this.test?.parent?.file ?? 'suite', '.test.ts').replace(/[^A-Za-z0-9]/g, '_');
@@ -32,6 +33,7 @@ export function useTestApp(options: { maxFailures?: number; at?: string } = {}):
     context.clock = fixedClock(options.at ?? '2026-03-02T02:00:00Z');
     context.services = await createServices(context.connection, {
       authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
+      inbound: options.inbound?.(),
     });
     context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), cookieSecure: false, trustProxy: false });
   });
