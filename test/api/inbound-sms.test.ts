@@ -4,8 +4,7 @@ import supertest from 'supertest';
 import { createApp } from '../../api/app.js';
 import { systemActor } from '../../core/accounts/access.js';
 import { createLogger } from '../../core/platform/logger.js';
-import { aDepartment, aUser, testPassword } from '../builders/builders.js';
-import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
+import { useTestApp, useTicketDesk } from '../helpers/test-app.js';
 
 const secret = 'gateway-shared-secret-0123456789';
 
@@ -69,26 +68,16 @@ describe('API: inbound SMS from the gateway (POST /api/inbound/sms)', () => {
   });
 
   describe('a reply digit to the satisfaction survey SMS', () => {
-    let operator: SignedInAgent;
-    let dispatcher: SignedInAgent;
-    let staff: SignedInAgent;
-    let department: { id: string };
-
-    before(async () => {
-      department = await aDepartment(t.services);
-      operator = await signIn(t.app, (await aUser(t.services, ['operator'])).username, testPassword);
-      dispatcher = await signIn(t.app, (await aUser(t.services, ['dispatcher'])).username, testPassword);
-      staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: department.id })).username, testPassword);
-    });
+    const desk = useTicketDesk(t);
 
     /** A ticket replied, approved and surveyed by SMS to the requester's mobile. */
     async function surveyedTicket(phone: string): Promise<string> {
-      const created = await operator.post('/api/tickets').send({ channel: 'phone', requestType: 'complaint', requester: { phone }, subject: '楼道堆物', content: '楼道里堆满杂物。' });
+      const created = await desk.operator.post('/api/tickets').send({ channel: 'phone', requestType: 'complaint', requester: { phone }, subject: '楼道堆物', content: '楼道里堆满杂物。' });
       const id: string = created.body.id;
-      await dispatcher.post(`/api/tickets/${id}/dispatch`).send({ lead: department.id });
-      await staff.post(`/api/tickets/${id}/accept`).send({});
-      await staff.post(`/api/tickets/${id}/reply`).send({ text: '已清理。' });
-      await dispatcher.post(`/api/tickets/${id}/approve-reply`).send({});
+      await desk.dispatcher.post(`/api/tickets/${id}/dispatch`).send({ lead: desk.department.id });
+      await desk.staff.post(`/api/tickets/${id}/accept`).send({});
+      await desk.staff.post(`/api/tickets/${id}/reply`).send({ text: '已清理。' });
+      await desk.dispatcher.post(`/api/tickets/${id}/approve-reply`).send({});
       await t.services.callbacks.sendSurveys(t.clock.now());
       const ticket = await t.services.repositories.tickets.byId(id);
       assert.equal(ticket!.survey.status, 'sent');

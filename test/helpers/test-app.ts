@@ -10,6 +10,7 @@ import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
 import type { InboundSettings } from '../../core/inbound/inbound-settings.js';
 import { testDatabaseUri } from './global-setup.js';
+import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 
 export interface TestContext {
   app: Express;
@@ -69,4 +70,24 @@ export async function signIn(app: Express, username: string, password: string): 
     delete: (url) => agent.delete(url).set('x-csrf-token', csrf),
     get: (url) => agent.get(url),
   };
+}
+
+/** A department and who takes a ticket through it: an operator, a dispatcher and the department's staff, each signed in. */
+export interface TicketDesk {
+  department: { id: string };
+  operator: SignedInAgent;
+  dispatcher: SignedInAgent;
+  staff: SignedInAgent;
+}
+
+/** Creates the desk of a test file in a `before` hook (call in `describe`, after `useTestApp`). */
+export function useTicketDesk(t: TestContext): TicketDesk {
+  const desk = {} as TicketDesk;
+  before(async () => {
+    desk.department = await aDepartment(t.services);
+    desk.operator = await signIn(t.app, (await aUser(t.services, ['operator'])).username, testPassword);
+    desk.dispatcher = await signIn(t.app, (await aUser(t.services, ['dispatcher'])).username, testPassword);
+    desk.staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: desk.department.id })).username, testPassword);
+  });
+  return desk;
 }
