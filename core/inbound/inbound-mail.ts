@@ -19,6 +19,8 @@ export interface ReceivedMail {
   /** Message-IDs it answers (In-Reply-To and References), without angle brackets. */
   answers: string[];
   attachments: { name: string; contentType: string; content: Buffer }[];
+  /** Written by a machine (an auto-reply, a bounce: RFC 3834's Auto-Submitted), not by a requester. */
+  automatic: boolean;
 }
 
 /** Parses a raw message (RFC 5322). `fallbackKey` names a message that has no Message-ID. */
@@ -34,7 +36,14 @@ export async function readMail(source: Buffer, fallbackKey: string): Promise<Rec
     answers: [...references.matchAll(/<([^<>\s]+)>/g)].map((m) => m[1]!),
     // Inline pictures too: a photo pasted into the body is as much the requester's evidence.
     attachments: mail.attachments.map((a, i) => ({ name: a.filename ?? `attachment-${i + 1}`, contentType: a.contentType, content: a.content })),
+    automatic: isAutomatic(mail.headers.get('auto-submitted'), mail.headers.get('content-type')),
   };
+}
+
+/** RFC 3834: anything but `Auto-Submitted: no` is a machine's; a delivery report (a bounce) is multipart/report. */
+function isAutomatic(autoSubmitted: unknown, contentType: unknown): boolean {
+  const submitted = typeof autoSubmitted === 'string' ? autoSubmitted.trim().toLowerCase() : 'no';
+  return submitted !== 'no' || (contentType as { value?: string } | undefined)?.value?.toLowerCase() === 'multipart/report';
 }
 
 const stripBrackets = (id: string) => id.trim().replace(/^<|>$/g, '');

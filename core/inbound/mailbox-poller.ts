@@ -17,8 +17,9 @@ const batchSize = 50;
 
 /**
  * Polls the hotline's mailbox over IMAP: each unseen message is taken in (`InboundMail`), then
- * flagged \Seen. A poll that dies in between leaves the message unseen; the next one takes it in
- * again, which its key makes a no-op beyond flagging it.
+ * flagged \Seen; auto-replies and bounces are only flagged. A poll that dies in between leaves
+ * the message unseen; the next one takes it in again, which its key makes a no-op beyond
+ * flagging it.
  */
 export class MailboxPoller {
   constructor(
@@ -26,8 +27,8 @@ export class MailboxPoller {
     private readonly mail: InboundMail,
   ) {}
 
-  async poll(now: () => Date, logger: Logger): Promise<{ received: number; failed: number }> {
-    const report = { received: 0, failed: 0 };
+  async poll(now: () => Date, logger: Logger): Promise<{ received: number; ignored: number; failed: number }> {
+    const report = { received: 0, ignored: 0, failed: 0 };
     if (!this.settings) return report;
     const { host, port, tls, user, password, mailbox } = this.settings;
     const client = new ImapFlow({
@@ -47,9 +48,11 @@ export class MailboxPoller {
           try {
             const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
             if (!message || !message.source) continue;
-            await this.mail.receive(await readMail(message.source, `imap:${user}@${host}/${mailbox};${uidValidity};${uid}`), now());
+            const mail = await readMail(message.source, `imap:${user}@${host}/${mailbox};${uidValidity};${uid}`);
+            // Auto-replies and bounces are nobody's request, and answering them could loop.
+            if (!mail.automatic) await this.mail.receive(mail, now());
             await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
-            report.received += 1;
+            report[mail.automatic ? 'ignored' : 'received'] += 1;
           } catch (err) {
             // Left unseen: the next poll tries it again.
             report.failed += 1;

@@ -66,7 +66,7 @@ describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
       from: '王芳 <Wang.Fang@example.org>', subject: '小区路灯不亮', messageId: '<first-report@example.org>',
       text: '望京西园三区 5 号楼前的路灯坏了一周，晚上很黑。', attachments: [{ filename: '路灯.png', content: photo, contentType: 'image/png' }],
     });
-    assert.deepEqual(await poll(), { received: 1, failed: 0 });
+    assert.deepEqual(await poll(), { received: 1, ignored: 0, failed: 0 });
 
     const [summary] = await emailTickets();
     assert.ok(summary, 'an e-mail ticket was taken in');
@@ -96,7 +96,7 @@ describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
       inReplyTo: messageIdFor(notice._id, mailFrom), references: [messageIdFor(notice._id, mailFrom)],
       text: '补充：路灯编号 WJ-0512。', attachments: [{ filename: '说明.pdf', content: second, contentType: 'application/pdf' }],
     });
-    assert.deepEqual(await poll(), { received: 1, failed: 0 });
+    assert.deepEqual(await poll(), { received: 1, ignored: 0, failed: 0 });
 
     assert.equal((await emailTickets()).length, 1, 'no second ticket');
     const history = await t.services.tickets.history(systemActor, ticketId);
@@ -109,10 +109,19 @@ describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
     assert.deepEqual((await t.services.attachments.ofTicket(ticketId)).map((a) => a.name).sort(), ['说明.pdf', '路灯.png']);
   });
 
+  it('when the requester writes again naming the ticket number in the subject, then the message joins the ticket', async () => {
+    const ticket = await t.services.repositories.tickets.byId(ticketId);
+    await deliver({ from: '王芳 <wang.fang@example.org>', subject: `工单${ticket!.number}还没修好`, messageId: '<by-number@example.org>', text: '三天了还是不亮。' });
+    assert.deepEqual(await poll(), { received: 1, ignored: 0, failed: 0 });
+    assert.equal((await emailTickets()).length, 1, 'no second ticket');
+    const messages = (await t.services.tickets.history(systemActor, ticketId)).filter((e) => e.action === 'requester_message');
+    assert.deepEqual(messages.map((e) => e.data.text), ['补充：路灯编号 WJ-0512。', '三天了还是不亮。']);
+  });
+
   it('when someone else names the ticket number in a subject, then it becomes a ticket of its own', async () => {
     const ticket = await t.services.repositories.tickets.byId(ticketId);
     await deliver({ from: 'someone@example.net', subject: `关于工单 ${ticket!.number}`, messageId: '<stranger@example.net>', html: '<p>我也看到<b>路灯</b>不亮。</p>' });
-    assert.deepEqual(await poll(), { received: 1, failed: 0 });
+    assert.deepEqual(await poll(), { received: 1, ignored: 0, failed: 0 });
     const tickets = await emailTickets();
     assert.equal(tickets.length, 2);
     const other = await t.services.tickets.get(systemActor, tickets[1]!.id, t.clock.now());
@@ -125,12 +134,20 @@ describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
     // What the dead poll did: the ticket exists, the message is still unseen.
     await t.services.inboundMail.receive(await readMail(source, 'unused'), t.clock.now());
     assert.equal((await unseen()).length, 1);
-    assert.deepEqual(await poll(), { received: 1, failed: 0 });
+    assert.deepEqual(await poll(), { received: 1, ignored: 0, failed: 0 });
     assert.equal((await emailTickets()).filter((s) => s.subject === '噪音扰民').length, 1);
     assert.deepEqual(await unseen(), []);
   });
 
+  it('when an auto-reply arrives (Auto-Submitted), then it is marked seen and taken for nothing', async () => {
+    const before = (await emailTickets()).length;
+    await deliver({ from: 'wang.fang@example.org', subject: '自动回复：您的诉求已受理', messageId: '<auto@example.org>', text: '我正在休假。', headers: { 'Auto-Submitted': 'auto-replied' } });
+    assert.deepEqual(await poll(), { received: 0, ignored: 1, failed: 0 });
+    assert.equal((await emailTickets()).length, before);
+    assert.deepEqual(await unseen(), []);
+  });
+
   it('when no mailbox is configured, then the poll reads nothing', async () => {
-    assert.deepEqual(await new MailboxPoller(null, t.services.inboundMail).poll(() => t.clock.now(), logger), { received: 0, failed: 0 });
+    assert.deepEqual(await new MailboxPoller(null, t.services.inboundMail).poll(() => t.clock.now(), logger), { received: 0, ignored: 0, failed: 0 });
   });
 });
