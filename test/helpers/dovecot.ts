@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../infra/free-port.js';
@@ -90,7 +90,9 @@ service stats {
     chownSync(dir, owner.uid, owner.gid);
   }
   const setpriv = ['--pdeathsig', 'SIGKILL', ...(process.getuid?.() === 0 ? [`--reuid=${owner.uid}`, `--regid=${owner.gid}`, '--init-groups'] : []), '--'];
-  const child: ChildProcess = spawn('setpriv', [...setpriv, 'dovecot', '-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Debian puts it in /usr/sbin, which a user's PATH may lack.
+  const binary = existsSync('/usr/sbin/dovecot') ? '/usr/sbin/dovecot' : 'dovecot';
+  const child: ChildProcess = spawn('setpriv', [...setpriv, binary, '-F', '-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
