@@ -28,6 +28,26 @@ export class TicketRepository {
     return (await this.tickets.findById(id).lean()) as TicketDocument | null;
   }
 
+  async byNumber(number: string): Promise<TicketDocument | null> {
+    return (await this.tickets.findOne({ number }).lean()) as TicketDocument | null;
+  }
+
+  /**
+   * Whether the ticket already recorded this requester message: in its history, or still owed to
+   * it by the change that wrote it (its writer died before the history reaction ran).
+   */
+  async hasRequesterMessage(ticketId: string, messageKey: string): Promise<boolean> {
+    const inHistory = await this.events.exists({ ticketId, action: 'requester_message', 'data.messageKey': messageKey });
+    if (inHistory) return true;
+    return !!(await this.tickets.exists({ _id: ticketId, effects: { $elemMatch: { 'event.action': 'requester_message', 'event.data.messageKey': messageKey } } }));
+  }
+
+  /** The newest ticket whose satisfaction survey went to one of these phone numbers and is still unanswered. */
+  async awaitingSurveyAnswer(phones: string[]): Promise<TicketDocument | null> {
+    const [ticket] = await this.tickets.find({ 'requester.phone': { $in: phones }, state: 'awaiting_callback', 'survey.status': 'sent' }).sort({ 'survey.sentAt': -1 }).limit(1).lean();
+    return (ticket as TicketDocument | undefined) ?? null;
+  }
+
   /** A ticket's state and recorded callback. */
   async callbackOf(id: string): Promise<Pick<Ticket, 'state' | 'callback'> | null> {
     return this.tickets.findById(id, { state: 1, callback: 1 }).lean();
