@@ -151,6 +151,16 @@ describe('Open311 GeoReport v2: every endpoint, both formats, the errors', () =>
     assert.match(res.text, /^<\?xml version="1.0" encoding="utf-8"\?>\n<service_requests><request><service_request_id>\d{14}<\/service_request_id><service_notice\/><account_id\/><\/request><\/service_requests>$/);
   });
 
+  it('when a confidential request reaches the department, then neither the requester nor the partner\'s account and device ids show', async () => {
+    const id = (await aReport({ phone: '13700000000', account_id: 'acct-9', device_id: 'device-9', 'attribute[confidential]': 'true' })).body[0].service_request_id;
+    const ticketId = (await dispatcher.get('/api/tickets').query({ channel: 'open311' })).body.items.find((s: { number: string }) => s.number === id).id;
+    await dispatcher.post(`/api/tickets/${ticketId}/dispatch`).send({ lead: department.id });
+    const seen = (await staff.get(`/api/tickets/${ticketId}`)).body;
+    assert.equal(seen.requesterMasked, true);
+    assert.deepEqual(seen.external, { partner: '城市随手拍', token: null, accountId: null, deviceId: null, addressId: null });
+    assert.equal((await dispatcher.get(`/api/tickets/${ticketId}`)).body.external.accountId, 'acct-9', 'the centre sees them');
+  });
+
   it('when a post lacks what the specification requires or breaks a definition, then 400 naming each field, or 404 for an unknown service', async () => {
     const cases: [Record<string, string>, number, RegExp][] = [
       [{ description: '没有分类' }, 400, /service_code: is required/],
