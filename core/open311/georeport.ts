@@ -255,7 +255,7 @@ export function statusNotes(ticket: RecordTicket, parentNumber: string | null): 
 /** One ticket as a GeoReport service request; its category and lead department read by the caller. */
 export function serviceRequestRecord(
   ticket: RecordTicket,
-  related: { category: { code: string; name: string } | null; agency: string | null; parentNumber: string | null },
+  related: { category: { code: string; name: string } | null; leadDepartment: string | null; parentNumber: string | null },
 ): ServiceRequestRecord {
   const media = ticket.attachments.find((a) => a.url);
   return {
@@ -265,7 +265,7 @@ export function serviceRequestRecord(
     service_name: related.category?.name ?? null,
     service_code: related.category?.code ?? null,
     description: ticket.content,
-    agency_responsible: related.agency,
+    agency_responsible: related.leadDepartment,
     service_notice: null,
     requested_datetime: ticket.createdAt,
     updated_datetime: ticket.updatedAt,

@@ -137,7 +137,7 @@ export class Open311 {
   private async records(tickets: (RecordTicket & { categoryId: string | null })[]): Promise<ServiceRequestRecord[]> {
     const leadOf = (t: RecordTicket) => t.assignments.find((a) => a.role === 'lead')?.departmentId ?? null;
     const unique = (ids: (string | null)[]) => [...new Set(ids.filter((id): id is string => id !== null))];
-    const [categories, agencies, parents] = await Promise.all([
+    const [categories, departmentNames, parents] = await Promise.all([
       this.categories.byIds(unique(tickets.map((t) => t.categoryId)), ['code', 'name']),
       this.departments.namesOf(unique(tickets.map(leadOf))),
       this.ticketRecords.numbersOf(unique(tickets.map((t) => t.parentId))),
@@ -147,7 +147,7 @@ export class Open311 {
       const lead = leadOf(t);
       return serviceRequestRecord(t, {
         category: (t.categoryId && categoryById.get(t.categoryId)) || null,
-        agency: lead ? (agencies.get(lead) ?? null) : null,
+        leadDepartment: lead ? (departmentNames.get(lead) ?? null) : null,
         parentNumber: t.parentId ? (parents.get(t.parentId) ?? null) : null,
       });
     });

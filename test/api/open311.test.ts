@@ -201,7 +201,7 @@ describe('Open311 GeoReport v2: every endpoint, both formats, the errors', () =>
     assert.match(unknown.body[0].description, /token never-sent/);
   });
 
-  it('when a request moves through dispatch, accept and the accepted reply, then its status, notes, agency and dates follow', async () => {
+  it('when a request moves through dispatch, accept and the accepted reply, then its status, notes, lead department and dates follow', async () => {
     const id = (await aReport({ description: '人行道砖块松动' })).body[0].service_request_id;
     const read = async () => {
       const res = await supertest(t.app).get(`/open311/v2/requests/${id}.json`);
