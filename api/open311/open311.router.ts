@@ -105,24 +105,21 @@ export function open311Router(endpoints: EndpointRegistry, deps: Open311Deps): R
     },
   });
 
-  mount({
-    method: 'get', path: '/open311/v2/services.:format', summary: 'GeoReport v2 service list: the categories in use (service_code = category code, group = first level)',
-    params: formatParams, query: jurisdictionQuery, response: serviceList, errors: [],
-    async handle(req, res, format) {
-      jurisdictionOf(req);
-      sendGeoReport(res, format, 'services', await open311.services());
-    },
-  });
+  /** A GET of resources named by the path, in our jurisdiction, answered under the XML element `root`. */
+  const read = <P extends z.ZodObject>(path: string, summary: string, params: P, root: string, response: ZodType, load: (args: z.output<P>) => Promise<unknown>) =>
+    mount({
+      method: 'get', path, summary, params, query: jurisdictionQuery, response, errors: [],
+      async handle(req, res, format) {
+        const args = parse(params, req.params, 'params');
+        jurisdictionOf(req);
+        sendGeoReport(res, format, root, await load(args));
+      },
+    });
 
-  mount({
-    method: 'get', path: '/open311/v2/services/:service_code.:format', summary: 'GeoReport v2 service definition: the attributes a request of this service takes',
-    params: serviceParams, query: jurisdictionQuery, response: serviceDefinition, errors: [],
-    async handle(req, res, format) {
-      const { service_code } = parse(serviceParams, req.params, 'params');
-      jurisdictionOf(req);
-      sendGeoReport(res, format, 'service_definition', await open311.serviceDefinition(service_code));
-    },
-  });
+  read('/open311/v2/services.:format', 'GeoReport v2 service list: the categories in use (service_code = category code, group = first level)',
+    formatParams, 'services', serviceList, () => open311.services());
+  read('/open311/v2/services/:service_code.:format', 'GeoReport v2 service definition: the attributes a request of this service takes',
+    serviceParams, 'service_definition', serviceDefinition, ({ service_code }) => open311.serviceDefinition(service_code));
 
   mount({
     method: 'post', path: '/open311/v2/requests.:format',
@@ -162,25 +159,10 @@ export function open311Router(endpoints: EndpointRegistry, deps: Open311Deps): R
     },
   });
 
-  mount({
-    method: 'get', path: '/open311/v2/requests/:service_request_id.:format', summary: 'GeoReport v2: one service request (service_request_id = the ticket number)',
-    params: requestParams, query: jurisdictionQuery, response: serviceRequests, errors: [],
-    async handle(req, res, format) {
-      const { service_request_id } = parse(requestParams, req.params, 'params');
-      jurisdictionOf(req);
-      sendGeoReport(res, format, 'service_requests', await open311.request(service_request_id));
-    },
-  });
-
-  mount({
-    method: 'get', path: '/open311/v2/tokens/:token.:format', summary: 'GeoReport v2: the service request sent with this token (the Idempotency-Key of its POST)',
-    params: tokenParams, query: jurisdictionQuery, response: tokenRequests, errors: [],
-    async handle(req, res, format) {
-      const { token } = parse(tokenParams, req.params, 'params');
-      jurisdictionOf(req);
-      sendGeoReport(res, format, 'service_requests', await open311.token(token));
-    },
-  });
+  read('/open311/v2/requests/:service_request_id.:format', 'GeoReport v2: one service request (service_request_id = the ticket number)',
+    requestParams, 'service_requests', serviceRequests, ({ service_request_id }) => open311.request(service_request_id));
+  read('/open311/v2/tokens/:token.:format', 'GeoReport v2: the service request sent with this token (the Idempotency-Key of its POST)',
+    tokenParams, 'service_requests', tokenRequests, ({ token }) => open311.token(token));
 
   router.use('/open311', (req) => {
     throw new DomainError('NOT_FOUND', `No Open311 resource ${req.method} ${req.path}.`);
