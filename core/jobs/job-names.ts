@@ -8,6 +8,8 @@ export interface JobPayloads {
   'effects.relay': Record<string, never>;
   /** The deadline watch: yellow and red warnings (red urges), supervision a working day after red. */
   'tickets.sweep-deadlines': Record<string, never>;
+  /** The same watch, run once at the next stored deadline so that a warning lands on time, not at the next minute. */
+  'tickets.sweep-at-due': Record<string, never>;
   /** Proposes departments for new tickets; dispatches at once above the confidence threshold. */
   'tickets.route-new': Record<string, never>;
   /** Sends due notices from the outbox and recovers attempts of senders that died; any number may run at once. */
@@ -26,7 +28,8 @@ export type JobName = keyof JobPayloads;
 
 export const schedules: { name: JobName; every: string }[] = [
   { name: 'effects.relay', every: '5 seconds' },
-  { name: 'tickets.sweep-deadlines', every: '1 minute' },
+  // Cron: at each minute's start; the at-due run between them is scheduled by each sweep.
+  { name: 'tickets.sweep-deadlines', every: '* * * * *' },
   { name: 'tickets.route-new', every: '10 seconds' },
   { name: 'notifications.send', every: '10 seconds' },
   { name: 'callbacks.send-surveys', every: '10 seconds' },

@@ -58,6 +58,12 @@ export class TicketRepository {
     return (await this.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(limit).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
   }
 
+  /** The earliest stored next deadline after `now`: when the sweep next has something to do, as far as is known now. */
+  async nextDueAfter(now: Date): Promise<Date | null> {
+    const next = await this.tickets.findOne({ nextDeadlineAt: { $gt: now } }, { nextDeadlineAt: 1 }).sort({ nextDeadlineAt: 1 }).lean();
+    return next?.nextDeadlineAt ?? null;
+  }
+
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
