@@ -18,6 +18,7 @@ import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js'
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
+import { publicResultsRouter } from './analytics/public-results.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
@@ -69,6 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
+  app.use(publicResultsRouter(endpoints, { publicResults: services.publicResults, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));

@@ -18,6 +18,7 @@ import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/dep
 import { Dashboard } from './analytics/dashboard.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
+import { PublicResults } from './analytics/public-results.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
@@ -88,6 +89,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
     ],
   });
+  const ranking = new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale, hotlineSettings);
   const services = {
     connection,
     repositories,
@@ -104,8 +106,9 @@ export async function createServices(connection: Connection, settings: ServiceSe
     routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
     counters,
     callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
-    ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
-    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
+    ranking,
+    publicResults: new PublicResults(ranking, repositories.tickets, repositories.departments, hotlineSettings),
+    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users, hotlineSettings),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,

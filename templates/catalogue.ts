@@ -47,7 +47,8 @@ export interface TemplateData {
   'reply-sent-back': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
   /** To the requester. `surveyUrl` is the survey page with its single-use token in it. */
   'callback-survey': { number: string; surveyUrl: string; expiresAt: Date };
-  'monthly-ranking': { month: string; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
+  /** To supervisors and department heads; `named`: how many are praised and named at most (fewer when few are ranked). */
+  'monthly-ranking': { month: string; named: number; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
 }
 export type TemplateId = keyof TemplateData;
 
@@ -127,8 +128,9 @@ export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
   'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/portal/#/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
   'monthly-ranking': {
     month: '2026-02',
+    named: 2,
     rows: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(4, '市住房和城乡建设委员会', 84.7)],
-    top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4)],
-    bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(2, '望京街道', 93.1)],
+    top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1)],
+    bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4)],
   },
 };

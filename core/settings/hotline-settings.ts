@@ -9,6 +9,8 @@ import { defineModel } from '../platform/database.js';
 import { diff, versionConflict } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { mergeUpdate } from '../platform/merge-update.js';
+import { defaultRankingPolicy, type RankingPolicy } from '../analytics/rates.js';
+import { defaultPublicResults, type PublicResultsSettings } from '../analytics/public-results.js';
 
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
@@ -21,6 +23,10 @@ export interface HotlineSettingsData {
   routingKeywords: { keyword: string; departmentId: string }[];
   /** A routing suggestion at least this confident is dispatched without a dispatcher. */
   autoDispatchThreshold: number;
+  /** How departments are ranked: the composite's weights, how many are praised and named, the volume to be ranked. */
+  ranking: RankingPolicy;
+  /** What the portal's public results page (结果公示) shows. */
+  publicResults: PublicResultsSettings;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -39,6 +45,8 @@ const settingsSchema = new Schema<SettingsDocument>(
     returnCap: { type: Number, default: 2 },
     routingKeywords: { type: Schema.Types.Mixed, default: [] },
     autoDispatchThreshold: { type: Number, default: 0.9 },
+    ranking: { type: Schema.Types.Mixed, default: defaultRankingPolicy },
+    publicResults: { type: Schema.Types.Mixed, default: defaultPublicResults },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -55,12 +63,28 @@ export const defaultSettings = (): HotlineSettingsData => ({
   returnCap: 2,
   routingKeywords: [],
   autoDispatchThreshold: 0.9,
+  ranking: defaultRankingPolicy,
+  publicResults: defaultPublicResults,
 });
 
 /** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
 function assertThresholds(thresholds: WarningThresholds): void {
   if (!(thresholds.yellow > 0 && thresholds.yellow < thresholds.red)) {
     throw new DomainError(INVALID_WARNING_THRESHOLDS, 'Warning thresholds need 0 < yellow < red.', { field: 'thresholds.yellow', thresholds });
+  }
+}
+
+/** Checked on write: a ranking with no weight, or praising nobody, would rank nothing the centre can act on. */
+function assertRanking(policy: RankingPolicy): void {
+  const weights = Object.values(policy.weights);
+  if (!weights.every((w) => Number.isFinite(w) && w >= 0) || weights.reduce((sum, w) => sum + w, 0) <= 0) {
+    throw new DomainError('INVALID_RANKING', 'Ranking weights must be zero or more, and not all zero.', { field: 'ranking.weights', weights: policy.weights });
+  }
+  if (!Number.isInteger(policy.named) || policy.named < 1) {
+    throw new DomainError('INVALID_RANKING', 'At least one department must be praised and named.', { field: 'ranking.named', named: policy.named });
+  }
+  if (!Number.isInteger(policy.minimumDispatched) || policy.minimumDispatched < 0) {
+    throw new DomainError('INVALID_RANKING', 'The minimum volume is a whole number of tickets, zero or more.', { field: 'ranking.minimumDispatched' });
   }
 }
 
@@ -99,6 +123,8 @@ export class HotlineSettings {
       returnCap: data.returnCap,
       routingKeywords: data.routingKeywords,
       autoDispatchThreshold: data.autoDispatchThreshold,
+      ranking: data.ranking,
+      publicResults: data.publicResults,
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
     };
@@ -157,6 +183,7 @@ export class HotlineSettings {
       // Building the calendar first rejects bad dates and working hours before anything is stored.
       createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
       assertThresholds(changes.thresholds ?? before.thresholds);
+      assertRanking(changes.ranking ?? before.ranking);
       audited = describe(before);
       return { ...changes, updatedAt: ctx.now };
     });

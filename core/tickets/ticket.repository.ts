@@ -64,6 +64,18 @@ export class TicketRepository {
     return next?.nextDeadlineAt ?? null;
   }
 
+  /**
+   * The latest archived tickets the public may read about: never one whose requester asked for
+   * confidentiality, nor a report (举报), whose subject could expose who reported whom.
+   */
+  async recentlyArchivedPublishable(limit: number): Promise<TicketDocument[]> {
+    return (await this.tickets
+      .find({ state: 'archived', 'requester.confidential': { $ne: true }, requestType: { $ne: 'report' } })
+      .sort({ closedAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()) as TicketDocument[];
+  }
+
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
