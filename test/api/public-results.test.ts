@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import supertest from 'supertest';
-import { systemActor, type Actor } from '../../core/accounts/access.js';
 import { asRollup } from '../../core/analytics/department-counters.js';
 import { anonymise } from '../../core/analytics/public-results.js';
-import { aDepartment, aUser, testPassword } from '../builders/builders.js';
+import { aDepartment, anArchivedTicket, aUser, testPassword, type ArchivedTicketInput } from '../builders/builders.js';
 import { signIn, useTestApp } from '../helpers/test-app.js';
 
 describe('API: the published results (结果公示) on the portal', function () {
@@ -11,22 +10,7 @@ describe('API: the published results (结果公示) on the portal', function () 
   const t = useTestApp({ at: '2026-04-02T02:00:00Z' });
   let housing: { id: string; name: string };
 
-  const staffOf = (departmentId: string): Actor => ({ userId: 'staff', username: 'staff', roles: ['department_staff'], departmentId, via: 'session' });
-  const ctx = (actor: Actor = systemActor) => ({ actor, now: t.clock.now() });
-
-  /** A ticket taken in, handled by `departmentId`, called back and archived. */
-  async function anArchivedTicket(input: { content: string; reply: string; requester: { name?: string; phone: string; address?: string; confidential?: boolean }; requestType?: 'complaint' | 'report' }, departmentId: string) {
-    const { id } = await t.services.tickets.intake(ctx(), {
-      channel: 'phone', requestType: input.requestType ?? 'complaint', requester: input.requester, subject: '楼道堆放杂物', content: input.content,
-    });
-    await t.services.tickets.act(ctx(), id, 'dispatch', { lead: departmentId });
-    await t.services.tickets.act(ctx(staffOf(departmentId)), id, 'accept', {});
-    await t.services.tickets.act(ctx(staffOf(departmentId)), id, 'reply', { text: input.reply });
-    await t.services.tickets.act(ctx(), id, 'approve_reply', {});
-    await t.services.tickets.act(ctx(), id, 'callback', { resolved: true, satisfaction: 'satisfied', via: 'phone' });
-    await t.services.tickets.act(ctx(), id, 'archive', {});
-    return id;
-  }
+  const anArchived = (input: ArchivedTicketInput, departmentId: string) => anArchivedTicket(t.services, t.clock.now(), input, departmentId);
 
   before(async () => {
     const names = ['甲局', '乙局', '丙局', '丁局', '戊局'];
@@ -37,13 +21,13 @@ describe('API: the published results (结果公示) on the portal', function () 
     for (const [i, d] of departments.entries()) {
       await t.services.counters.record(`seed-${i}`, [asRollup({ departmentId: d.id, day: '2026-03-15', counts: { dispatched: 5, acceptedOnTime: i + 1, satisfactionAnswered: 1, satisfied: 1, resolutionAnswered: 1, resolved: 1 } })]);
     }
-    await anArchivedTicket({
+    await anArchived({
       content: '王先生反映望京西园三区12号楼3单元502室楼道堆满杂物，联系电话13812345678，邮箱wang@example.com。',
       reply: '已联系王先生（13812345678），物业已于当日清理12号楼楼道。',
       requester: { name: '王建国', phone: '13812345678', address: '望京西园三区12号楼3单元502室' },
     }, housing.id);
-    await anArchivedTicket({ content: '保密诉求的内容。', reply: '已处理。', requester: { phone: '13900000001', confidential: true } }, housing.id);
-    await anArchivedTicket({ content: '举报某餐馆无证经营。', reply: '已查处。', requester: { phone: '13900000002' }, requestType: 'report' }, housing.id);
+    await anArchived({ content: '保密诉求的内容。', reply: '已处理。', requester: { phone: '13900000001', confidential: true } }, housing.id);
+    await anArchived({ content: '举报某餐馆无证经营。', reply: '已查处。', requester: { phone: '13900000002' }, requestType: 'report' }, housing.id);
   });
 
   it('when anyone asks, then last month\'s ranking comes with two praised and two named of five (nobody both), and the closed ticket anonymised, cacheable', async () => {
