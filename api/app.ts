@@ -83,7 +83,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
-  app.use(calendarRouter(endpoints, services.settings));
+  app.use(calendarRouter(endpoints, services.settings, clock));
   app.use(templatesRouter(endpoints));
 
   app.use(unknownRoute);

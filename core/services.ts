@@ -13,6 +13,7 @@ import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
+import { CalendarCoverageWatch } from './settings/calendar-coverage.js';
 import { Tickets } from './tickets/tickets.js';
 import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
@@ -107,6 +108,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     counters,
     callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
     ranking,
+    calendarCoverage: new CalendarCoverageWatch(hotlineSettings, repositories.users, outbox, noticeSettings.locale, noticeSettings.publicUrl),
     publicResults: new PublicResults(ranking, repositories.tickets, repositories.departments, hotlineSettings),
     dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users, hotlineSettings),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),

@@ -22,6 +22,8 @@ export interface JobPayloads {
   'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
   'analytics.monthly-ranking': Record<string, never>;
+  /** Daily: within 60 days of the end of the known statutory holidays, tells the administrators to import the next notice. */
+  'settings.calendar-coverage': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -37,4 +39,6 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
+  // Cron: 09:00 each day.
+  { name: 'settings.calendar-coverage', every: '0 9 * * *' },
 ];

@@ -3,7 +3,7 @@ import { authorize } from '../accounts/access.js';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import {
   createWorkingCalendar, DEFAULT_LIMITS, INVALID_WARNING_THRESHOLDS, DEFAULT_WARNING_THRESHOLDS, DEFAULT_WORKING_HOURS,
-  type CalendarOverride, type LimitTable, type WarningThresholds, type WorkingCalendar, type WorkingHours,
+  type CalendarOverride, type LimitTable, type StatutoryYear, type WarningThresholds, type WorkingCalendar, type WorkingHours,
 } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import { diff, versionConflict } from '../platform/documents.js';
@@ -15,6 +15,8 @@ import { defaultPublicResults, type PublicResultsSettings } from '../analytics/p
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
   calendarOverrides: CalendarOverride[];
+  /** Years of the State Council's holiday notice an administrator imported, for years the package does not cover. */
+  importedYears: (StatutoryYear & { importedAt: Date })[];
   workingHours: WorkingHours[];
   limits: LimitTable;
   thresholds: WarningThresholds;
@@ -39,6 +41,7 @@ const settingsSchema = new Schema<SettingsDocument>(
   {
     _id: { type: String, required: true },
     calendarOverrides: { type: Schema.Types.Mixed, default: [] },
+    importedYears: { type: Schema.Types.Mixed, default: [] },
     workingHours: { type: Schema.Types.Mixed, default: DEFAULT_WORKING_HOURS },
     limits: { type: Schema.Types.Mixed, default: DEFAULT_LIMITS },
     thresholds: { type: Schema.Types.Mixed, default: DEFAULT_WARNING_THRESHOLDS },
@@ -57,6 +60,7 @@ const settingsModel = (connection: Connection): Model<SettingsDocument> => defin
 
 export const defaultSettings = (): HotlineSettingsData => ({
   calendarOverrides: [],
+  importedYears: [],
   workingHours: [...DEFAULT_WORKING_HOURS],
   limits: DEFAULT_LIMITS,
   thresholds: DEFAULT_WARNING_THRESHOLDS,
@@ -117,6 +121,7 @@ export class HotlineSettings {
     const data = { ...defaultSettings(), ...(doc ?? {}) };
     const value: CurrentSettings = {
       calendarOverrides: data.calendarOverrides,
+      importedYears: data.importedYears,
       workingHours: data.workingHours,
       limits: data.limits,
       thresholds: data.thresholds,
@@ -126,7 +131,7 @@ export class HotlineSettings {
       ranking: data.ranking,
       publicResults: data.publicResults,
       version: doc?.version ?? 0,
-      calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
+      calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours, importedYears: data.importedYears }),
     };
     if (value.version >= this.written) this.cached = { at: Date.now(), value };
     return value;
@@ -165,6 +170,21 @@ export class HotlineSettings {
     );
   }
 
+  /** Imports one year of the State Council's notice (checked by `noticeYear`), replacing an earlier import of that year. */
+  async importNoticeYear(ctx: ActionContext, notice: StatutoryYear, expectedVersion: number): Promise<CurrentSettings> {
+    const imported = { ...notice, importedAt: ctx.now };
+    return this.write(
+      ctx,
+      expectedVersion,
+      (before) => ({ importedYears: [...before.importedYears.filter((y) => y.year !== notice.year), imported].sort((a, b) => a.year - b.year) }),
+      (before) => ['settings.calendar.import', {
+        year: notice.year,
+        from: before.importedYears.find((y) => y.year === notice.year)?.days ?? null,
+        to: notice.days,
+      }],
+    );
+  }
+
   private async write(
     ctx: ActionContext,
     expectedVersion: number | undefined,
@@ -181,7 +201,11 @@ export class HotlineSettings {
       const before = { ...defaultSettings(), ...stored };
       const changes = change(before);
       // Building the calendar first rejects bad dates and working hours before anything is stored.
-      createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
+      createWorkingCalendar({
+        overrides: changes.calendarOverrides ?? before.calendarOverrides,
+        workingHours: changes.workingHours ?? before.workingHours,
+        importedYears: changes.importedYears ?? before.importedYears,
+      });
       assertThresholds(changes.thresholds ?? before.thresholds);
       assertRanking(changes.ranking ?? before.ranking);
       audited = describe(before);
