@@ -3,6 +3,7 @@ import type { DepartmentRepository } from '../departments/department.repository.
 import type { HotlineSettings } from '../settings/hotline-settings.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { Ticket } from '../tickets/ticket.js';
+import type { RankingRow } from '../../templates/catalogue.js';
 import { monthDays, previousMonth, type MonthlyRanking } from './monthly-ranking.js';
 
 /** What the portal's public results page (结果公示) shows: an administrator's setting. */
@@ -43,13 +44,8 @@ export function anonymise(text: string, known: readonly (string | null)[] = []):
     .replace(/[\u4e00-\u9fa5](先生|女士|小姐|师傅|阿姨|老师|大爷|大妈|奶奶|爷爷)/g, '某$1');
 }
 
-export interface PublicDepartmentRow {
-  rank: number;
-  department: string;
-  responseRate: number;
-  resolutionRate: number;
-  satisfactionRate: number;
-  score: number;
+/** A ranked department as the monthly mail shows it, and whether it is praised or named. */
+export interface PublicDepartmentRow extends RankingRow {
   praised: boolean;
   named: boolean;
 }
