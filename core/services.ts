@@ -14,11 +14,13 @@ import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
+import { CalendarCoverageWatch } from './settings/calendar-coverage.js';
 import { Tickets } from './tickets/tickets.js';
 import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
+import { PublicResults } from './analytics/public-results.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
@@ -110,6 +112,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
   const inboundMessages = new InboundMessages(connection);
   const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);
+  const ranking = new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale, hotlineSettings);
   const services = {
     connection,
     repositories,
@@ -131,8 +134,10 @@ export async function createServices(connection: Connection, settings: ServiceSe
     mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),
     inboundSms: new InboundSms(inboundMessages, tickets, callbacks),
     smsInboundSecret: inboundSettings.smsSecret,
-    ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
-    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
+    ranking,
+    calendarCoverage: new CalendarCoverageWatch(hotlineSettings, repositories.users, outbox, noticeSettings.locale, noticeSettings.publicUrl),
+    publicResults: new PublicResults(ranking, repositories.tickets, repositories.departments, hotlineSettings),
+    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users, hotlineSettings),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,

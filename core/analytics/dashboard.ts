@@ -10,6 +10,7 @@ import { daysBetween, emptyCounters, hotspotKinds, type Counters, type Departmen
 import { dispatchQueue } from './gauges.js';
 import { noOperatorCounts } from './operator-days.js';
 import { rankDepartments, ratesOf, type Rates } from './rates.js';
+import type { HotlineSettings } from '../settings/hotline-settings.js';
 
 /** Longest period the dashboard compares (a year, leap or not). */
 export const longestPeriodDays = 366;
@@ -70,6 +71,7 @@ export class Dashboard {
     private readonly departments: DepartmentRepository,
     private readonly categories: CategoryRepository,
     private readonly users: UserRepository,
+    private readonly settings: HotlineSettings,
   ) {}
 
   async read(actor: Actor, period: Period, now: Date) {
@@ -86,16 +88,17 @@ export class Dashboard {
 
     const allDepartments = await this.departments.labels();
     const visible = allDepartments.filter((d) => within === null || String(d._id) === within || d.ancestors.includes(within));
-    const [totals, gauges, intake, hotspots, operators] = await Promise.all([
+    const [totals, gauges, intake, hotspots, operators, { ranking: policy }] = await Promise.all([
       this.counters.totals(period.from, period.to),
       this.counters.rollupTotals('gauges', ['all']),
       cityWide ? this.counters.intakeOf(today) : null,
       cityWide ? this.hotspots(days, daysBetween(previous.from, previous.to)) : null,
       can(actor, 'calls.oversee') || can(actor, 'calls.take') ? this.operatorFigures(actor, days) : null,
+      this.settings.current(),
     ]);
 
     // Ranked among every department, as the monthly report ranks them; shown within the reader's scope.
-    const ranking = rankDepartments(totals);
+    const ranking = rankDepartments(totals, policy);
     const top = new Set(ranking.top.map((r) => r.departmentId));
     const bottom = new Set(ranking.bottom.map((r) => r.departmentId));
     const ranked = new Map(ranking.rows.map((r) => [r.departmentId, r]));

@@ -142,9 +142,24 @@ export function rollupsFor(event: Pick<TicketEvent, 'action' | 'at'>, ticket: Ti
   return deltas;
 }
 
+/**
+ * A return the centre approved says the ticket was misrouted: the returning department never owed a
+ * response, so its dispatch and its acceptance leave the response rate. Each is taken back on the day it
+ * was counted, so a period's rates read as if the ticket had never been sent there. Pure.
+ */
+export function approvedReturnTakesBack(event: Pick<TicketEvent, 'action'>, previous: Ticket | null): CounterDelta[] {
+  if (event.action !== 'approve_return' || !previous) return [];
+  return previous.assignments.filter((a) => a.role === 'lead' && a.state === 'returned').flatMap((part) => [
+    { departmentId: part.departmentId, day: chinaDateKey(part.dispatchedAt), counts: { dispatched: -1 } },
+    ...(part.acceptedAt
+      ? [{ departmentId: part.departmentId, day: chinaDateKey(part.acceptedAt), counts: { accepted: -1, ...(part.acceptedLate ? { acceptedLate: -1 } : { acceptedOnTime: -1 }) } }]
+      : []),
+  ]);
+}
+
 /** Everything one ticket change adds to the roll-ups: its departments' counters, the gauges and hotspots. Pure. */
 export function ticketRollups(event: Pick<TicketEvent, 'action' | 'at' | 'actor' | 'data'>, ticket: Ticket, previous: Ticket | null, words: readonly string[]): RollupDelta[] {
-  return [...countersFor(event, ticket).map(asRollup), ...rollupsFor(event, ticket, previous, words)];
+  return [...[...countersFor(event, ticket), ...approvedReturnTakesBack(event, previous)].map(asRollup), ...rollupsFor(event, ticket, previous, words)];
 }
 
 /** A department's (or the hotline's) daily counters as a roll-up: intake by channel goes to its hour. */

@@ -113,6 +113,24 @@ export class TicketRepository {
     return new Map((await this.tickets.find({ _id: { $in: ids } }, { number: 1 }).lean()).map((t) => [String(t._id), t.number]));
   }
 
+  /** The earliest stored next deadline after `now`: when the sweep next has something to do, as far as is known now. */
+  async nextDueAfter(now: Date): Promise<Date | null> {
+    const next = await this.tickets.findOne({ nextDeadlineAt: { $gt: now } }, { nextDeadlineAt: 1 }).sort({ nextDeadlineAt: 1 }).lean();
+    return next?.nextDeadlineAt ?? null;
+  }
+
+  /**
+   * The latest archived tickets the public may read about: never one whose requester asked for
+   * confidentiality, nor a report (举报), whose subject could expose who reported whom.
+   */
+  async recentlyArchivedPublishable(limit: number): Promise<TicketDocument[]> {
+    return (await this.tickets
+      .find({ state: 'archived', 'requester.confidential': { $ne: true }, requestType: { $ne: 'report' } })
+      .sort({ closedAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()) as TicketDocument[];
+  }
+
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();

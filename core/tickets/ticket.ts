@@ -286,6 +286,8 @@ ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
 // The deadline sweep's range query, in deadline order.
 ticketSchema.index({ nextDeadlineAt: 1 });
+// The public results page: the latest archived tickets.
+ticketSchema.index({ state: 1, closedAt: -1, _id: -1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
