@@ -9,7 +9,7 @@ import type { EndpointRegistry } from '../http/endpoint.js';
 // Settings start at version 0 (nothing stored yet), unlike records created at version 1.
 const settingsVersion = z.number().int().min(0).meta({ description: 'The settings version you read; a stale one gets 409 VERSION_CONFLICT' });
 
-const calendarMonthView = z
+export const calendarMonthView = z
   .object({
     month: z.string(),
     /** The settings version to name when changing an override. */
