@@ -17,10 +17,12 @@ import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
+import { open311Router } from './open311/open311.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
+import { inboundRouter } from './inbound/inbound.router.js';
 import { authenticate } from './http/authenticate.js';
 import { EndpointRegistry } from './http/endpoint.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -56,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger, metrics));
   app.use(helmet());
+  // Before the JSON parser: the gateway's signature covers the body's bytes as sent.
+  app.use(inboundRouter(endpoints, { inboundSms: services.inboundSms, secret: services.smsInboundSecret, clock }));
   app.use(express.json({ limit: '1mb', verify: assertUtf8Body }));
   app.use(cookieParser());
 
@@ -70,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
+  app.use(open311Router(endpoints, { open311: services.open311, authentication: services.authentication, clock, logger }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));
   app.use(departmentsRouter(endpoints, services.departments));

@@ -5,6 +5,7 @@ import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { authorize, authorizeRoleAssignment, listScope, type Actor, type DepartmentRef } from './access.js';
 import type { AccountModels, User } from './account-models.js';
+import type { ActorCache } from './actor-cache.js';
 import { assertPasswordStrength, hashPassword, verifyPassword } from './passwords.js';
 import { departmentRoles, type Role } from './roles.js';
 import { apiTokenPrefix } from './authentication.js';
@@ -44,6 +45,7 @@ export class Users {
     private readonly models: AccountModels,
     private readonly departments: DepartmentRepository,
     private readonly audit: AuditLog,
+    private readonly actors: ActorCache,
   ) {}
 
   async list(actor: Actor, filter: { role?: Role; departmentId?: string; active?: boolean }): Promise<UserView[]> {
@@ -127,6 +129,7 @@ export class Users {
     if (password !== undefined || fields.active === false) {
       await this.models.sessions.deleteMany({ userId: id });
     }
+    this.actors.clear();
     await this.audit.record(ctx, 'user.update', { type: 'user', id }, {
       ...diff(user as unknown as Record<string, unknown>, fields),
       ...(password !== undefined ? { password: 'changed' } : {}),
@@ -134,24 +137,26 @@ export class Users {
     return presentUser(updated);
   }
 
-  async issueToken(ctx: ActionContext, userId: string, input: { name: string; expiresInDays?: number }) {
+  /** With `partner`, the token is that partner's Open311 `api_key` and serves nothing else. */
+  async issueToken(ctx: ActionContext, userId: string, input: { name: string; expiresInDays?: number; partner?: string | null }) {
     authorize(ctx.actor, 'tokens.manage');
     const user = await this.load(userId);
     const token = apiTokenPrefix + newSecret();
     const expiresAt = input.expiresInDays ? new Date(ctx.now.getTime() + input.expiresInDays * 86_400_000) : null;
+    const partner = input.partner ?? null;
     const record = await this.models.apiTokens.create({
-      name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: String(user._id),
+      name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: String(user._id), partner,
       createdAt: ctx.now, expiresAt, lastUsedAt: null, revokedAt: null,
     });
-    await this.audit.record(ctx, 'api_token.issue', { type: 'api_token', id: String(record._id) }, { userId, name: input.name });
-    return { id: String(record._id), name: input.name, prefix: record.prefix, expiresAt, token };
+    await this.audit.record(ctx, 'api_token.issue', { type: 'api_token', id: String(record._id) }, { userId, name: input.name, partner });
+    return { id: String(record._id), name: input.name, prefix: record.prefix, partner, expiresAt, token };
   }
 
   async listTokens(actor: Actor, userId: string) {
     authorize(actor, 'tokens.manage');
     assertId(userId, 'user');
     const tokens = await this.models.apiTokens.find({ userId }).sort({ createdAt: -1 }).lean();
-    return tokens.map(({ _id, tokenHash: _hidden, ...rest }) => ({ id: String(_id), ...rest }));
+    return tokens.map(({ _id, tokenHash: _hidden, partner, ...rest }) => ({ id: String(_id), ...rest, partner: partner ?? null }));
   }
 
   async revokeToken(ctx: ActionContext, tokenId: string): Promise<void> {
@@ -162,6 +167,7 @@ export class Users {
       { $set: { revokedAt: ctx.now } },
     );
     if (!updated) throw notFound('api_token', tokenId);
+    this.actors.clear();
     await this.audit.record(ctx, 'api_token.revoke', { type: 'api_token', id: tokenId });
   }
 
@@ -181,6 +187,7 @@ export class Users {
     );
     const others = keepSessionToken ? { tokenHash: { $ne: hashToken(keepSessionToken) } } : {};
     const ended = await this.models.sessions.deleteMany({ userId: ctx.actor.userId, ...others });
+    this.actors.clear();
     await this.audit.record(ctx, 'user.change_password', { type: 'user', id: ctx.actor.userId }, { sessionsEnded: ended.deletedCount });
   }
 

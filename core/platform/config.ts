@@ -42,6 +42,19 @@ export const configSchema = z.object({
   /** An HTTP SMS gateway (POST JSON with a bearer token); without it SMS are appended to a file under DATA_DIR. */
   SMS_GATEWAY_URL: z.url().optional(),
   SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /**
+   * The hotline's mailbox, polled by the workers: each new message becomes a ticket or a message
+   * on the ticket it answers. Without IMAP_HOST no mailbox is read.
+   */
+  IMAP_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'an address or host name').optional(),
+  IMAP_PORT: port.default(993),
+  /** tls: TLS from the start (993); starttls: cleartext upgraded, required (143); none: cleartext, only for a server on loopback. */
+  IMAP_TLS: z.enum(['tls', 'starttls', 'none']).default('tls'),
+  IMAP_USER: z.string().min(1).optional(),
+  IMAP_PASSWORD: z.string().min(1).optional(),
+  IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  /** Signs the SMS gateway's posts of inbound SMS (HMAC-SHA256); without it the endpoint answers 404. */
+  SMS_INBOUND_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** The language of notices to requesters and departments. */
   NOTICE_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   TRUST_PROXY: boolean.default(false),
@@ -65,6 +78,8 @@ export const configSchema = z.object({
   SIP_CREDENTIAL_TTL_HOURS: positiveInt.max(168).default(12),
   /** How long an operator's phone rings before the call counts as missed. */
   RING_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  /** The Open311 jurisdiction_id we answer to; by default PUBLIC_URL's host without "www." (the specification's suggestion). */
+  OPEN311_JURISDICTION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ and - only').optional(),
   /** How often the API looks for newly dispatched tickets to push to the open consoles. */
   LIVE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });

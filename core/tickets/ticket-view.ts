@@ -32,7 +32,7 @@ export function withWorkingTimeLeft<T extends { dueAt: Date | null }>(rows: T[],
 export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleEnv) {
   // The owed effects carry a full snapshot of the ticket, requester included: never hand them out.
   const {
-    _id, requester, assignments, scope: _scope, terms: _terms, dispatchClock, callbackClock,
+    _id, requester, assignments, scope: _scope, dispatchClock, callbackClock,
     effects: _effects, effectsDueAt: _effectsDueAt, idempotencyKey: _key, idempotencyFingerprint: _fingerprint, ...rest
   } = doc;
   const visible = seesRequester(actor, doc);
@@ -44,6 +44,8 @@ export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleE
       ? requester
       : { name: confidentialMark, phone: confidentialMark, email: null, address: null, confidential: true },
     requesterMasked: !visible,
+    // A partner's account and device ids point at the requester as surely as a phone number.
+    external: doc.external && !visible ? { ...doc.external, accountId: null, deviceId: null } : (doc.external ?? null),
     assignments: assignments.map(({ acceptClock, replyClock, departmentAncestors: _ancestors, ...part }) => {
       const accept = status(acceptClock);
       const reply = status(replyClock);

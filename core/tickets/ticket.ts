@@ -85,6 +85,18 @@ export interface Routing {
   taken: number | null;
 }
 
+/**
+ * A request another system handed over (an Open311 partner): who, and what identifies it there.
+ * `token` is the Idempotency-Key the partner sent with it, by which it can find the request again.
+ */
+export interface ExternalOrigin {
+  partner: string;
+  token: string | null;
+  accountId: string | null;
+  deviceId: string | null;
+  addressId: string | null;
+}
+
 export interface Ticket {
   number: string;
   channel: Channel;
@@ -96,10 +108,9 @@ export interface Ticket {
   location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
   subject: string;
   content: string;
-  /** The search terms of subject and content (`ticketTerms`), for keyword search; never shown. */
-  terms: string[];
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
+  external: ExternalOrigin | null;
   routing: Routing;
   /** Who wrote the ticket (operator), or null for self-service channels. */
   intakeBy: string | null;
@@ -158,6 +169,10 @@ export interface TicketEffect extends OwedEffect {
    * the relay) must see the ticket of their own change, not a later one.
    */
   ticket: TicketSnapshot;
+  /** At intake: the search terms of the text (`ticketTerms`), kept beside the ticket (`ticket-terms.ts`). */
+  terms?: string[];
+  /** The change moved the ticket to other departments: the search terms follow its scope. */
+  rescoped?: true;
 }
 
 export type TicketSnapshot = Omit<Ticket, 'effects' | 'effectsDueAt' | 'idempotencyKey' | 'idempotencyFingerprint'>;
@@ -212,9 +227,13 @@ const ticketSchema = new Schema<Ticket>(
     },
     subject: { type: String, required: true },
     content: { type: String, required: true },
-    terms: { type: [String], default: undefined },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
+    external: {
+      type: { partner: String, token: { type: String, default: null }, accountId: { type: String, default: null }, deviceId: { type: String, default: null }, addressId: { type: String, default: null } },
+      default: null,
+      _id: false,
+    },
     routing: {
       status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched'], default: 'pending' },
       suggestions: [{ _id: false, departmentId: String, categoryId: { type: String, default: null }, label: String, confidence: Number, source: String }],
@@ -270,10 +289,11 @@ ticketSchema.index({ nextDeadlineAt: 1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
+// The Open311 API lists one channel's tickets, newest first, and finds a partner's request by its token.
+ticketSchema.index({ channel: 1, createdAt: -1 });
+ticketSchema.index({ 'external.token': 1 }, { sparse: true });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
-// Keyword search reads each term's newest tickets: the `_id` key keeps that walk short for frequent terms.
-ticketSchema.index({ terms: 1, _id: -1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };
