@@ -20,7 +20,7 @@ import { buildConsoles } from '../consoles/build.js';
 import { buildSoftphone } from '../softphone/build.js';
 import { headlessChromium, loadFirstScreen, signInContext, type FirstScreen } from '../test/helpers/first-screen.js';
 import { type BenchDatabase, runBench } from './lib/database.js';
-import { benchPassword, insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, stateChooser, TicketFactory, type TicketDoc, withIndexesBuiltAfter } from './lib/seed.js';
+import { benchPassword, insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, stateChooser, TicketFactory, ticketSink, withIndexesBuiltAfter } from './lib/seed.js';
 import { median, ms, table } from './lib/stats.js';
 
 const { values: options } = parseArgs({
@@ -103,9 +103,9 @@ async function seed({ services, connection }: BenchDatabase): Promise<void> {
   const random = seededRandom(Number(options.seed));
   const factory = new TicketFactory(world, loadMessages(), random, ticketCount);
   const targetOf = stateChooser(random);
-  const tickets = connection.db!.collection<TicketDoc>('tickets');
-  await withIndexesBuiltAfter(tickets, async () => {
-    await insertInBatches(tickets, ticketCount, () => {
+  const sink = ticketSink(connection.db!);
+  await withIndexesBuiltAfter(sink.collections, async () => {
+    await insertInBatches(sink, ticketCount, () => {
       const target = targetOf();
       return lifecycleTicket(factory, target, intakeTimeFor(random, target, now), now, []);
     });
