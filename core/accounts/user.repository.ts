@@ -1,5 +1,6 @@
 import type { Model, Types } from 'mongoose';
 import type { User } from './account-models.js';
+import type { Role } from './roles.js';
 
 /** What other areas read of the users; changes go through `Users`. */
 export class UserRepository {
@@ -10,8 +11,17 @@ export class UserRepository {
   }
 
   /** The e-mail of every active supervisor who has one. */
-  async supervisorEmails(): Promise<string[]> {
-    const rows = await this.model.find({ roles: 'supervisor', active: true, email: { $ne: null } }, { email: 1 }).lean();
+  supervisorEmails(): Promise<string[]> {
+    return this.emailsOf('supervisor');
+  }
+
+  /** The e-mail of every active administrator who has one. */
+  administratorEmails(): Promise<string[]> {
+    return this.emailsOf('administrator');
+  }
+
+  private async emailsOf(role: Role): Promise<string[]> {
+    const rows = await this.model.find({ roles: role, active: true, email: { $ne: null } }, { email: 1 }).lean();
     return rows.map((u) => u.email!);
   }
 

@@ -7,7 +7,10 @@ import { render } from '../../templates/render.js';
 const examples = sampleData;
 
 /** What identifies the example in its rendering. */
-const identity = (id: TemplateId): string => ('number' in examples[id] ? (examples[id] as { number: string }).number : '2026-02');
+const identity = (id: TemplateId): string => {
+  const example = examples[id] as { number?: string; month?: string; partner?: string };
+  return example.number ?? example.month ?? example.partner ?? '';
+};
 
 describe('notice templates', () => {
   for (const id of templateIds) {
