@@ -19,6 +19,7 @@ import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
 import { templatesRouter } from './templates/templates.router.js';
+import { webhooksRouter } from './webhooks/webhooks.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
 import { authenticate } from './http/authenticate.js';
@@ -83,6 +84,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
   app.use(calendarRouter(endpoints, services.settings));
   app.use(templatesRouter(endpoints));
+  app.use(webhooksRouter(endpoints, services.webhooks));
 
   app.use(unknownRoute);
   app.use(errorHandler(logger));
