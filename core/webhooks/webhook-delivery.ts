@@ -76,28 +76,9 @@ export const webhookDeliveryModel = (connection: Connection): Model<WebhookDeliv
 export const deliveryId = (subscriptionId: string, eventId: string): string =>
   createHash('sha256').update(`${subscriptionId}\n${eventId}`).digest('hex').slice(0, 32);
 
-export interface DeliveryView {
-  id: string;
-  subscriptionId: string;
-  eventId: string;
-  eventType: WebhookEventType;
-  ticketId: string;
-  ticketVersion: number;
-  occurredAt: Date;
-  state: DeliveryState;
-  attempts: number;
-  lastAttemptAt: Date | null;
-  responseCode: number | null;
-  lastError: string | null;
-  deliveredAt: Date | null;
-  replays: number;
-  createdAt: Date;
-}
+/** The log entry: the delivery without its body and the senders' bookkeeping. */
+export type DeliveryView = Omit<WebhookDelivery, '_id' | 'body' | 'claimedAt' | 'claimedBy' | 'deliveredStoredAt' | 'version'> & { id: string };
 
-export function presentDelivery(d: WebhookDelivery): DeliveryView {
-  return {
-    id: d._id, subscriptionId: d.subscriptionId, eventId: d.eventId, eventType: d.eventType, ticketId: d.ticketId, ticketVersion: d.ticketVersion,
-    occurredAt: d.occurredAt, state: d.state, attempts: d.attempts, lastAttemptAt: d.lastAttemptAt, responseCode: d.responseCode,
-    lastError: d.lastError, deliveredAt: d.deliveredAt, replays: d.replays, createdAt: d.createdAt,
-  };
+export function presentDelivery({ _id, body: _body, claimedAt: _claimedAt, claimedBy: _claimedBy, deliveredStoredAt: _stored, version: _version, ...rest }: WebhookDelivery): DeliveryView {
+  return { id: _id, ...rest };
 }

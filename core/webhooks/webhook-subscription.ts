@@ -53,29 +53,9 @@ subscriptionSchema.index({ enabled: 1, events: 1 });
 export const webhookSubscriptionModel = (connection: Connection): Model<WebhookSubscription> =>
   defineModel(connection, 'WebhookSubscription', subscriptionSchema);
 
-export interface SubscriptionView {
-  id: string;
-  partner: string;
-  url: string;
-  /** The secret's first characters, to tell which one a receiver holds. */
-  secretHint: string;
-  events: WebhookEventType[];
-  departmentId: string | null;
-  enabled: boolean;
-  disabledReason: WebhookSubscription['disabledReason'];
-  disabledAt: Date | null;
-  consecutiveFailures: number;
-  retryAt: Date | null;
-  lastError: string | null;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-}
+/** What administrators read: everything but the secret, of which only the first characters, to tell which one a receiver holds. */
+export type SubscriptionView = Omit<WebhookSubscription, 'secret'> & { id: string; secretHint: string };
 
-export function presentSubscription(s: SubscriptionDocument): SubscriptionView {
-  return {
-    id: String(s._id), partner: s.partner, url: s.url, secretHint: `${s.secret.slice(0, 10)}…`, events: s.events, departmentId: s.departmentId,
-    enabled: s.enabled, disabledReason: s.disabledReason, disabledAt: s.disabledAt, consecutiveFailures: s.consecutiveFailures,
-    retryAt: s.retryAt, lastError: s.lastError, version: s.version, createdAt: s.createdAt, updatedAt: s.updatedAt,
-  };
+export function presentSubscription({ _id, secret, ...rest }: SubscriptionDocument): SubscriptionView {
+  return { id: String(_id), secretHint: `${secret.slice(0, 10)}…`, ...rest };
 }
