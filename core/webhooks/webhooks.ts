@@ -159,7 +159,8 @@ export class Webhooks {
   async record(effect: TicketEffect): Promise<number> {
     const { event } = effect;
     const type = eventTypeOf(event.action);
-    if (!type) return 0;
+    // An imported ticket's intake is history, not news (its requester is not told either).
+    if (!type || (event.action === 'intake' && effect.ticket.channel === 'import')) return 0;
     const departments = departmentsInvolved(effect.ticket, event);
     const subscribers = await this.subscriptions
       .find({ enabled: true, events: type, $or: [{ departmentId: null }, { departmentId: { $in: departments } }] }, { _id: 1 })

@@ -124,6 +124,16 @@ describe('Workers: webhooks, signed, in order per ticket, every event once', () 
     assert.deepEqual(receiver.events().map((e) => [e.body.ticket.id, e.type]), [[ours.id, 'ticket.dispatched'], [ours.id, 'ticket.accepted']]);
   });
 
+  it('when a historic ticket is imported, then its intake is not sent, but its later changes are', async () => {
+    const subscription = await subscribe({ events: ['ticket.created', 'ticket.cancelled'] });
+    const imported = await t.services.tickets.intake(ctx(), {
+      channel: 'import', requestType: 'help', subject: '旧工单', content: '历史数据导入。', requester: {}, receivedAt: new Date('2025-06-01T02:00:00Z'),
+    });
+    await t.services.tickets.act(ctx(), imported.id, 'cancel', { reason: '重复工单' });
+    await drain(subscription.id, [sender('a')]);
+    assert.deepEqual(receiver.events().map((e) => e.type), ['ticket.cancelled']);
+  });
+
   it('when the receiver keeps failing, then the subscription is turned off after the set number of failures, audited, and the administrators are mailed', async () => {
     await aUser(t.services, ['administrator'], { email: 'admin-webhooks@example.test' });
     const subscription = await subscribe();
