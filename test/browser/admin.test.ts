@@ -256,6 +256,7 @@ describe('Administration console: an administrator keeps users, departments, cat
     await row.getByRole('button', { name: '推送记录' }).click();
     await page.waitForSelector('#webhook-deliveries tr[data-delivery]');
     assert.match((await page.textContent('#webhook-deliveries tbody')) ?? '', /受理.*待推送/s);
+    await b.screenshot(page, 'admin-webhooks');
 
     await submit(row.getByRole('button', { name: '停用' }));
     await noticeSays(/已保存/);
