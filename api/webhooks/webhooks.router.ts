@@ -39,6 +39,7 @@ const deliveryView = z
     eventId: z.string(),
     eventType,
     ticketId: z.string(),
+    ticketNumber: z.string(),
     ticketVersion: z.number(),
     occurredAt: z.date(),
     state: z.enum(deliveryStates),

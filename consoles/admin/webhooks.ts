@@ -10,7 +10,7 @@ interface Subscription {
   disabledReason: 'administrator' | 'failures' | null; consecutiveFailures: number; lastError: string | null; version: number;
 }
 interface Delivery {
-  id: string; eventType: string; ticketId: string; ticketVersion: number; occurredAt: string; state: 'pending' | 'sending' | 'delivered';
+  id: string; eventType: string; ticketNumber: string; occurredAt: string; state: 'pending' | 'sending' | 'delivered';
   attempts: number; responseCode: number | null; lastError: string | null;
 }
 
@@ -48,7 +48,7 @@ async function drawDeliveries(output: HTMLElement, subscription: Subscription): 
       h('thead', {}, h('tr', {}, ...(['event', 'ticket', 'state', 'attempts', 'responseCode', 'lastError', 'actions'] as const).map((k) => h('th', { scope: 'col' }, m.t(k))))),
       h('tbody', {}, ...items.map((d) => h('tr', { 'data-delivery': d.id },
         h('td', {}, eventName(d.eventType), h('br'), h('small', {}, dateTime(d.occurredAt))),
-        h('td', {}, h('code', {}, `${d.ticketId}:${d.ticketVersion}`)),
+        h('td', {}, d.ticketNumber),
         h('td', {}, m.t(`delivery_${d.state}`)),
         h('td', {}, d.attempts),
         h('td', {}, d.responseCode ?? '–'),

@@ -15,6 +15,8 @@ export interface WebhookDelivery {
   eventId: string;
   eventType: WebhookEventType;
   ticketId: string;
+  /** The ticket's number, for people reading the log. */
+  ticketNumber: string;
   /** Deliveries of one ticket to one subscription go out in this order, each after the one before is delivered. */
   ticketVersion: number;
   occurredAt: Date;
@@ -44,6 +46,7 @@ const deliverySchema = new Schema<WebhookDelivery>(
     eventId: { type: String, required: true },
     eventType: { type: String, enum: webhookEventTypes, required: true },
     ticketId: { type: String, required: true },
+    ticketNumber: { type: String, required: true },
     ticketVersion: { type: Number, required: true },
     occurredAt: { type: Date, required: true },
     body: { type: String, required: true },

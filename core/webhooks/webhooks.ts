@@ -172,7 +172,7 @@ export class Webhooks {
       const subscriptionId = String(_id);
       try {
         await this.deliveries.create({
-          _id: deliveryId(subscriptionId, event._id), subscriptionId, eventId: event._id, eventType: type, ticketId: event.ticketId,
+          _id: deliveryId(subscriptionId, event._id), subscriptionId, eventId: event._id, eventType: type, ticketId: event.ticketId, ticketNumber: effect.ticket.number,
           ticketVersion: event.version, occurredAt: event.at, body, state: 'pending', attempts: 0, lastAttemptAt: null, responseCode: null,
           lastError: null, claimedAt: null, claimedBy: null, deliveredAt: null, replays: 0, createdAt: event.at, version: 1,
         });

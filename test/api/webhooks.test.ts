@@ -87,7 +87,7 @@ describe('API: webhook subscriptions, managed by administrators, every change au
     });
     const log = await admin.get(`/api/webhooks/${created.id}/deliveries`);
     assert.equal(log.status, 200);
-    assert.deepEqual(log.body.items.map((d: { eventId: string; state: string; attempts: number }) => [d.eventId, d.state, d.attempts]), [[`${ticket.id}:1`, 'pending', 0]]);
+    assert.deepEqual(log.body.items.map((d: { eventId: string; ticketNumber: string; state: string; attempts: number }) => [d.eventId, d.ticketNumber, d.state, d.attempts]), [[`${ticket.id}:1`, ticket.number, 'pending', 0]]);
     const owed = await admin.post(`/api/webhooks/${created.id}/deliveries/${log.body.items[0].id}/replay`);
     assert.deepEqual([owed.status, owed.body.error.code], [409, 'DELIVERY_NOT_DELIVERED']);
     const missing = await admin.post(`/api/webhooks/${created.id}/deliveries/${'0'.repeat(32)}/replay`);
