@@ -12,7 +12,7 @@ export const webhookEventTypes = [
   'ticket.info_requested', 'ticket.info_received', 'ticket.interim_replied', 'ticket.replied', 'ticket.assist_released',
   'ticket.reply_approved', 'ticket.reply_sent_back', 'ticket.extension_requested', 'ticket.extension_decided',
   'ticket.warned', 'ticket.urged', 'ticket.supervised', 'ticket.callback_recorded', 'ticket.reopened', 'ticket.archived',
-  'ticket.merged', 'ticket.cancelled',
+  'ticket.merged', 'ticket.cancelled', 'ticket.requester_wrote',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -48,6 +48,7 @@ const typeOfAction: Record<TicketAction | 'intake', WebhookEventType | null> = {
   supervise: 'ticket.supervised',
   callback: 'ticket.callback_recorded',
   reopen: 'ticket.reopened',
+  requester_message: 'ticket.requester_wrote',
   archive: 'ticket.archived',
   merge: 'ticket.merged',
   cancel: 'ticket.cancelled',
@@ -64,13 +65,19 @@ export function departmentsInvolved(ticket: Pick<TicketSnapshot, 'scope'>, event
   return [...new Set([...ticket.scope, ...(event.actor.departmentId ? [event.actor.departmentId] : [])])];
 }
 
+/** What a change's data holds of the requester's own words and files, never sent. */
+const requesterData: Partial<Record<string, readonly string[]>> = {
+  callback: ['comment'],
+  requester_message: ['text', 'messageKey', 'attachments'],
+};
+
 /**
- * The body sent for one change. It carries no requester data (name, phone, e-mail, address):
- * partners and departments' systems read that, where allowed, through the API. Written once when
- * the delivery is stored, so every attempt and replay sends the same bytes.
+ * The body sent for one change. It carries no requester data (name, phone, e-mail, address, their
+ * own words and files): partners and departments' systems read that, where allowed, through the
+ * API. Written once when the delivery is stored, so every attempt and replay sends the same bytes.
  */
 export function webhookBody(type: WebhookEventType, ticket: TicketSnapshot, event: TicketEvent): string {
-  const { comment: _requesterWords, ...data } = event.data;
+  const data = Object.fromEntries(Object.entries(event.data).filter(([key]) => !requesterData[event.action]?.includes(key)));
   return JSON.stringify({
     id: event._id,
     type,
