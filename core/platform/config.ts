@@ -85,6 +85,8 @@ export const configSchema = z.object({
   WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
   /** Webhooks: how long a receiver may take to answer. */
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** The Open311 jurisdiction_id we answer to; by default PUBLIC_URL's host without "www." (the specification's suggestion). */
+  OPEN311_JURISDICTION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ and - only').optional(),
   /** How often the API looks for newly dispatched tickets to push to the open consoles. */
   LIVE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
 });
