@@ -45,10 +45,17 @@ const secretPrefix = 'whsec_';
 export class Webhooks {
   readonly subscriptions: Model<WebhookSubscription>;
   readonly deliveries: Model<WebhookDelivery>;
+  /**
+   * What `record` needs of the enabled subscriptions, kept `routesKeepMs`: every ticket change asks,
+   * and subscriptions change a few times a year. A change here is seen at once by this process, by
+   * others within that time (a new subscription's first seconds may go unsent there).
+   */
+  private routes: { at: number; rows: (Pick<WebhookSubscription, 'events' | 'departmentId'> & { _id: unknown })[] } | null = null;
 
   constructor(
     connection: Connection,
     private readonly deps: { departments: DepartmentRepository; users: UserRepository; outbox: Outbox; audit: AuditLog; locale: Locale },
+    private readonly routesKeepMs = 5_000,
   ) {
     this.subscriptions = webhookSubscriptionModel(connection);
     this.deliveries = webhookDeliveryModel(connection);
@@ -75,6 +82,7 @@ export class Webhooks {
       enabled, disabledReason: enabled ? null : 'administrator', disabledAt: enabled ? null : ctx.now, consecutiveFailures: 0, retryAt: null,
       lastError: null, version: 1, createdAt: ctx.now, updatedAt: ctx.now,
     });
+    this.routes = null;
     const view = presentSubscription(created.toObject() as SubscriptionDocument);
     await this.deps.audit.record(ctx, 'webhook.create', { type: 'webhook', id: view.id }, {
       partner: view.partner, url: view.url, events: view.events, departmentId: view.departmentId, enabled,
@@ -97,6 +105,7 @@ export class Webhooks {
     if (enabling) Object.assign(set, { disabledReason: null, disabledAt: null });
     if (fields.enabled === false && current.enabled) Object.assign(set, { disabledReason: 'administrator', disabledAt: ctx.now });
     const updated = (await compareAndSet(this.subscriptions, id, version, set, 'webhook')) as SubscriptionDocument;
+    this.routes = null;
     const { updatedAt: _at, ...audited } = set;
     await this.deps.audit.record(ctx, 'webhook.update', { type: 'webhook', id }, diff(current as unknown as Record<string, unknown>, audited as Record<string, unknown>));
     return presentSubscription(updated);
@@ -117,6 +126,7 @@ export class Webhooks {
     authorize(ctx.actor, 'webhooks.manage');
     const current = await this.load(id);
     await this.subscriptions.deleteOne({ _id: id });
+    this.routes = null;
     const { deletedCount } = await this.deliveries.deleteMany({ subscriptionId: id });
     await this.deps.audit.record(ctx, 'webhook.delete', { type: 'webhook', id }, { partner: current.partner, url: current.url, deliveriesDropped: deletedCount });
   }
@@ -162,9 +172,7 @@ export class Webhooks {
     // An imported ticket's intake is history, not news (its requester is not told either).
     if (!type || (event.action === 'intake' && effect.ticket.channel === 'import')) return 0;
     const departments = departmentsInvolved(effect.ticket, event);
-    const subscribers = await this.subscriptions
-      .find({ enabled: true, events: type, $or: [{ departmentId: null }, { departmentId: { $in: departments } }] }, { _id: 1 })
-      .lean();
+    const subscribers = (await this.enabledRoutes()).filter((s) => s.events.includes(type) && (s.departmentId === null || departments.includes(s.departmentId)));
     if (!subscribers.length) return 0;
     const body = webhookBody(type, effect.ticket, event);
     let created = 0;
@@ -182,6 +190,13 @@ export class Webhooks {
       }
     }
     return created;
+  }
+
+  private async enabledRoutes() {
+    if (this.routes && Date.now() - this.routes.at < this.routesKeepMs) return this.routes.rows;
+    const rows = await this.subscriptions.find({ enabled: true }, { events: 1, departmentId: 1 }).lean();
+    this.routes = { at: Date.now(), rows };
+    return rows;
   }
 
   /** A success: the receiver is healthy again. */
@@ -213,6 +228,7 @@ export class Webhooks {
       )
       .lean()) as SubscriptionDocument | null;
     if (!disabled) return 'disabled';
+    this.routes = null;
     const ctx = { actor: systemActor, now };
     await this.deps.audit.record(ctx, 'webhook.disable', { type: 'webhook', id: subscriptionId }, { enabled: { from: true, to: false }, failures, lastError: error });
     const administrators = await this.deps.users.administratorEmails();
