@@ -1,13 +1,16 @@
 /**
  * Scores the committed routing model on a labelled CSV (columns text_tokens, category):
  *   npx tsx scripts/routing/evaluate.ts [file.csv]        (default: ../shared/data/complaints/dev.csv)
+ * Accuracy, macro-F1, per-category figures, and the calibrated confidence's precision and coverage
+ * at the model's auto-dispatch threshold with its expected calibration error.
  * Also the CSV reader and the report that train.ts prints, so both speak of the same numbers.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateClassifier, loadCommittedClassifier } from '../../core/routing/classifier.js';
 import { parseCsvRecords } from '../../core/platform/csv.js';
-import type { LabelledText, Metrics } from '../../core/routing/classifier.js';
+import type { LabelledText, Metrics, RoutingClassifier } from '../../core/routing/classifier.js';
+import { expectedCalibrationError, pointAt, scoredPredictions } from '../../core/routing/training.js';
 
 export const defaultDataDir = fileURLToPath(new URL('../../../shared/data/complaints/', import.meta.url));
 
@@ -48,6 +51,17 @@ export function formatReport(metrics: Metrics): string {
   return lines.join('\n');
 }
 
+export function formatAutoDispatch(classifier: RoutingClassifier, examples: readonly LabelledText[]): string {
+  const predictions = scoredPredictions(classifier, examples);
+  const threshold = classifier.autoDispatchThreshold;
+  const { precision, coverage } = pointAt(predictions, threshold);
+  return [
+    `auto-dispatch at calibrated confidence >= ${threshold}: precision ${precision.toFixed(4)}, coverage ${coverage.toFixed(4)} ` +
+      `(${Math.round(coverage * examples.length)} of ${examples.length} messages)`,
+    `expected calibration error ${expectedCalibrationError(predictions).toFixed(4)} (15 bins)`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const path = process.argv[2] ?? `${defaultDataDir}dev.csv`;
   const classifier = await loadCommittedClassifier();
@@ -55,6 +69,7 @@ async function main(): Promise<void> {
   const metrics = evaluateClassifier(classifier, examples);
   console.log(`${path}: ${examples.length} messages\n`);
   console.log(formatReport(metrics));
+  console.log(`\n${formatAutoDispatch(classifier, examples)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { systemActor } from '../../core/accounts/access.js';
+import { loadCommittedClassifier } from '../../core/routing/classifier.js';
 import { aCategory, aDepartment } from '../builders/builders.js';
 import { useTestApp } from '../helpers/test-app.js';
 
@@ -50,6 +51,20 @@ describe('Workers: routing new tickets', () => {
     assert.equal(routed.routing.suggestions[0]?.source, 'classifier');
     assert.equal(routed.routing.suggestions[0]?.label, '预测分类：环境保护');
     assert.equal(routed.routing.suggestions[0]?.departmentId, eco.id);
+  });
+
+  it('when the administrator\'s threshold is lower than the model\'s, then a classifier guess is dispatched only at the model\'s own threshold', async () => {
+    await t.services.settings.update(ctx(), { autoDispatchThreshold: 0.3 });
+    const classifier = await loadCommittedClassifier();
+    const clear = { subject: '化工厂夜间偷排废气', content: '我们小区旁边的化工厂每天夜里排放刺鼻废气，空气污染严重，希望环保部门查处。' };
+    const vague = { subject: '反映问题', content: '希望有关部门重视一下，尽快处理。' };
+    assert.ok(classifier.classify(`${clear.subject} ${clear.content}`).confidence >= classifier.autoDispatchThreshold);
+    assert.ok(classifier.classify(`${vague.subject} ${vague.content}`).confidence < classifier.autoDispatchThreshold);
+    const [confident, unsure] = [await intake(clear), await intake(vague)];
+    await t.services.routing.routePending(t.clock.now());
+    assert.equal((await ticket(confident)).routing.status, 'auto_dispatched');
+    const queued = await ticket(unsure);
+    assert.deepEqual([queued.state, queued.routing.status], ['received', 'proposed']);
   });
 
   it('when no suggestion reaches the threshold, then the ticket waits with its suggestions and the dispatcher\'s choice is recorded', async () => {
