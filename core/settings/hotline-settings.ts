@@ -21,6 +21,8 @@ export interface HotlineSettingsData {
   routingKeywords: { keyword: string; departmentId: string }[];
   /** A routing suggestion at least this confident is dispatched without a dispatcher. */
   autoDispatchThreshold: number;
+  /** Minutes during which dispatchers see an automatic dispatch and may undo it. */
+  autoDispatchUndoMinutes: number;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -39,6 +41,7 @@ const settingsSchema = new Schema<SettingsDocument>(
     returnCap: { type: Number, default: 2 },
     routingKeywords: { type: Schema.Types.Mixed, default: [] },
     autoDispatchThreshold: { type: Number, default: 0.9 },
+    autoDispatchUndoMinutes: { type: Number, default: 30 },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -55,6 +58,7 @@ export const defaultSettings = (): HotlineSettingsData => ({
   returnCap: 2,
   routingKeywords: [],
   autoDispatchThreshold: 0.9,
+  autoDispatchUndoMinutes: 30,
 });
 
 /** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
@@ -99,6 +103,7 @@ export class HotlineSettings {
       returnCap: data.returnCap,
       routingKeywords: data.routingKeywords,
       autoDispatchThreshold: data.autoDispatchThreshold,
+      autoDispatchUndoMinutes: data.autoDispatchUndoMinutes,
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
     };
