@@ -23,6 +23,7 @@ import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
+import { RoutingCorrections } from './routing/routing-corrections.js';
 import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeArticleRepository } from './knowledge/knowledge-article.repository.js';
@@ -79,6 +80,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, repositories.tickets, counters);
   const missedCalls = new MissedCalls(connection);
+  const routingCorrections = new RoutingCorrections(connection, repositories.categories);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
@@ -86,6 +88,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
+      { name: 'routing-corrections', apply: (ticket, effect) => routingCorrections.recordFrom(ticket, effect.event) },
     ],
   });
   const services = {
@@ -102,6 +105,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     notices,
     deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
     routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
+    routingCorrections,
     counters,
     callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
     ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),

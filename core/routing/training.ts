@@ -216,9 +216,11 @@ export interface TrainingData {
 
 export function trainClassifier(data: TrainingData): ClassifierModel {
   const log = data.log ?? ((): void => undefined);
-  const train = [...data.train, ...(data.corrections ?? [])];
-  const { dev } = data;
   const labels = [...new Set(data.train.map((e) => e.category))].sort();
+  // A hotline whose first-level categories differ from the corpus's can only teach the ones they share.
+  const corrections = (data.corrections ?? []).filter((e) => labels.includes(e.category));
+  const train = [...data.train, ...corrections];
+  const { dev } = data;
   const labelIndex = (examples: readonly LabelledText[]): number[] =>
     examples.map((e) => {
       const k = labels.indexOf(e.category);
@@ -241,7 +243,7 @@ export function trainClassifier(data: TrainingData): ClassifierModel {
   const idf = terms.map((term) => round(Math.log((1 + train.length) / (1 + (termDf.get(term) ?? 0))) + 1));
   const termIndex = { index: new Map(terms.map((term, t) => [term, t])), idf };
   const trainX: Matrix = { rows: trainCounts.map((counts) => tfidfVector(counts, termIndex)), columns: terms.length };
-  log(`${train.length} training messages (${data.corrections?.length ?? 0} from corrections), ${dev.length} dev messages, ${terms.length} features`);
+  log(`${train.length} training messages (${corrections.length} from corrections), ${dev.length} dev messages, ${terms.length} features`);
 
   // Out-of-fold scores: each training message scored by a model that never saw it.
   const fold = trainY.map((_, i) => i % FOLDS);
@@ -268,7 +270,7 @@ export function trainClassifier(data: TrainingData): ClassifierModel {
     version: MODEL_VERSION,
     trainedAt: data.today,
     model: 'one-vs-rest NBSVM (linear SVM, squared hinge, L2, dual coordinate descent, on naive-Bayes-scaled TF-IDF); softmax with a temperature fitted on 5-fold out-of-fold scores of the training set',
-    data: { ...data.digests, corrections: data.corrections?.length ?? 0 },
+    data: { ...data.digests, corrections: corrections.length },
     hyperParameters: {
       c: C,
       classBalance: `positives weighted (negatives / positives)^${CLASS_BALANCE}`,

@@ -82,4 +82,20 @@ describe('Workers: routing new tickets', () => {
     const again = await t.services.routing.routePending(t.clock.now());
     assert.equal(again.proposed, 0, 'routing a ticket twice changes nothing');
   });
+
+  it('when a dispatcher sends a guessed ticket to another category\'s department, then a correction is recorded; decisions that confirm the guess (an approved return back to it too) record none', async () => {
+    await t.services.settings.update(ctx(), { autoDispatchThreshold: 1.01, routingKeywords: [] });
+    const dispatcher = { ...ctx(), actor: { userId: 'd1', username: 'dispatcher', roles: ['dispatcher' as const], departmentId: null, via: 'session' as const } };
+    const [corrected, confirmed] = [await intake(), await intake()];
+    await t.services.routing.routePending(t.clock.now());
+    assert.equal((await ticket(corrected)).routing.suggestions[0]?.label, '预测分类：环境保护');
+    await t.services.tickets.act(dispatcher, corrected, 'dispatch', { lead: housing.id });
+    await t.services.tickets.act(dispatcher, confirmed, 'dispatch', { lead: eco.id });
+    const staff = { ...ctx(), actor: { userId: 's1', username: 'staff', roles: ['department_staff' as const], departmentId: housing.id, via: 'session' as const } };
+    await t.services.tickets.act(staff, corrected, 'return', { reason: '属环保职责' });
+    await t.services.tickets.act(dispatcher, corrected, 'approve_return', { lead: eco.id });
+    const corrections = (await t.services.routingCorrections.all()).filter((c) => [corrected, confirmed].includes(c.ticketId));
+    assert.deepEqual(corrections.map((c) => [c.ticketId, c.action, c.category, c.predicted]), [[corrected, 'dispatch', '城乡建设', '环境保护']]);
+    assert.match(corrections[0]!.text, /化工厂夜间偷排废气/u);
+  });
 });
