@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { accountModels } from './accounts/account-models.js';
 import { Authentication, type AuthenticationSettings } from './accounts/authentication.js';
@@ -24,7 +25,8 @@ import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifi
 import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
 import { RoutingCorrections } from './routing/routing-corrections.js';
-import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
+import { RoutingModelStore } from './routing/model-store.js';
+import { RoutingRetraining } from './routing/retraining.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeArticleRepository } from './knowledge/knowledge-article.repository.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
@@ -42,19 +44,16 @@ export interface ServiceSettings {
   notices?: NoticeSettings;
   /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
   telephony?: TelephonySettings | null;
+  /** Where a retrained routing model is kept and the corpus it is trained from; left out: the committed model, no retraining. */
+  routing?: { modelDir: string; dataDir: string | null };
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
+  routing: { modelDir: path.join(config.DATA_DIR, 'routing'), dataDir: config.ROUTING_DATA_DIR ?? null },
 });
-
-/** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
-function lazyClassifier(): () => Promise<RoutingClassifier> {
-  let loading: Promise<RoutingClassifier> | undefined;
-  return () => (loading ??= loadCommittedClassifier());
-}
 
 /** The use cases over one database, shared by the API, the workers, the scripts and the tests. */
 export async function createServices(connection: Connection, settings: ServiceSettings) {
@@ -81,6 +80,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const callRecords = new CallRecords(connection, repositories.tickets, counters);
   const missedCalls = new MissedCalls(connection);
   const routingCorrections = new RoutingCorrections(connection, repositories.categories);
+  // The model is 6 MB of JSON: only the process that routes (the workers) pays for loading it, on first use.
+  const routingModels = new RoutingModelStore(settings.routing?.modelDir ?? null);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
@@ -104,7 +105,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
     outbox,
     notices,
     deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
-    routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
+    routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, () => routingModels.classifier()),
+    routingRetraining: new RoutingRetraining(routingCorrections, routingModels, settings.routing?.dataDir ?? null),
     routingCorrections,
     counters,
     callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),

@@ -31,6 +31,7 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
       return { dropped: await services.counters.trimHotspots([chinaDateKey(new Date(now.getTime() - 86_400_000)), chinaDateKey(now)]) };
     }, (r) => r.dropped > 0),
     'analytics.monthly-ranking': reporting('analytics.monthly-ranking', () => services.ranking.mailPreviousMonth(clock.now()), () => true),
+    'routing.retrain': reporting('routing.retrain', () => services.routingRetraining.run(clock.now()), () => true),
   };
   for (const [name, handle] of Object.entries(handlers) as [JobName, (payload: never) => Promise<void>][]) {
     agenda.define(name, async (job) => handle(job.attrs.data as never));

@@ -20,6 +20,8 @@ export interface JobPayloads {
   'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
   'analytics.monthly-ranking': Record<string, never>;
+  /** Weekly: retrains the routing classifier with the dispatchers' corrections; the new model is kept only if it does at least as well on the dev set. */
+  'routing.retrain': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -34,4 +36,6 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
+  // Sunday 03:00: training holds a CPU for minutes, best spent when the hotline is quiet.
+  { name: 'routing.retrain', every: '0 3 * * 0' },
 ];

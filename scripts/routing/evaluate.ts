@@ -3,29 +3,15 @@
  *   npx tsx scripts/routing/evaluate.ts [file.csv]        (default: ../shared/data/complaints/dev.csv)
  * Accuracy, macro-F1, per-category figures, and the calibrated confidence's precision and coverage
  * at the model's auto-dispatch threshold with its expected calibration error.
- * Also the CSV reader and the report that train.ts prints, so both speak of the same numbers.
+ * Also the report that train.ts prints, so both speak of the same numbers.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateClassifier, loadCommittedClassifier } from '../../core/routing/classifier.js';
-import { parseCsvRecords } from '../../core/platform/csv.js';
+import { readLabelledCsv } from '../../core/routing/labelled-csv.js';
 import type { LabelledText, Metrics, RoutingClassifier } from '../../core/routing/classifier.js';
 import { expectedCalibrationError, pointAt, scoredPredictions } from '../../core/routing/training.js';
 
 export const defaultDataDir = fileURLToPath(new URL('../../../shared/data/complaints/', import.meta.url));
-
-export async function readCsvRecords(path: string): Promise<Record<string, string>[]> {
-  return parseCsvRecords(await readFile(path, 'utf8'), path);
-}
-
-export async function readLabelledCsv(path: string): Promise<LabelledText[]> {
-  return (await readCsvRecords(path)).map((record) => {
-    const text = record.text_tokens;
-    const category = record.category;
-    if (text === undefined || category === undefined) throw new Error(`${path} needs the columns text_tokens and category.`);
-    return { text: text.trim(), category: category.trim() };
-  });
-}
 
 // CJK characters take two columns in a terminal.
 const displayWidth = (text: string): number => [...text].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);

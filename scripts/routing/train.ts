@@ -6,19 +6,13 @@
  * --corrections adds dispatchers' corrections (columns text_tokens, category) to the training set.
  * Same data, same artifact: the shuffles use a fixed seed and the date is recorded without a time.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { committedModelUrl, evaluateClassifier, loadClassifier, serialiseModel } from '../../core/routing/classifier.js';
-import type { DataFileDigest } from '../../core/routing/classifier.js';
 import { trainClassifier } from '../../core/routing/training.js';
-import { defaultDataDir, formatReport, formatAutoDispatch, readLabelledCsv } from './evaluate.js';
-
-async function digest(path: string, rows: number): Promise<DataFileDigest> {
-  const sha256 = createHash('sha256').update(await readFile(path)).digest('hex');
-  return { file: basename(path), sha256, rows };
-}
+import { fileDigest, readLabelledCsv } from '../../core/routing/labelled-csv.js';
+import { defaultDataDir, formatReport, formatAutoDispatch } from './evaluate.js';
 
 async function main(): Promise<void> {
   const started = performance.now();
@@ -31,7 +25,7 @@ async function main(): Promise<void> {
     train,
     dev,
     corrections,
-    digests: { train: await digest(trainPath, train.length), dev: await digest(devPath, dev.length) },
+    digests: { train: await fileDigest(trainPath, train.length), dev: await fileDigest(devPath, dev.length) },
     today: new Date().toISOString().slice(0, 10),
     log: (line) => console.log(line),
   });
