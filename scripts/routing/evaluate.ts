@@ -42,7 +42,7 @@ export function formatAutoDispatch(classifier: RoutingClassifier, examples: read
   const threshold = classifier.autoDispatchThreshold;
   const { precision, coverage } = pointAt(predictions, threshold);
   return [
-    `auto-dispatch at calibrated confidence >= ${threshold}: precision ${precision.toFixed(4)}, coverage ${coverage.toFixed(4)} ` +
+    `auto-dispatch at calibrated confidence >= ${threshold.toFixed(4)}: precision ${precision.toFixed(4)}, coverage ${coverage.toFixed(4)} ` +
       `(${Math.round(coverage * examples.length)} of ${examples.length} messages)`,
     `expected calibration error ${expectedCalibrationError(predictions).toFixed(4)} (15 bins)`,
   ].join('\n');
