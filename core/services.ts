@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { accountModels } from './accounts/account-models.js';
+import { ActorCache } from './accounts/actor-cache.js';
 import { Authentication, type AuthenticationSettings } from './accounts/authentication.js';
 import { UserRepository } from './accounts/user.repository.js';
 import { Users } from './accounts/users.js';
@@ -33,10 +34,17 @@ import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { backfillSearchTerms } from './search/backfill-search-terms.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
+import { ticketTermsModel } from './tickets/ticket-terms.js';
 import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
+import { AttachmentStore } from './attachments/attachment-store.js';
+import { InboundMessages } from './inbound/inbound-messages.js';
+import { InboundMail } from './inbound/inbound-mail.js';
+import { InboundSms } from './inbound/inbound-sms.js';
+import { inboundSettingsFrom, type InboundSettings } from './inbound/inbound-settings.js';
+import { MailboxPoller } from './inbound/mailbox-poller.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -44,6 +52,8 @@ export interface ServiceSettings {
   notices?: NoticeSettings;
   /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
   telephony?: TelephonySettings | null;
+  /** Without them (tests), no mailbox, no SMS secret, and DATA_DIR's default. */
+  inbound?: InboundSettings;
   /** Where a retrained routing model is kept and the corpus it is trained from; left out: the committed model, no retraining. */
   routing?: { modelDir: string; dataDir: string | null };
 }
@@ -52,6 +62,7 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
+  inbound: inboundSettingsFrom(config),
   routing: { modelDir: path.join(config.DATA_DIR, 'routing'), dataDir: config.ROUTING_DATA_DIR ?? null },
 });
 
@@ -66,10 +77,12 @@ export async function createServices(connection: Connection, settings: ServiceSe
     departments: new DepartmentRepository(departmentsModel),
     categories: new CategoryRepository(categoriesModel),
     users: new UserRepository(accounts.users),
-    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection)),
+    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection), ticketTermsModel(connection)),
     articles: new KnowledgeArticleRepository(articlesModel),
   };
   const audit = new AuditLog(auditModel(connection));
+  // Shared by sign-in and account changes, so that a change here is seen at once.
+  const actors = new ActorCache();
   const hotlineSettings = new HotlineSettings(connection, audit);
   const outbox = new Outbox(connection);
   const noticeSettings = settings.notices ?? noticeSettingsFrom(loadConfig({}));
@@ -84,7 +97,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const routingModels = new RoutingModelStore(settings.routing?.modelDir ?? null);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
-    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
+    rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
     reactions: [
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
@@ -92,15 +105,20 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'routing-corrections', apply: (ticket, effect) => routingCorrections.recordFrom(ticket, effect.event) },
     ],
   });
+  const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
+  const attachments = new AttachmentStore(connection, inboundSettings.dataDir);
+  const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
+  const inboundMessages = new InboundMessages(connection);
+  const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);
   const services = {
     connection,
     repositories,
     audit,
     settings: hotlineSettings,
-    authentication: new Authentication(accounts, audit, settings.authentication),
-    users: new Users(accounts, repositories.departments, audit),
+    authentication: new Authentication(accounts, audit, settings.authentication, actors),
+    users: new Users(accounts, repositories.departments, audit, actors),
     departments: new Departments(departmentsModel, repositories.users, repositories.categories, repositories.articles, audit),
-    categories: new Categories(categoriesModel, repositories.departments, audit),
+    categories: new Categories(categoriesModel, repositories.categories, repositories.departments, audit),
     tickets,
     outbox,
     notices,
@@ -109,7 +127,12 @@ export async function createServices(connection: Connection, settings: ServiceSe
     routingRetraining: new RoutingRetraining(routingCorrections, routingModels, settings.routing?.dataDir ?? null),
     routingCorrections,
     counters,
-    callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
+    callbacks,
+    attachments,
+    inboundMail,
+    mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),
+    inboundSms: new InboundSms(inboundMessages, tickets, callbacks),
+    smsInboundSecret: inboundSettings.smsSecret,
     ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
     dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),

@@ -12,11 +12,12 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
 import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
-import { searchByTerms } from '../search/term-search.js';
+import { inRankOrder, rankByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
+import { ticketTermsModel, type TicketTerms } from './ticket-terms.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
 import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
@@ -33,6 +34,14 @@ export interface IntakeInput {
   callId?: string | null;
   /** Imports keep the original intake time. */
   receivedAt?: Date;
+}
+
+/** What intake answers: the ticket as its creator sees it, and whether an earlier request with the same key made it. */
+export interface Intake {
+  id: string;
+  number: string;
+  replayed: boolean;
+  ticket: TicketView;
 }
 
 export interface TicketFilter {
@@ -73,9 +82,9 @@ export type TicketReaction = Reaction<TicketDocument, TicketEffect>;
 export interface TicketEffectsPolicy {
   /**
    * What a change adds to the roll-ups, decided with the change (pure): the event, the ticket as
-   * written and as it was before (null at intake).
+   * written and as it was before (null at intake), and at intake the search terms of its text.
    */
-  rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null): RollupDelta[];
+  rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null, terms: readonly string[]): RollupDelta[];
   /** Run in order for each change; the history entry is always the first. */
   reactions: readonly TicketReaction[];
 }
@@ -95,6 +104,7 @@ function snapshotOf(ticket: Ticket): TicketSnapshot {
 export class Tickets {
   readonly tickets: Model<Ticket>;
   readonly events: Model<TicketEvent>;
+  private readonly termIndex: Model<TicketTerms>;
   private readonly reads: Model<RequesterRead>;
   private readonly numbers: TicketNumbers;
 
@@ -109,6 +119,7 @@ export class Tickets {
   ) {
     this.tickets = ticketModel(connection);
     this.events = ticketEventModel(connection);
+    this.termIndex = ticketTermsModel(connection);
     this.reads = requesterReadModel(connection);
     this.numbers = new TicketNumbers(connection);
     const history: TicketReaction = {
@@ -121,8 +132,25 @@ export class Tickets {
         }
       },
     };
+    const search: TicketReaction = {
+      name: 'search',
+      apply: async (ticket, { terms, rescoped, ticket: { scope, version } }) => {
+        if (!terms && !rescoped) return;
+        try {
+          // Only forward: a reaction of an older change, settled late, finds a newer version and does nothing.
+          await this.termIndex.updateOne(
+            { _id: ticket._id as Types.ObjectId, version: { $lt: version } },
+            { $set: { scope, version }, ...(terms ? { $setOnInsert: { terms } } : {}) },
+            { upsert: !!terms },
+          );
+        } catch (err) {
+          // The intake's terms are there already, at this version or a later one.
+          if (!isDuplicateKey(err)) throw err;
+        }
+      },
+    };
     // Each reaction sees the ticket as its own change wrote it.
-    this.reactions = [history, ...policy.reactions].map((reaction) => ({
+    this.reactions = [history, search, ...policy.reactions].map((reaction) => ({
       name: reaction.name,
       apply: (written, effect) => reaction.apply({ ...effect.ticket, _id: written._id, effects: [], effectsDueAt: null }, effect),
     }));
@@ -132,27 +160,28 @@ export class Tickets {
    * 受理: creates a ticket. With an idempotency key the insert itself is the step the key decides
    * (a unique index on the ticket), so a retry after a crash at any point returns the same ticket.
    */
-  async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<{ id: string; number: string; replayed: boolean }> {
+  async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<Intake> {
     if (ctx.actor.via !== 'public') authorize(ctx.actor, 'tickets.intake');
     const key = idempotencyKey
       ? { idempotencyKey: `intake:${ctx.actor.via === 'public' ? 'public' : `user-${ctx.actor.userId}`}:${idempotencyKey}`, idempotencyFingerprint: createHash('sha256').update(JSON.stringify(input)).digest('hex') }
       : null;
     if (key) {
-      const earlier = await this.replay(key);
+      const earlier = await this.replay(ctx, key);
       if (earlier) return earlier;
     }
     return this.create(ctx, input, key);
   }
 
   /** The ticket an earlier request with this key created, its owed effects finished; null if none. */
-  private async replay(key: { idempotencyKey: string; idempotencyFingerprint: string }): Promise<{ id: string; number: string; replayed: true } | null> {
+  private async replay(ctx: ActionContext, key: { idempotencyKey: string; idempotencyFingerprint: string }): Promise<Intake | null> {
     const earlier = (await this.tickets.findOne({ idempotencyKey: key.idempotencyKey }).lean()) as TicketDocument | null;
     if (!earlier) return null;
     if (earlier.idempotencyFingerprint !== key.idempotencyFingerprint) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { field: 'Idempotency-Key' });
     }
     await settleEffects(this.tickets, earlier, this.reactions);
-    return { id: String(earlier._id), number: earlier.number, replayed: true };
+    const ticket = presentTicket({ ...earlier, effects: [], effectsDueAt: null }, ctx.actor, await this.env(ctx.now, earlier.categoryId));
+    return { id: String(earlier._id), number: earlier.number, replayed: true, ticket };
   }
 
   /** Finishes the effects of changes whose writer died before settling them; for the workers. */
@@ -269,7 +298,17 @@ export class Tickets {
     // Who may read a ticket that no department holds reads every ticket; department users their scope.
     const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
     if (!filter) return [];
-    return (await searchByTerms(this.tickets, query, { filter, limit, now })).map(summarizeTicket);
+    return (await this.byTerms(query, filter, limit, now)).map(summarizeTicket);
+  }
+
+  /** Tickets whose text is most like `text`, best first, whoever holds them (duplicate candidates). */
+  similarTo(text: string, limit: number, now: Date): Promise<TicketDocument[]> {
+    return this.byTerms(text, {}, limit, now);
+  }
+
+  private async byTerms(query: string, filter: { scope?: string }, limit: number, now: Date): Promise<TicketDocument[]> {
+    const ids = await rankByTerms(this.termIndex, query, { filter, limit, now });
+    return (await inRankOrder(this.tickets, ids, filter)) as TicketDocument[];
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -321,8 +360,8 @@ export class Tickets {
   async prepareEnvs(now: Date, categoryIds: (string | null)[], envs: LifecycleEnvs): Promise<void> {
     const missing = [...new Set(categoryIds)].filter((id): id is string => id !== null && !envs.has(envKey(now, id)));
     if (!missing.length) return;
-    const categories = await this.categories.byIds(missing, ['path', 'complex', 'limits', 'active', 'ancestors']);
-    const ancestors = await this.categoryLinks(categories.flatMap((c) => c.ancestors));
+    const categories = [...(await this.categories.clockRows(missing)).values()];
+    const ancestors = await this.categories.clockRows(categories.flatMap((c) => c.ancestors));
     const settings = await this.settings.current();
     for (const category of categories) envs.set(envKey(now, String(category._id)), Promise.resolve(envOf(now, settings, chainOf(category, ancestors))));
   }
@@ -331,7 +370,7 @@ export class Tickets {
     return envOf(now, await this.settings.current(), chain);
   }
 
-  private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<{ id: string; number: string; replayed: boolean }> {
+  private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<Intake> {
     const chain = input.categoryId ? await this.categoryChain(input.categoryId) : [];
     const category = chain[0] ?? null;
     if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
@@ -348,20 +387,22 @@ export class Tickets {
     const _id = new Types.ObjectId();
     const id = String(_id);
     const event = this.eventOf(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    const rollups = this.policy.rollupsOf(event, draft, null);
+    const terms = ticketTerms(input);
+    const rollups = this.policy.rollupsOf(event, draft, null, terms);
     for (let attempt = 0; ; attempt++) {
       const numbered = { ...draft, number: await this.numbers.next(draft.createdAt) };
-      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered) }, ctx.now);
+      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered), terms }, ctx.now);
       const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
         await this.tickets.create(document);
         await settleEffects(this.tickets, document, this.reactions);
-        return { id, number: document.number, replayed: false };
+        // The ticket as written answers the request: no second read.
+        return { id, number: document.number, replayed: false, ticket: presentTicket({ ...document, effects: [], effectsDueAt: null }, ctx.actor, env) };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // The key's first request won meanwhile; otherwise the number was taken (an import or a
         // restored database holding later numbers than the day's counter): take the next one.
-        const earlier = key ? await this.replay(key) : null;
+        const earlier = key ? await this.replay(ctx, key) : null;
         if (earlier) return earlier;
         if (attempt >= 50) throw err;
       }
@@ -372,7 +413,11 @@ export class Tickets {
     const version = previous.version + 1;
     const fields = Object.fromEntries(Object.entries(next).filter(([name]) => !(writeFields as readonly string[]).includes(name))) as Partial<Ticket>;
     const stored = this.eventOf(id, version, ctx, event);
-    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous), ticket: snapshotOf({ ...next, version }) }, ctx.now);
+    const rescoped = !sameMembers(previous.scope, next.scope);
+    const owed = owe<TicketEffect>(
+      { id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous, []), ticket: snapshotOf({ ...next, version }), ...(rescoped ? { rescoped } : {}) },
+      ctx.now,
+    );
     // One atomic write: the version step, its event and what it owes; the reactions follow from it.
     const written = (await compareAndSet(this.tickets, id, previous.version, { ...fields, ...owed.set }, 'ticket', { push: owed.push })) as TicketDocument;
     await settleEffects(this.tickets, written, this.reactions);
@@ -415,15 +460,11 @@ export class Tickets {
     return { id, ancestors: department.ancestors };
   }
 
-  /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
+  /** A category and its ancestors, nearest first (empty when there is no such category). */
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
-    const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
+    const category = (await this.categories.clockRows([categoryId])).get(categoryId);
     if (!category) return [];
-    return chainOf(category, await this.categoryLinks(category.ancestors));
-  }
-
-  private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
-    return new Map((await this.categories.byIds([...new Set(ids)], ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
+    return chainOf(category, await this.categories.clockRows(category.ancestors));
   }
 
   private async load(id: string): Promise<TicketDocument> {
@@ -439,6 +480,8 @@ export class Tickets {
 }
 
 type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
+
+const sameMembers = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 /** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
 export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
@@ -485,7 +528,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
     subject: input.subject,
     content: input.content,
-    terms: ticketTerms(input),
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, autoDispatchedAt: null, taken: null },
