@@ -32,6 +32,7 @@ export const m = messages(
     // routing
     keywords: '关键词派单', keyword: '关键词', addKeyword: '添加关键词', removeKeyword: '移除关键词 {keyword}', noKeywords: '还没有关键词规则。',
     autoDispatch: '自动派单', autoDispatchThreshold: '自动派单置信度阈值（0–1，1 表示不自动派单）',
+    modelThreshold: '按预测分类派单时，置信度还须达到模型在验证集上为 98% 准确率选定的阈值。', autoDispatchUndoMinutes: '自动派单可撤回时长（分钟）',
     streetRouting: '诉求人所在街道是“街道”或“区”类部门时，工单按街道派给该部门；街道在“部门”中维护。',
     // calendar
     month: '月份', previousMonth: '上个月', nextMonth: '下个月', weekday1: '一', weekday2: '二', weekday3: '三', weekday4: '四', weekday5: '五', weekday6: '六', weekday7: '日',
@@ -43,7 +44,7 @@ export const m = messages(
     template: '模板', channels: '渠道', locale: '语言', channel: '渠道', preview: '预览', subject: '主题', textPart: '纯文本', htmlPart: '邮件（HTML）',
     previewOf: '{id} 的预览', channel_email: '邮件', channel_sms: '短信', locale_zh: '中文', locale_en: '英文',
     template_ticket_received: '受理回执', template_ticket_dispatched: '派单通知', template_ticket_urged: '催办通知', template_ticket_supervised: '督办通知',
-    template_return_decided: '退单审核结果', template_extension_decided: '延期审核结果', template_reply_sent_back: '答复退回', template_callback_survey: '满意度回访',
+    template_dispatch_withdrawn: '撤回自动派单', template_return_decided: '退单审核结果', template_extension_decided: '延期审核结果', template_reply_sent_back: '答复退回', template_callback_survey: '满意度回访',
     template_monthly_ranking: '月度三率排名',
   },
   {
@@ -71,6 +72,7 @@ export const m = messages(
     defaultLimits: 'Default time limits (by urgency and request type)', thresholds: 'Warning thresholds', yellow: 'Yellow (share of the limit used, 0–1)', red: 'Red (share of the limit used, 0–1)',
     keywords: 'Keyword routing', keyword: 'Keyword', addKeyword: 'Add keyword', removeKeyword: 'Remove keyword {keyword}', noKeywords: 'No keyword rules yet.',
     autoDispatch: 'Automatic dispatch', autoDispatchThreshold: 'Automatic dispatch confidence threshold (0–1; 1 turns it off)',
+    modelThreshold: 'A predicted category must also reach the threshold the model chose on the dev set for 98 % precision.', autoDispatchUndoMinutes: 'Minutes during which an automatic dispatch may be undone',
     streetRouting: "When the requester's street is a department of kind street or district, the ticket goes to it; streets are kept under Departments.",
     month: 'Month', previousMonth: 'Previous month', nextMonth: 'Next month', weekday1: 'Mon', weekday2: 'Tue', weekday3: 'Wed', weekday4: 'Thu', weekday5: 'Fri', weekday6: 'Sat', weekday7: 'Sun',
     kind_workday: 'Working day', kind_weekend: 'Weekend', kind_holiday: 'Holiday', kind_adjusted_workday: 'Adjusted working day',
@@ -81,7 +83,7 @@ export const m = messages(
     template: 'Template', channels: 'Channels', locale: 'Language', channel: 'Channel', preview: 'Preview', subject: 'Subject', textPart: 'Plain text', htmlPart: 'Mail (HTML)',
     previewOf: 'Preview of {id}', channel_email: 'e-mail', channel_sms: 'SMS', locale_zh: 'Chinese', locale_en: 'English',
     template_ticket_received: 'Receipt', template_ticket_dispatched: 'Dispatch notice', template_ticket_urged: 'Urge notice', template_ticket_supervised: 'Supervision notice',
-    template_return_decided: 'Return decided', template_extension_decided: 'Extension decided', template_reply_sent_back: 'Reply sent back', template_callback_survey: 'Satisfaction survey',
+    template_dispatch_withdrawn: 'Automatic dispatch withdrawn', template_return_decided: 'Return decided', template_extension_decided: 'Extension decided', template_reply_sent_back: 'Reply sent back', template_callback_survey: 'Satisfaction survey',
     template_monthly_ranking: 'Monthly ranking of the three rates',
   },
 );

@@ -16,6 +16,7 @@ export interface SettingsView {
   thresholds: { yellow: number; red: number };
   routingKeywords: { keyword: string; departmentId: string }[];
   autoDispatchThreshold: number;
+  autoDispatchUndoMinutes: number;
   version: number;
 }
 
