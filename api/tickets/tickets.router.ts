@@ -49,6 +49,7 @@ const ticketSummary = z
   .object({
     id: z.string(), number: z.string(), state: z.enum(ticketStates), channel: z.string(), requestType: z.string(), categoryPath: z.string().nullable(),
     urgency: z.string(), subject: z.string(), warning, dueAt: z.date().nullable(), workingMinutesLeft: minutesLeft('dueAt').optional(), leadDepartmentId: z.string().nullable(),
+    autoDispatchedAt: z.date().nullable().meta({ description: 'Set while an automatic dispatch stands and may be undone' }),
     requesterPhone: z.string().nullable().meta({ description: 'masked; null when confidential' }), confidential: z.boolean(), createdAt: z.date(),
   })
   .catchall(z.unknown())
@@ -82,7 +83,8 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     method: 'get', path: '/api/tickets', summary: 'Tickets you may see, with filters and cursor pagination', tags: ['tickets'], auth: 'user',
     errors: [403], query: listQuery, response: z.object({ items: z.array(ticketSummary), nextCursor: z.string().nullable() }),
     async handle({ actor, query }) {
-      const page = await tickets.list(actor, query);
+      const { undoable, ...filter } = query;
+      const page = await tickets.list(actor, { ...filter, undoableAt: undoable ? clock.now() : undefined });
       return { ...page, items: withWorkingTimeLeft(page.items, clock.now(), (await deps.settings.current()).calendar) };
     },
   });

@@ -78,9 +78,12 @@ export interface RoutingSuggestion {
 }
 
 export interface Routing {
-  status: 'pending' | 'proposed' | 'auto_dispatched';
+  /** `undone`: the centre took an automatic dispatch back; a dispatcher decides now. */
+  status: 'pending' | 'proposed' | 'auto_dispatched' | 'undone';
   suggestions: RoutingSuggestion[];
   proposedAt: Date | null;
+  /** When the routing job dispatched it without a dispatcher: the undo window runs from here. */
+  autoDispatchedAt: Date | null;
   /** Which suggestion the dispatch followed (index), or null when none was: routing accuracy in production. */
   taken: number | null;
 }
@@ -235,9 +238,10 @@ const ticketSchema = new Schema<Ticket>(
       _id: false,
     },
     routing: {
-      status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched'], default: 'pending' },
+      status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched', 'undone'], default: 'pending' },
       suggestions: [{ _id: false, departmentId: String, categoryId: { type: String, default: null }, label: String, confidence: Number, source: String }],
       proposedAt: { type: Date, default: null },
+      autoDispatchedAt: { type: Date, default: null },
       taken: { type: Number, default: null },
     },
     intakeBy: { type: String, default: null },

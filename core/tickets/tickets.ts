@@ -56,6 +56,8 @@ export interface TicketFilter {
   handledBy?: string;
   /** Tickets whose extension request waits for the centre's decision. */
   extensionPending?: boolean;
+  /** Automatic dispatches the centre may still undo at this instant. */
+  undoableAt?: Date;
   channel?: Channel;
   urgency?: Urgency;
   warning?: 'none' | 'yellow' | 'red';
@@ -253,6 +255,12 @@ export class Tickets {
     if (filter.categoryId) query.categoryId = filter.categoryId;
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
+    if (filter.undoableAt) {
+      const { autoDispatchUndoMinutes } = await this.settings.current();
+      query['routing.status'] = 'auto_dispatched';
+      query['routing.autoDispatchedAt'] = { $gte: new Date(filter.undoableAt.getTime() - autoDispatchUndoMinutes * 60_000) };
+      if (!filter.state?.length) query.state = { $in: ['dispatched', 'in_handling'] };
+    }
     if (filter.handledBy) {
       // Both conditions on the same part: another department's open part must not count.
       query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
@@ -483,7 +491,7 @@ export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
 const envKey = (now: Date, categoryId: string | null) => `${now.toISOString()} ${categoryId ?? ''}`;
 
 function envOf(now: Date, settings: CurrentSettings, chain: CategoryLink[]): LifecycleEnv {
-  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, autoDispatchUndoMinutes: settings.autoDispatchUndoMinutes, categoryLimits: categoryLimits(chain) };
 }
 
 /** A category and its ancestors, nearest first. */
@@ -525,7 +533,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     external: input.external ?? null,
-    routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
+    routing: { status: 'pending', suggestions: [], proposedAt: null, autoDispatchedAt: null, taken: null },
     intakeBy: facts.intakeBy,
     state: 'received',
     version: 1,
