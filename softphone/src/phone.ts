@@ -1,5 +1,5 @@
 import {
-  Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web,
+  Grammar, Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web,
 } from 'sip.js';
 import type { SipCredentials } from './api.js';
 
@@ -62,9 +62,15 @@ export class Call {
     });
   }
 
-  /** The other side's user part: the caller's number on an incoming call. */
+  /**
+   * The other side's user part: the caller's number on an incoming call, from P-Asserted-Identity
+   * when the trunk sent one (Kamailio passes it on from trunks only; with `Privacy: id` From says
+   * "anonymous" but staff still see the number), otherwise From.
+   */
   get remoteUser(): string {
-    return this.session.remoteIdentity.uri.user ?? '';
+    const asserted = this.session instanceof Invitation ? this.session.request.getHeader('P-Asserted-Identity') : undefined;
+    const assertedUser = asserted ? Grammar.nameAddrHeaderParse(asserted)?.uri.user : undefined;
+    return assertedUser || (this.session.remoteIdentity.uri.user ?? '');
   }
 
   get state(): SessionState {

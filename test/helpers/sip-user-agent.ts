@@ -111,6 +111,11 @@ export class SipCall {
     return this.session.remoteIdentity.uri.user ?? '';
   }
 
+  /** An incoming call's P-Asserted-Identity header as it reached this phone. */
+  get assertedIdentity(): string | undefined {
+    return this.session instanceof Invitation ? this.session.request.getHeader('P-Asserted-Identity') : undefined;
+  }
+
   get state(): SessionState {
     return this.session.state;
   }
