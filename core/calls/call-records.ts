@@ -10,6 +10,7 @@ import type { TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import { callKey, callParty, callRecordModel, durations, presentCall, type CallDirection, type CallEffect, type CallRecord, type CallSide, type CallView } from './call-record.js';
 import { mergeUpdate, type MergeEffects } from '../platform/merge-update.js';
+import { rewriteEach } from '../platform/migrations.js';
 import { relayOwedEffects } from '../platform/owed-effects.js';
 import { sipUserFor } from './sip-credentials.js';
 
@@ -263,6 +264,17 @@ export class CallRecords {
     },
     reactions: [{ name: 'operator-days', apply: (_record, effect) => this.operatorDays.record(effect.id, effect.rollups) }],
   };
+
+  /**
+   * Rewrites callers and callees stored before numbers were canonical into their recorded form
+   * (`callParty`); returns how many records. Not a step of the call: only the spelling changes.
+   */
+  canonicalizeNumbers(): Promise<number> {
+    return rewriteEach<CallRecord, Pick<CallRecord, '_id' | 'caller' | 'callee'>>(this.model, {}, { caller: 1, callee: 1 }, ({ caller, callee }) => {
+      const set = { caller: callParty(caller), callee: callParty(callee) };
+      return set.caller === caller && set.callee === callee ? null : { onlyWhile: { caller, callee }, set };
+    });
+  }
 
   /** Finishes the operator-day deltas of writes whose writer died before applying them; for the workers. */
   relayEffects(now: Date, onFailure: (err: unknown) => void): Promise<number> {

@@ -1,9 +1,9 @@
 import type { Actor } from '../accounts/access.js';
 import { authorize } from '../accounts/access.js';
 import { searchByTerms } from '../search/term-search.js';
-import { requesterPhone, type Tickets } from './tickets.js';
+import type { Tickets } from './tickets.js';
 import { summarizeTicket, type TicketSummary } from './ticket-view.js';
-import type { TicketDocument } from './ticket.js';
+import { requesterPhone, type TicketDocument } from './ticket.js';
 
 export interface DuplicateProbe {
   excludeId?: string;

@@ -1,7 +1,8 @@
 import type { Model, Types } from 'mongoose';
+import { rewriteEach } from '../platform/migrations.js';
 import { backfillTerms } from '../search/term-search.js';
 import type { TicketEvent } from './ticket-events.js';
-import { ticketTerms, type Ticket, type TicketDocument } from './ticket.js';
+import { requesterPhone, ticketTerms, type Ticket, type TicketDocument } from './ticket.js';
 
 /** What other areas read and maintain of the tickets and their events; changes go through `Tickets`. */
 export class TicketRepository {
@@ -61,6 +62,19 @@ export class TicketRepository {
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
+  }
+
+  /**
+   * Rewrites requester phones stored before they were kept canonical; returns how many. Only
+   * while a ticket still holds the phone read: a change meanwhile has written its own. Not a
+   * version step: the number is the same, only its spelling changes.
+   */
+  canonicalizePhones(): Promise<number> {
+    return rewriteEach<Ticket, { _id: unknown; requester: { phone: string } }>(this.tickets, { 'requester.phone': { $type: 'string' } }, { 'requester.phone': 1 }, (row) => {
+      const stored = row.requester.phone;
+      const phone = requesterPhone(stored);
+      return phone === stored ? null : { onlyWhile: { 'requester.phone': stored }, set: { 'requester.phone': phone } };
+    });
   }
 
   /** Gives tickets stored without search terms their terms; returns how many. */

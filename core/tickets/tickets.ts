@@ -19,7 +19,7 @@ import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type 
 import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
+import { openStates, partsInHand, requesterPhone, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -516,9 +516,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     effectsDueAt: null,
   }, env);
 }
-
-/** A requester's phone as stored and searched: its canonical form; text that is no number as it was written. */
-export const requesterPhone = (phone: string | null | undefined): string | null => canonicalPhone(phone) ?? (phone?.trim() || null);
 
 function mergeLimits(base: LimitOverrides, over: LimitOverrides): LimitOverrides {
   return {

@@ -8,6 +8,7 @@ export interface TelephonyEvent {
   callId: string;
   caller: string;
   callee: string;
+  callerWithheld?: true;
   direction: 'inbound' | 'outbound' | 'internal';
   operator?: string;
   reason?: string;
