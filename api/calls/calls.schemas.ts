@@ -136,8 +136,8 @@ const count = z.number().int().min(0);
 /** What the softphone saw; each report is merged over the earlier ones. */
 export const browserReport = z.strictObject({
   direction: z.enum(callDirections).optional().meta({ description: 'Only used when the server has no record of the call' }),
-  caller: sipUser.optional(),
-  callee: sipUser.optional(),
+  caller: callerId.optional(),
+  callee: callerId.optional(),
   ringingAt: instant.optional(),
   answeredAt: instant.optional(),
   endedAt: instant.optional(),
