@@ -375,6 +375,35 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     assert.deepEqual([ticket.channel, ticket.callId, ticket.requester.phone], ['phone', callId, number]);
   });
 
+  it('a trunk call with the caller withheld (From anonymous, P-Asserted-Identity and Privacy: id): the operator still sees the number and its earlier tickets while it rings', async () => {
+    const number = '13200132009';
+    await nobodyReady(t);
+    const operator = await operatorPage('operator (withheld caller)');
+    const earlier = await operator.api.post('/api/tickets').send({
+      channel: 'phone', requestType: 'inquiry', requester: { phone: number }, subject: '公积金提取', content: '请问提取公积金需要哪些材料？',
+    });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+
+    const callId = `sipp-withheld-${Date.now()}`;
+    const sipp = sippCall({
+      scenario: 'hotline-call-asserted.xml', target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345', caller: `+86${number}`, callId, talkMs: 1000, timeoutSeconds: 20,
+    });
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.waitForSelector('#caller-tickets[data-loaded="true"]');
+    assert.equal(await operator.page.textContent('#caller-number'), `+86${number}`);
+    const history = await operator.page.textContent('#caller-tickets');
+    assert.ok(history?.includes(earlier.body.number), `earlier tickets shown: ${history}`);
+
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 15_000 });
+    const result = await sipp;
+    assert.equal(result.exitCode, 0, result.diagnostics);
+    const record = (await operator.api.get(`/api/calls/${callId}`)).body;
+    assert.deepEqual([record.caller, record.callerWithheld], [number, true]);
+  });
+
   it('with no operator ready the call becomes a missed call, and the operator calls back from the queue on the page', async () => {
     const number = '13900139002';
     await nobodyReady(t);
