@@ -51,6 +51,8 @@ describe('API: phone numbers match in any form (intake, caller history, follow p
       assert.equal(res.body.number, number);
     }
     assert.equal((await supertest(t.app).get(`/api/public/tickets/${number}`).query({ phone: '13800138103' })).status, 404);
+    // Typed into a URL unencoded, + arrives as a space: the 86 still says whose number it is.
+    assert.equal((await supertest(t.app).get(`/api/public/tickets/${number}?phone=+8613800138102`)).status, 200);
   });
 
   it('when the caller is anonymous, unavailable or a caller id that is no number (even 2000 characters) then the history is empty, not an error; past 2048 characters 400 names the field', async () => {
