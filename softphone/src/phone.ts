@@ -1,5 +1,5 @@
 import {
-  Grammar, Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web,
+  Invitation, Inviter, Registerer, RegistererState, SessionState, UserAgent, type Session, type Web,
 } from 'sip.js';
 import type { SipCredentials } from './api.js';
 
@@ -69,7 +69,9 @@ export class Call {
    */
   get remoteUser(): string {
     const asserted = this.session instanceof Invitation ? this.session.request.getHeader('P-Asserted-Identity') : undefined;
-    const assertedUser = asserted ? Grammar.nameAddrHeaderParse(asserted)?.uri.user : undefined;
+    // A sip: or a tel: URI (sip.js's grammar reads only the first), with or without a display name.
+    const uri = asserted ? (/<([^>]*)>/.exec(asserted)?.[1] ?? asserted) : '';
+    const assertedUser = /^(?:sips?|tel):([^@;?]+)/i.exec(uri.trim())?.[1];
     return assertedUser || (this.session.remoteIdentity.uri.user ?? '');
   }
 

@@ -167,7 +167,7 @@ describe('Telephony end to end (real Kamailio and API on 127.0.0.1, a sip.js sof
     const { callId, result } = citizenCall('hotline-call-asserted.xml', hotlineNumber, '+8613700137000');
     const incoming = await phone.nextIncomingCall();
     assert.equal(incoming.remoteUser, 'anonymous');
-    assert.match(incoming.assertedIdentity ?? '', /sip:\+8613700137000@/);
+    assert.match(incoming.assertedIdentity ?? '', /<tel:\+8613700137000>/);
     await incoming.accept();
     const sipp = await result;
     assert.equal(sipp.exitCode, 0, sipp.diagnostics);

@@ -205,7 +205,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
 
       const { callId, result } = hotlineCall('hotline-call-asserted.xml', '+8613900139005');
       const incoming = await bob.nextIncomingCall();
-      assert.deepEqual([incoming.remoteUser, incoming.assertedIdentity?.replace(/@.*/, '')], ['anonymous', '<sip:+8613900139005']);
+      assert.deepEqual([incoming.remoteUser, incoming.assertedIdentity], ['anonymous', '"Citizen" <tel:+8613900139005>']);
       await incoming.accept();
       const sipp = await result;
       assert.equal(sipp.exitCode, 0, sipp.diagnostics);
