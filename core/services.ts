@@ -32,10 +32,17 @@ import { backfillSearchTerms } from './search/backfill-search-terms.js';
 import { canonicalizePhones } from './requesters/canonicalize-phones.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
+import { ticketTermsModel } from './tickets/ticket-terms.js';
 import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
+import { AttachmentStore } from './attachments/attachment-store.js';
+import { InboundMessages } from './inbound/inbound-messages.js';
+import { InboundMail } from './inbound/inbound-mail.js';
+import { InboundSms } from './inbound/inbound-sms.js';
+import { inboundSettingsFrom, type InboundSettings } from './inbound/inbound-settings.js';
+import { MailboxPoller } from './inbound/mailbox-poller.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -43,12 +50,15 @@ export interface ServiceSettings {
   notices?: NoticeSettings;
   /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
   telephony?: TelephonySettings | null;
+  /** Without them (tests), no mailbox, no SMS secret, and DATA_DIR's default. */
+  inbound?: InboundSettings;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
+  inbound: inboundSettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -68,7 +78,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     departments: new DepartmentRepository(departmentsModel),
     categories: new CategoryRepository(categoriesModel),
     users: new UserRepository(accounts.users),
-    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection)),
+    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection), ticketTermsModel(connection)),
     articles: new KnowledgeArticleRepository(articlesModel),
   };
   const audit = new AuditLog(auditModel(connection));
@@ -85,13 +95,18 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const missedCalls = new MissedCalls(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
-    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
+    rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
     reactions: [
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
     ],
   });
+  const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
+  const attachments = new AttachmentStore(connection, inboundSettings.dataDir);
+  const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
+  const inboundMessages = new InboundMessages(connection);
+  const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);
   const services = {
     connection,
     repositories,
@@ -107,7 +122,12 @@ export async function createServices(connection: Connection, settings: ServiceSe
     deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
     routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
     counters,
-    callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
+    callbacks,
+    attachments,
+    inboundMail,
+    mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),
+    inboundSms: new InboundSms(inboundMessages, tickets, callbacks),
+    smsInboundSecret: inboundSettings.smsSecret,
     ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
     dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
