@@ -17,6 +17,7 @@ import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
+import { open311Router } from './open311/open311.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
@@ -73,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
+  app.use(open311Router(endpoints, { open311: services.open311, authentication: services.authentication, clock, logger }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));
   app.use(departmentsRouter(endpoints, services.departments));

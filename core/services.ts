@@ -43,6 +43,7 @@ import { InboundMail } from './inbound/inbound-mail.js';
 import { InboundSms } from './inbound/inbound-sms.js';
 import { inboundSettingsFrom, type InboundSettings } from './inbound/inbound-settings.js';
 import { MailboxPoller } from './inbound/mailbox-poller.js';
+import { Open311, open311SettingsFrom, type Open311Settings } from './open311/open311.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -52,6 +53,8 @@ export interface ServiceSettings {
   telephony?: TelephonySettings | null;
   /** Without them (tests), no mailbox, no SMS secret, and DATA_DIR's default. */
   inbound?: InboundSettings;
+  /** Without them (tests), the configuration's defaults. */
+  open311?: Open311Settings;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
@@ -59,6 +62,7 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
   inbound: inboundSettingsFrom(config),
+  open311: open311SettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -138,6 +142,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     /** On a database from before canonical phone numbers: rewrites the stored ones, once. */
     canonicalizePhones: (now: Date) => canonicalizePhones(connection, { tickets: repositories.tickets, calls: callRecords, missedCalls }, now),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
+    open311: new Open311(tickets, repositories.tickets, repositories.categories, repositories.departments, settings.open311 ?? open311SettingsFrom(loadConfig({}))),
   };
   await initModels(connection);
   return services;

@@ -26,6 +26,7 @@ const statusByCode: Record<string, number> = {
   DUPLICATE_NAME: 409,
   DEPARTMENT_IN_USE: 409,
   CATEGORY_IN_USE: 409,
+  API_KEY_INVALID: 403,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   LOGIN_THROTTLED: 429,
@@ -71,9 +72,14 @@ function fromDatabase(err: unknown): DomainError | null {
   return new DomainError('DATABASE_UNAVAILABLE', 'The database does not answer; try again shortly.', { retryAfterSeconds: databaseRetryAfterSeconds });
 }
 
+/** The domain error an error stands for, or null for an untrusted one (a bug). */
+export function knownError(err: unknown): DomainError | null {
+  return isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
+    const known = knownError(err);
     if (!known) {
       // Untrusted error: full detail in the log, none to the client.
       logger.error({ err, requestId: req.requestId }, 'unhandled error');

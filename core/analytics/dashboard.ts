@@ -143,11 +143,8 @@ export class Dashboard {
 
   private async hotspots(days: string[], previousDays: string[]): Promise<Record<HotspotKind, Hotspot[]>> {
     const received = (totals: Map<string, Record<string, number>>) => new Map([...totals].map(([key, c]) => [key, c.received ?? 0]));
-    const rows = await Promise.all(hotspotKinds.map(async (kind) => {
-      const [current, before] = await Promise.all([this.counters.rollupTotals(kind, days), this.counters.rollupTotals(kind, previousDays)]);
-      return [kind, risingHotspots(received(current), received(before))] as const;
-    }));
-    return Object.fromEntries(rows) as Record<HotspotKind, Hotspot[]>;
+    const [current, before] = await Promise.all([this.counters.totalsByKind(hotspotKinds, days), this.counters.totalsByKind(hotspotKinds, previousDays)]);
+    return Object.fromEntries(hotspotKinds.map((kind) => [kind, risingHotspots(received(current.get(kind)!), received(before.get(kind)!))])) as Record<HotspotKind, Hotspot[]>;
   }
 
   /** Names for the keys: a category's path, a street's department name; a word is its own label. */

@@ -305,19 +305,27 @@ export class DepartmentCounters {
 
   /** One kind's counts per key summed over the given days (`all` for the gauges). */
   async rollupTotals(kind: RollupKind, days: readonly string[]): Promise<Map<string, Record<string, number>>> {
-    const docs = await this.rollups.find({ _id: { $in: days.flatMap((day) => shardIds(kind, day)) } }, { [`counts.${kind}`]: 1 }).lean<Pick<RollupDoc, 'counts'>[]>();
-    const totals = new Map<string, Record<string, number>>();
-    for (const doc of docs) {
-      for (const [escaped, counts] of Object.entries(doc.counts?.[kind] ?? {})) {
-        const key = unescapeKey(escaped);
-        const sum = totals.get(key) ?? {};
-        addInto(sum, counts);
-        totals.set(key, sum);
+    return (await this.totalsByKind([kind], days)).get(kind)!;
+  }
+
+  /** Several kinds' counts per key summed over the same days, in one read of their documents. */
+  async totalsByKind<K extends RollupKind>(kinds: readonly K[], days: readonly string[]): Promise<Map<K, Map<string, Record<string, number>>>> {
+    const ids = [...new Set(kinds.flatMap((kind) => days.flatMap((day) => shardIds(kind, day))))];
+    const docs = await this.rollups.find({ _id: { $in: ids } }, Object.fromEntries(kinds.map((kind) => [`counts.${kind}`, 1]))).lean<Pick<RollupDoc, 'counts'>[]>();
+    return new Map(kinds.map((kind) => {
+      const totals = new Map<string, Record<string, number>>();
+      for (const doc of docs) {
+        for (const [escaped, counts] of Object.entries(doc.counts?.[kind] ?? {})) {
+          const key = unescapeKey(escaped);
+          const sum = totals.get(key) ?? {};
+          addInto(sum, counts as Record<string, number>);
+          totals.set(key, sum);
+        }
       }
-    }
-    // A gauge back at zero (say, a department with nothing open) is no key at all, as before any change.
-    for (const [key, counts] of totals) if (Object.values(counts).every((v) => v === 0)) totals.delete(key);
-    return totals;
+      // A gauge back at zero (say, a department with nothing open) is no key at all, as before any change.
+      for (const [key, counts] of totals) if (Object.values(counts).every((v) => v === 0)) totals.delete(key);
+      return [kind, totals] as const;
+    }));
   }
 
   /** Sums of each department's counters over days `from`…`to` (China dates, inclusive). */

@@ -3,7 +3,12 @@ import { isDuplicateKey } from '../platform/documents.js';
 import { rewriteEach } from '../platform/migrations.js';
 import type { TicketEvent } from './ticket-events.js';
 import type { TicketTerms } from './ticket-terms.js';
-import { requesterPhone, ticketTerms, type Ticket, type TicketDocument } from './ticket.js';
+import { requesterPhone, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+
+/** `numbers` alone, or the rest: a filter by number overrides the others. */
+export type ChannelFilter =
+  | { numbers: string[] }
+  | { numbers?: undefined; categoryIds?: string[]; states?: readonly TicketState[]; from: Date; to: Date };
 
 /** The index of the releases that kept the search terms in the ticket itself. */
 const termsInTicketIndex = 'terms_1__id_-1';
@@ -82,6 +87,31 @@ export class TicketRepository {
       ? { nextDeadlineAt: { $gte: after.at, $lte: now }, $or: [{ nextDeadlineAt: { $gt: after.at } }, { _id: { $gt: after.id } }] }
       : { nextDeadlineAt: { $lte: now } };
     return (await this.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(limit).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
+  }
+
+  /**
+   * One channel's tickets, newest first: by number (then nothing else narrows them), or by
+   * category, state and intake time. Without the owed effects, which lists never show.
+   */
+  async ofChannel(channel: Channel, filter: ChannelFilter, limit: number): Promise<Omit<TicketDocument, 'effects'>[]> {
+    const query: Record<string, unknown> = { channel };
+    if (filter.numbers) query.number = { $in: filter.numbers };
+    else {
+      if (filter.categoryIds) query.categoryId = { $in: filter.categoryIds };
+      if (filter.states) query.state = { $in: filter.states };
+      query.createdAt = { $gte: filter.from, $lte: filter.to };
+    }
+    return this.tickets.find(query, { effects: 0 }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean();
+  }
+
+  /** Tickets another system handed over with this token (a partner's Idempotency-Key). */
+  async numbersByToken(channel: Channel, token: string): Promise<string[]> {
+    return (await this.tickets.find({ 'external.token': token, channel }, { number: 1 }).limit(100).lean()).map((t) => t.number);
+  }
+
+  /** Ticket numbers by id. */
+  async numbersOf(ids: string[]): Promise<Map<string, string>> {
+    return new Map((await this.tickets.find({ _id: { $in: ids } }, { number: 1 }).lean()).map((t) => [String(t._id), t.number]));
   }
 
   /** The ticket's latest event of `action` before the given version. */

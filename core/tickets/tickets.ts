@@ -20,7 +20,7 @@ import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { ticketTermsModel, type TicketTerms } from './ticket-terms.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, requesterPhone, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
+import { openStates, partsInHand, requesterPhone, statesInHand, ticketModel, ticketTerms, type Channel, type ExternalOrigin, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -33,6 +33,8 @@ export interface IntakeInput {
   content: string;
   attachments?: { name: string; contentType: string; size: number; url?: string | null }[];
   callId?: string | null;
+  /** A request another system handed over (Open311). */
+  external?: ExternalOrigin | null;
   /** Imports keep the original intake time. */
   receivedAt?: Date;
 }
@@ -528,6 +530,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     content: input.content,
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
+    external: input.external ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     intakeBy: facts.intakeBy,
     state: 'received',
