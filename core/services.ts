@@ -34,6 +34,7 @@ import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeArticleRepository } from './knowledge/knowledge-article.repository.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { backfillSearchTerms } from './search/backfill-search-terms.js';
+import { canonicalizePhones } from './requesters/canonicalize-phones.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
 import { ticketTermsModel } from './tickets/ticket-terms.js';
@@ -155,6 +156,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
     webhooks,
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
+    /** On a database from before canonical phone numbers: rewrites the stored ones, once. */
+    canonicalizePhones: (now: Date) => canonicalizePhones(connection, { tickets: repositories.tickets, calls: callRecords, missedCalls }, now),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
     open311: new Open311(tickets, repositories.tickets, repositories.categories, repositories.departments, settings.open311 ?? open311SettingsFrom(loadConfig({}))),
   };

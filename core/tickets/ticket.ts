@@ -4,6 +4,7 @@ import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import type { OwedEffect } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
+import { canonicalPhone } from '../requesters/phone-number.js';
 import { tokenizeForIndex } from '../search/tokenize.js';
 import type { TicketEvent } from './ticket-events.js';
 
@@ -34,12 +35,16 @@ export const partsInHand: readonly PartState[] = ['dispatched', 'accepted'];
 
 export interface Requester {
   name: string | null;
+  /** `requesterPhone`: canonical, so that any form of the number finds the requester. */
   phone: string | null;
   email: string | null;
   address: string | null;
   /** 保密: departments never see name, phone or e-mail. */
   confidential: boolean;
 }
+
+/** A requester's phone as stored and searched: its canonical form; text that is no number as it was written. */
+export const requesterPhone = (phone: string | null | undefined): string | null => canonicalPhone(phone) ?? (phone?.trim() || null);
 
 export interface Assignment {
   departmentId: string;
