@@ -58,8 +58,8 @@ export const idempotencyHeaders = z.object({
 
 const departmentIds = { lead: objectId, assists: z.array(objectId).max(10).optional() };
 
-/** Actions people take over HTTP; warnings, routing proposals, surveys sent and requester messages are the system's alone. */
-export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing' | 'send_survey' | 'requester_message'>;
+/** Actions people take over HTTP; warnings, routing proposals, surveys sent, requester messages and default decisions are the system's alone. */
+export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing' | 'send_survey' | 'requester_message' | 'deem_accept'>;
 
 /** The body of each action; every one may carry the version the client read. */
 export const actionBodies = {
@@ -188,4 +188,8 @@ export const settingsBody = z.strictObject({
     })
     .optional(),
   autoDispatchUndoMinutes: z.number().int().min(0).max(1440).meta({ description: 'Minutes during which dispatchers may undo an automatic dispatch' }).optional(),
+  defaultDecisions: z
+    .strictObject({ accept: z.enum(['none', 'deem_accepted']).meta({ description: 'A part not accepted by its accept deadline: left waiting, or deemed accepted (视为签收) with its reply clock running' }) })
+    .meta({ description: '超时默认: what the system decides for a step nobody took in time' })
+    .optional(),
 });

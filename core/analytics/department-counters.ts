@@ -47,7 +47,8 @@ export function countersFor(event: Pick<TicketEvent, 'action' | 'at' | 'actor' |
     case 'approve_return':
     case 'reopen':
       return ticket.assignments.map((a) => ({ departmentId: a.departmentId, day, counts: event.action === 'reopen' ? { dispatched: 1, reopened: 1 } : { dispatched: 1 } }));
-    case 'accept': {
+    case 'accept':
+    case 'deem_accept': {
       const part = ticket.assignments.find((a) => a.acceptedAt?.getTime() === event.at.getTime());
       return part ? [{ departmentId: part.departmentId, day, counts: { accepted: 1, ...(part.acceptedLate ? { acceptedLate: 1 } : { acceptedOnTime: 1 }) } }] : [];
     }

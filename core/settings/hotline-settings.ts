@@ -11,6 +11,7 @@ import { DomainError } from '../platform/errors.js';
 import { mergeUpdate } from '../platform/merge-update.js';
 import { defaultRankingPolicy, type RankingPolicy } from '../analytics/rates.js';
 import { defaultPublicResults, type PublicResultsSettings } from '../analytics/public-results.js';
+import { defaultDecisionsNone, type DefaultDecisions } from '../tickets/ticket-lifecycle.js';
 
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
@@ -31,6 +32,8 @@ export interface HotlineSettingsData {
   publicResults: PublicResultsSettings;
   /** Minutes during which dispatchers see an automatic dispatch and may undo it. */
   autoDispatchUndoMinutes: number;
+  /** 超时默认: per step, what the system decides when its clock runs out. */
+  defaultDecisions: DefaultDecisions;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -53,6 +56,7 @@ const settingsSchema = new Schema<SettingsDocument>(
     ranking: { type: Schema.Types.Mixed, default: defaultRankingPolicy },
     publicResults: { type: Schema.Types.Mixed, default: defaultPublicResults },
     autoDispatchUndoMinutes: { type: Number, default: 30 },
+    defaultDecisions: { type: Schema.Types.Mixed, default: defaultDecisionsNone },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -73,6 +77,7 @@ export const defaultSettings = (): HotlineSettingsData => ({
   ranking: defaultRankingPolicy,
   publicResults: defaultPublicResults,
   autoDispatchUndoMinutes: 30,
+  defaultDecisions: defaultDecisionsNone,
 });
 
 /** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
@@ -135,6 +140,7 @@ export class HotlineSettings {
       ranking: data.ranking,
       publicResults: data.publicResults,
       autoDispatchUndoMinutes: data.autoDispatchUndoMinutes,
+      defaultDecisions: data.defaultDecisions,
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours, importedYears: data.importedYears }),
     };

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
-import { settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
+import { acceptOverdue, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
 import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
@@ -29,6 +29,15 @@ export function sweepSteps(ticket: Ticket, env: LifecycleEnv): SweepStep[] {
   return steps;
 }
 
+/**
+ * The default decisions due on a ticket now (超时默认), taken before its warnings: a part deemed
+ * accepted runs on its reply clock, so the sweep does not also warn of the accept deadline it decided. Pure.
+ */
+export function defaultSteps(ticket: Ticket, env: LifecycleEnv): { action: 'deem_accept'; departmentId: string }[] {
+  if (env.defaults.accept !== 'deem_accepted' || !['dispatched', 'in_handling', 'waiting_info'].includes(ticket.state)) return [];
+  return ticket.assignments.filter((part) => acceptOverdue(part, env)).map((part) => ({ action: 'deem_accept', departmentId: part.departmentId }));
+}
+
 function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
   let earliest: Date | null = null;
   for (const part of t.assignments) {
@@ -45,6 +54,8 @@ function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
 export interface SweepReport {
   /** Due tickets read (`nextDeadlineAt` at or before now), whose warnings and supervision were decided. */
   examined: number;
+  /** Default decisions taken (超时默认). */
+  defaulted: number;
   warned: number;
   supervised: number;
   /** Tickets another writer changed after the sweep read them: left to that write and the next sweep. */
@@ -74,7 +85,7 @@ export class DeadlineSweep {
   ) {}
 
   async run(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { examined: 0, warned: 0, supervised: 0, conflicts: 0, nextDueAt: null };
+    const report: SweepReport = { examined: 0, defaulted: 0, warned: 0, supervised: 0, conflicts: 0, nextDueAt: null };
     // Settings and category chains, read once per category for the whole run.
     const envs: LifecycleEnvs = new Map();
     let after: { at: Date; id: Types.ObjectId } | null = null;
@@ -96,7 +107,11 @@ export class DeadlineSweep {
     const env = await this.tickets.env(now, ticket.categoryId, envs);
     let current = ticket;
     try {
-      for (const step of sweepSteps(ticket, env)) {
+      for (const step of defaultSteps(current, env)) {
+        current = await this.tickets.actOn(ctx, current, 'deem_accept', { departmentId: step.departmentId, reason: '超过签收时限未签收，视为已签收' }, env);
+        report.defaulted += 1;
+      }
+      for (const step of sweepSteps(current, env)) {
         if (step.action === 'warn') {
           current = await this.tickets.actOn(ctx, current, 'warn', { level: step.level }, env);
           report.warned += 1;

@@ -19,7 +19,20 @@ export interface LifecycleEnv {
   categoryLimits: LimitOverrides;
   /** Minutes after an automatic dispatch during which the centre may take it back. */
   autoDispatchUndoMinutes: number;
+  /** 超时默认: what the system decides for a step nobody took in time. */
+  defaults: DefaultDecisions;
 }
+
+/**
+ * Per step, the decision the system takes when its clock runs out. `accept`: a part not accepted by
+ * its accept deadline is deemed accepted (视为签收), so its reply clock keeps running and the
+ * department answers for it; `none` leaves the part waiting (warnings and urges only).
+ */
+export interface DefaultDecisions {
+  accept: 'none' | 'deem_accepted';
+}
+
+export const defaultDecisionsNone: DefaultDecisions = { accept: 'none' };
 
 export interface ActionInputs {
   resolve_on_call: { answer: string; knowledgeArticleId?: string | null };
@@ -29,6 +42,8 @@ export interface ActionInputs {
   /** The centre takes an automatic dispatch back into its queue. */
   undo_auto_dispatch: { reason: string };
   accept: Record<string, never>;
+  /** The sweep's default decision: a department's part left unaccepted past its accept deadline. */
+  deem_accept: { departmentId: string; reason: string };
   request_info: { items: string[] };
   receive_info: { note?: string | null };
   interim_reply: { text: string };
@@ -140,6 +155,21 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       part.state = 'accepted';
       part.acceptedAt = env.now;
       part.acceptedLate = clockStatus(part.acceptClock, env.now, env.calendar, env.thresholds).warning === 'red';
+      return part.role === 'lead' && t.state === 'dispatched' ? 'in_handling' : t.state;
+    },
+  },
+  deem_accept: {
+    from: handling, who: 'system',
+    guard: (t, _actor, env) => {
+      if (env.defaults.accept !== 'deem_accepted') return 'no default decision is configured for accepting';
+      return t.assignments.some((a) => acceptOverdue(a, env)) ? null : 'no part is past its accept deadline';
+    },
+    apply: (t, input, _actor, env) => {
+      const part = t.assignments.find((a) => a.departmentId === input.departmentId && acceptOverdue(a, env));
+      if (!part) throw refusal(t, 'deem_accept', 'that department has no part past its accept deadline');
+      part.state = 'accepted';
+      part.acceptedAt = env.now;
+      part.acceptedLate = true;
       return part.role === 'lead' && t.state === 'dispatched' ? 'in_handling' : t.state;
     },
   },
@@ -382,6 +412,10 @@ function undoAutoDispatchGuard(t: Ticket, _actor: Actor, env: LifecycleEnv): str
   }
   return null;
 }
+
+/** A part still waiting to be accepted whose accept deadline has passed. */
+export const acceptOverdue = (part: Assignment, env: LifecycleEnv): boolean =>
+  part.state === 'dispatched' && clockStatus(part.acceptClock, env.now, env.calendar, env.thresholds).remainingMs <= 0;
 
 const callbackNegative = (t: Ticket) => t.callback !== null && (t.callback.resolved === false || t.callback.satisfaction === 'dissatisfied');
 

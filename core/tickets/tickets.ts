@@ -497,7 +497,7 @@ export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
 const envKey = (now: Date, categoryId: string | null) => `${now.toISOString()} ${categoryId ?? ''}`;
 
 function envOf(now: Date, settings: CurrentSettings, chain: CategoryLink[]): LifecycleEnv {
-  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, autoDispatchUndoMinutes: settings.autoDispatchUndoMinutes, categoryLimits: categoryLimits(chain) };
+  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, autoDispatchUndoMinutes: settings.autoDispatchUndoMinutes, defaults: settings.defaultDecisions, categoryLimits: categoryLimits(chain) };
 }
 
 /** A category and its ancestors, nearest first. */

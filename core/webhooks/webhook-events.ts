@@ -30,6 +30,7 @@ const typeOfAction: Record<TicketAction | 'intake', WebhookEventType | null> = {
   // An approved return hands the ticket to its new departments.
   approve_return: 'ticket.dispatched',
   accept: 'ticket.accepted',
+  deem_accept: 'ticket.accepted',
   return: 'ticket.returned',
   reject_return: 'ticket.return_rejected',
   request_info: 'ticket.info_requested',

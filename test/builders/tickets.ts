@@ -1,7 +1,7 @@
 import type { Actor } from '../../core/accounts/access.js';
 import type { Role } from '../../core/accounts/roles.js';
 import { createWorkingCalendar, DEFAULT_LIMITS, DEFAULT_WARNING_THRESHOLDS, type Clock } from '../../core/clocks/index.js';
-import type { LifecycleEnv } from '../../core/tickets/ticket-lifecycle.js';
+import { defaultDecisionsNone, type LifecycleEnv } from '../../core/tickets/ticket-lifecycle.js';
 import { type Assignment, type Ticket, type TicketState } from '../../core/tickets/ticket.js';
 
 export const leadDept = { id: 'aaaaaaaaaaaaaaaaaaaaaaa1', ancestors: ['aaaaaaaaaaaaaaaaaaaaaaa0'] };
@@ -12,7 +12,7 @@ export const otherDept = { id: 'bbbbbbbbbbbbbbbbbbbbbbb1', ancestors: [] as stri
 export const monday10 = new Date('2026-03-02T02:00:00Z');
 
 export const lifecycleEnv = (now = monday10, returnCap = 2): LifecycleEnv => ({
-  now, calendar: createWorkingCalendar(), limits: DEFAULT_LIMITS, thresholds: DEFAULT_WARNING_THRESHOLDS, returnCap, categoryLimits: {}, autoDispatchUndoMinutes: 30,
+  now, calendar: createWorkingCalendar(), limits: DEFAULT_LIMITS, thresholds: DEFAULT_WARNING_THRESHOLDS, returnCap, categoryLimits: {}, autoDispatchUndoMinutes: 30, defaults: defaultDecisionsNone,
 });
 
 export function anActor(roles: Role[], departmentId: string | null = null): Actor {

@@ -11,6 +11,7 @@ const inputs: { [A in TicketAction]: ActionInputs[A] } = {
   dispatch: { lead: leadDept },
   undo_auto_dispatch: { reason: '应由交通部门办理' },
   accept: {},
+  deem_accept: { departmentId: leadDept.id, reason: '超过签收时限未签收，视为已签收' },
   request_info: { items: ['具体门牌号'] },
   receive_info: {},
   interim_reply: { text: '正在协调' },
@@ -48,6 +49,8 @@ const expected: Record<TicketAction, Partial<Record<TicketState, TicketState>>> 
   // Only an automatic dispatch can be undone; its own tests below build one.
   undo_auto_dispatch: {},
   accept: { dispatched: 'in_handling' },
+  // Only with a default configured and the accept deadline past; its own tests below.
+  deem_accept: {},
   request_info: { in_handling: 'waiting_info' },
   receive_info: { waiting_info: 'in_handling' },
   interim_reply: { in_handling: 'in_handling', waiting_info: 'waiting_info' },
@@ -93,6 +96,7 @@ const mayAct: Record<TicketAction, Actor[]> = {
   dispatch: [dispatcher, supervisor, administrator],
   undo_auto_dispatch: [dispatcher, supervisor, administrator],
   accept: [leadStaff, leadHead, parentDeptStaff],
+  deem_accept: [systemActor],
   request_info: [leadStaff, leadHead, parentDeptStaff],
   receive_info: [leadStaff, leadHead, parentDeptStaff],
   interim_reply: [leadStaff, leadHead, parentDeptStaff],
