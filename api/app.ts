@@ -12,6 +12,7 @@ import { categoriesRouter, publicCategoriesRouter } from './categories/categorie
 import { departmentsRouter } from './departments/departments.router.js';
 import { healthRouter } from './health/health.router.js';
 import { callbacksRouter, publicSurveyRouter } from './callbacks/callbacks.router.js';
+import { accountabilityRouter } from './accountability/accountability.router.js';
 import { analyticsRouter } from './analytics/analytics.router.js';
 import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
   app.use(liveRouter(endpoints, services.tickets.feed({ intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
+  app.use(accountabilityRouter(endpoints, { accountability: services.accountability, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
   app.use(calendarRouter(endpoints, services.settings, clock));

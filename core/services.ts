@@ -20,6 +20,7 @@ import { Tickets } from './tickets/tickets.js';
 import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
 import { Callbacks } from './callbacks/callbacks.js';
+import { Accountability } from './accountability/accountability.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
 import { PublicResults } from './analytics/public-results.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
@@ -106,6 +107,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const routingCorrections = new RoutingCorrections(connection, repositories.categories);
   // The model is 6 MB of JSON: only the process that routes (the workers) pays for loading it, on first use.
   const routingModels = new RoutingModelStore(settings.routing?.modelDir ?? null);
+  const accountability = new Accountability(connection, repositories.tickets, counters, audit);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
@@ -115,6 +117,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
       { name: 'webhooks', apply: async (_ticket, effect) => void (await webhooks.record(effect)) },
       { name: 'routing-corrections', apply: (ticket, effect) => routingCorrections.recordFrom(ticket, effect.event) },
+      { name: 'accountability', apply: (ticket, effect) => accountability.recordFrom(ticket, effect) },
     ],
   });
   const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
@@ -141,6 +144,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     routingCorrections,
     counters,
     callbacks,
+    accountability,
     attachments,
     inboundMail,
     mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),

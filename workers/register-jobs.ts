@@ -27,8 +27,12 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
   const handlers: Handlers = {
     'effects.relay': reporting('effects.relay', async () => {
       const failed = (err: unknown) => logger.error({ job: 'effects.relay', err }, 'owed effects not applied; retried later');
-      return { tickets: await services.tickets.relayEffects(clock.now(), failed), calls: await services.callRecords.relayEffects(clock.now(), failed) };
-    }, (r) => r.tickets + r.calls > 0),
+      return {
+        tickets: await services.tickets.relayEffects(clock.now(), failed),
+        calls: await services.callRecords.relayEffects(clock.now(), failed),
+        accountability: await services.accountability.relayEffects(clock.now(), failed),
+      };
+    }, (r) => r.tickets + r.calls + r.accountability > 0),
     'tickets.sweep-deadlines': reporting('tickets.sweep-deadlines', sweepAndWake, (r) => r.examined > 0),
     'tickets.sweep-at-due': reporting('tickets.sweep-at-due', sweepAndWake, (r) => r.examined > 0),
     'notifications.send': reporting('notifications.send', () => deps.noticeSender.sendDue(clock), (r) => r.sent + r.retried + r.failed + r.recovered > 0),

@@ -64,6 +64,12 @@ const policy = {
     administrator: 'all', supervisor: 'all', dispatcher: 'all', operator: 'all',
     department_head: 'all', department_staff: 'all',
   },
+  /** 问责: the ledger of missed deadlines, default decisions and dissatisfied reopens; a department sees its own. */
+  'accountability.read': { administrator: 'all', supervisor: 'all', department_head: 'own_department', department_staff: 'own_department' },
+  /** The liable department answers for its own entries (申诉), once each. */
+  'accountability.appeal': { department_head: 'own_department', department_staff: 'own_department' },
+  /** Upholding or annulling an appealed entry. */
+  'accountability.decide': { supervisor: 'all', administrator: 'all' },
   /** Departments own their articles; the centre's administrators may edit any. */
   'knowledge.manage': { administrator: 'all', department_head: 'own_department', department_staff: 'own_department' },
 } as const satisfies Record<string, Partial<Record<Role, Scope>>>;

@@ -132,6 +132,18 @@ export class TicketRepository {
       .lean()) as TicketDocument[];
   }
 
+  /**
+   * Who last accepted a part of one of these departments (the part's own or one above it) before
+   * the given version, at or after `since` when given: the person accountable for the part.
+   */
+  async acceptedBy(ticketId: string, departmentIds: string[], version: number, since: Date | null): Promise<{ userId: string | null; username: string } | null> {
+    const event = await this.events
+      .findOne({ ticketId, action: 'accept', version: { $lt: version }, 'actor.departmentId': { $in: departmentIds }, ...(since ? { at: { $gte: since } } : {}) })
+      .sort({ version: -1 })
+      .lean();
+    return event ? { userId: event.actor.userId || null, username: event.actor.username } : null;
+  }
+
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
