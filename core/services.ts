@@ -21,6 +21,7 @@ import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/dep
 import { Dashboard } from './analytics/dashboard.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { Accountability } from './accountability/accountability.js';
+import { AccountabilityBulletin } from './accountability/bulletin.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
 import { PublicResults } from './analytics/public-results.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
@@ -145,6 +146,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     counters,
     callbacks,
     accountability,
+    accountabilityBulletin: new AccountabilityBulletin(accountability, ranking, repositories.departments, repositories.users, outbox, noticeSettings.locale),
     attachments,
     inboundMail,
     mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),

@@ -25,6 +25,37 @@ export interface RankingRow {
   score: number;
 }
 
+/** 月度通报: what the ledger holds against a department (or the city) for a month; annulled entries apart. */
+export interface BulletinCounts {
+  missedDeadlines: number;
+  defaultDecisions: number;
+  dissatisfiedReopens: number;
+  annulled: number;
+  /** Appealed, not yet decided: still counted. */
+  pendingAppeals: number;
+}
+
+export interface BulletinRow extends BulletinCounts {
+  department: string;
+  /** 0: not ranked this month. */
+  rank: number;
+  /** Fractions in 0…1; null when there was nothing to measure. */
+  responseRate: number | null;
+  satisfactionRate: number | null;
+}
+
+export interface BulletinEntry {
+  ticketNumber: string;
+  at: Date;
+  appealed: boolean;
+}
+
+export interface BulletinEntries {
+  missedDeadlines: BulletinEntry[];
+  defaultDecisions: BulletinEntry[];
+  dissatisfiedReopens: BulletinEntry[];
+}
+
 export interface TemplateData {
   /** To the requester, right after intake. `followUrl` opens the portal's follow page, which asks for the phone. */
   'ticket-received': { number: string; subject: string; followUrl: string | null };
@@ -53,6 +84,11 @@ export interface TemplateData {
   /** To administrators, 60 days before the statutory holidays run out: import the next year's State Council notice. */
   'calendar-ending': { until: string; daysLeft: number; nextYear: number; calendarUrl: string };
   'monthly-ranking': { month: string; named: number; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
+  /**
+   * 问责通报: city-wide (`department` null, a row per department) to supervisors and department heads;
+   * a department's own (its row and its entries) to its heads.
+   */
+  'accountability-bulletin': { month: string; department: string | null; totals: BulletinCounts; rows: BulletinRow[]; entries: BulletinEntries };
   /** To the administrators: the workers turned a webhook subscription off after its receiver kept failing. */
   'webhook-disabled': { partner: string; url: string; failures: number; lastError: string | null; disabledAt: Date };
 }
@@ -115,6 +151,13 @@ export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
     channels: ['email'],
     subject: { 'zh-CN': '{{month}} 承办单位三率排名', en: 'Department ranking for {{month}}: the three rates' },
   },
+  'accountability-bulletin': {
+    channels: ['email'],
+    subject: {
+      'zh-CN': '{{month}} {{#if department}}{{department}}{{else}}全市{{/if}}问责情况通报',
+      en: 'Accountability bulletin for {{month}}: {{#if department}}{{department}}{{else}}city-wide{{/if}}',
+    },
+  },
   'webhook-disabled': {
     channels: ['email'],
     subject: { 'zh-CN': '【系统】{{partner}} 的 Webhook 推送已自动停用', en: '[System] Webhook deliveries to {{partner}} were turned off' },
@@ -152,6 +195,20 @@ export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
     rows: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(4, '市住房和城乡建设委员会', 84.7)],
     top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1)],
     bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4)],
+  },
+  'accountability-bulletin': {
+    month: '2026-02',
+    department: '市住房和城乡建设委员会',
+    totals: { missedDeadlines: 2, defaultDecisions: 1, dissatisfiedReopens: 1, annulled: 1, pendingAppeals: 1 },
+    rows: [{
+      department: '市住房和城乡建设委员会', rank: 4, responseRate: 0.8, satisfactionRate: null,
+      missedDeadlines: 2, defaultDecisions: 1, dissatisfiedReopens: 1, annulled: 1, pendingAppeals: 1,
+    }],
+    entries: {
+      missedDeadlines: [{ ticketNumber: '20260203000011', at: new Date('2026-02-04T02:00:00Z'), appealed: true }, { ticketNumber: '20260210000012', at: new Date('2026-02-11T06:30:00Z'), appealed: false }],
+      defaultDecisions: [{ ticketNumber: '20260216000013', at: new Date('2026-02-17T01:00:00Z'), appealed: false }],
+      dissatisfiedReopens: [{ ticketNumber: '20260220000014', at: new Date('2026-02-26T08:00:00Z'), appealed: false }],
+    },
   },
   'webhook-disabled': {
     partner: '市交通委业务系统', url: 'https://jtw.example.gov.cn/hotline/events', failures: 12, lastError: 'HTTP 503', disabledAt: new Date('2026-03-02T08:15:00Z'),

@@ -46,6 +46,7 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
       return { dropped: await services.counters.trimHotspots([chinaDateKey(new Date(now.getTime() - 86_400_000)), chinaDateKey(now)]) };
     }, (r) => r.dropped > 0),
     'analytics.monthly-ranking': reporting('analytics.monthly-ranking', () => services.ranking.mailPreviousMonth(clock.now()), () => true),
+    'accountability.monthly-bulletin': reporting('accountability.monthly-bulletin', () => services.accountabilityBulletin.mailPreviousMonth(clock.now()), () => true),
     'settings.calendar-coverage': reporting('settings.calendar-coverage', () => services.calendarCoverage.warnAdministrators(clock.now()), (r) => r.notices > 0),
     'routing.retrain': reporting('routing.retrain', () => services.routingRetraining.run(clock.now()), () => true),
   };

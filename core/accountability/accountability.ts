@@ -140,6 +140,11 @@ export class Accountability {
     return view(updated);
   }
 
+  /** Every entry of a China month (`YYYY-MM`), for its bulletin. */
+  monthEntries(month: string): Promise<AccountabilityEntry[]> {
+    return this.entries.find({ month }).lean();
+  }
+
   /** Finishes annulments whose writer died before correcting the roll-ups; for the workers. */
   relayEffects(now: Date, onFailure: (err: unknown) => void): Promise<number> {
     return relayOwedEffects(this.entries, this.reactions, now, onFailure);

@@ -25,6 +25,12 @@ export class UserRepository {
     return rows.map((u) => u.email!);
   }
 
+  /** The e-mail of the active heads of one department who have one. */
+  async departmentHeadEmailsOf(departmentId: string): Promise<string[]> {
+    const rows = await this.model.find({ roles: 'department_head', departmentId, active: true, email: { $ne: null } }, { email: 1 }).lean();
+    return rows.map((u) => u.email!);
+  }
+
   /** The e-mail of every active department head who has one. */
   departmentHeadEmails(): Promise<string[]> {
     return this.emailsOf('department_head');

@@ -26,6 +26,8 @@ export interface JobPayloads {
   'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
   'analytics.monthly-ranking': Record<string, never>;
+  /** On the first of the month: the previous month's accountability bulletins (问责通报), city-wide and per department. */
+  'accountability.monthly-bulletin': Record<string, never>;
   /** Daily: within 60 days of the end of the known statutory holidays, tells the administrators to import the next notice. */
   'settings.calendar-coverage': Record<string, never>;
   /** Weekly: retrains the routing classifier with the dispatchers' corrections; the new model is kept only if it does at least as well on the dev set. */
@@ -47,6 +49,7 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
+  { name: 'accountability.monthly-bulletin', every: '0 9 1 * *' },
   // Cron: 09:00 each day.
   { name: 'settings.calendar-coverage', every: '0 9 * * *' },
   // Sunday 03:00: training holds a CPU for minutes, best spent when the hotline is quiet.

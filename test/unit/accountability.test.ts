@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { systemActor } from '../../core/accounts/access.js';
 import { annulmentTakesBack, draftEntry, entryStep } from '../../core/accountability/accountability-entry.js';
+import { buildBulletins } from '../../core/accountability/bulletin.js';
+import { emptyCounters } from '../../core/analytics/department-counters.js';
+import { ratesOf } from '../../core/analytics/rates.js';
 import { defaultSteps, sweepSteps } from '../../core/sla/deadline-sweep.js';
 import { decide } from '../../core/tickets/ticket-lifecycle.js';
 import type { TicketEvent } from '../../core/tickets/ticket-events.js';
@@ -122,6 +125,39 @@ describe('Accountability ledger rules', () => {
       assert.equal(draft?.part.departmentId, leadDept.id);
       const entry = { kind: 'default_decision' as const, departmentId: leadDept.id, partDispatchedAt: monday10, counted: draft!.counted };
       assert.deepEqual(annulmentTakesBack(entry, ticket), [{ departmentId: leadDept.id, day: '2026-03-03', counts: { acceptedLate: -1, acceptedOnTime: 1 } }]);
+    });
+  });
+
+  describe('the monthly bulletin (月度通报)', () => {
+    const entry = (departmentId: string, kind: 'missed_deadline' | 'default_decision' | 'dissatisfied_reopen', state: 'recorded' | 'appealed' | 'upheld' | 'annulled', day: number) => ({
+      departmentId, kind, state, ticketNumber: `202603${String(day).padStart(2, '0')}000001`, at: new Date(Date.UTC(2026, 2, day, 2)),
+    });
+    const counters = { ...emptyCounters(), dispatched: 4, acceptedOnTime: 3 };
+    const ranked = [{ departmentId: otherDept.id, rank: 1, counters, rates: ratesOf(counters) }];
+    const names = new Map([[leadDept.id, '住建委'], [otherDept.id, '交通委']]);
+    const entries = [
+      entry(leadDept.id, 'dissatisfied_reopen', 'recorded', 20),
+      entry(leadDept.id, 'missed_deadline', 'appealed', 5),
+      entry(leadDept.id, 'missed_deadline', 'annulled', 6),
+      entry(otherDept.id, 'default_decision', 'upheld', 9),
+    ];
+
+    it('when a month has entries, then the city-wide bulletin lists each department, most charged first, annulled entries apart', () => {
+      const { city } = buildBulletins('2026-03', entries, ranked, names);
+      assert.equal(city.department, null);
+      assert.deepEqual(city.totals, { missedDeadlines: 1, defaultDecisions: 1, dissatisfiedReopens: 1, annulled: 1, pendingAppeals: 1 });
+      assert.deepEqual(city.rows.map((r) => [r.department, r.rank, r.missedDeadlines + r.defaultDecisions + r.dissatisfiedReopens]), [['住建委', 0, 2], ['交通委', 1, 1]]);
+      assert.equal(city.rows[1]!.responseRate, 0.75);
+      assert.equal(city.rows[0]!.responseRate, null);
+    });
+
+    it('when a department gets its own bulletin, then it lists its entries by kind in time order, not the annulled one', () => {
+      const own = buildBulletins('2026-03', entries, ranked, names).departments.get(leadDept.id)!;
+      assert.equal(own.department, '住建委');
+      assert.deepEqual(own.entries.missedDeadlines.map((e) => [e.ticketNumber, e.appealed]), [['20260305000001', true]]);
+      assert.deepEqual(own.entries.dissatisfiedReopens.map((e) => e.ticketNumber), ['20260320000001']);
+      assert.deepEqual(own.entries.defaultDecisions, []);
+      assert.equal(own.totals.annulled, 1);
     });
   });
 });
