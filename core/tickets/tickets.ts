@@ -88,7 +88,7 @@ export interface TicketEffectsPolicy {
    * written and as it was before (null at intake), and at intake the search terms of its text.
    */
   rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null, terms: readonly string[]): RollupDelta[];
-  /** Run in order for each change; the history entry is always the first. */
+  /** Run for each change, side by side with the built-in history and search reactions; each idempotent per change. */
   reactions: readonly TicketReaction[];
 }
 
@@ -129,7 +129,8 @@ export class Tickets {
       name: 'history',
       apply: async (_ticket, { event }) => {
         try {
-          await this.events.create(event);
+          // Written whole by `eventOf`: the driver's insert, without building a mongoose document of it.
+          await this.events.collection.insertOne(event as never);
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
         }
@@ -402,7 +403,8 @@ export class Tickets {
       const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered), terms }, ctx.now);
       const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
-        await this.tickets.create(document);
+        // Built whole by `newTicket` (every field, every default): the driver's insert, without building a mongoose document of it.
+        await this.tickets.collection.insertOne(document as never);
         await settleEffects(this.tickets, document, this.reactions);
         // The ticket as written answers the request: no second read.
         return { id, number: document.number, replayed: false, ticket: presentTicket({ ...document, effects: [], effectsDueAt: null }, ctx.actor, env) };
