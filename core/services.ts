@@ -34,6 +34,7 @@ import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
+import { Attachments, attachmentSettingsFrom, type AttachmentSettings } from './attachments/attachments.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -41,12 +42,15 @@ export interface ServiceSettings {
   notices?: NoticeSettings;
   /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
   telephony?: TelephonySettings | null;
+  /** Without them (tests), the configuration's defaults: files under .data/attachments. */
+  attachments?: AttachmentSettings;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
+  attachments: attachmentSettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -109,6 +113,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,
+    attachments: new Attachments(connection, tickets, audit, settings.attachments ?? attachmentSettingsFrom(loadConfig({}))),
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),

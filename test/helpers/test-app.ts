@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
@@ -8,6 +10,8 @@ import { connectDatabase } from '../../core/platform/database.js';
 import { fixedClock } from '../../core/platform/clock.js';
 import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
+import { attachmentSettingsFrom } from '../../core/attachments/attachments.js';
+import { loadConfig } from '../../core/platform/config.js';
 import { testDatabaseUri } from './global-setup.js';
 
 export interface TestContext {
@@ -15,6 +19,8 @@ export interface TestContext {
   services: Services;
   connection: Connection;
   clock: ReturnType<typeof fixedClock>;
+  /** This file's DATA_DIR, for the files the system keeps beside the database (attachments). */
+  dataDir: string;
 }
 
 let counter = 0;
@@ -30,14 +36,17 @@ export function useTestApp(options: { maxFailures?: number; at?: string } = {}):
     const dbName = `t_${file}_${process.pid}_${counter++}`.slice(0, 60);
     context.connection = await connectDatabase(testDatabaseUri(), dbName);
     context.clock = fixedClock(options.at ?? '2026-03-02T02:00:00Z');
+    context.dataDir = mkdtempSync(path.join(os.tmpdir(), `hotline12345-${file}-`));
     context.services = await createServices(context.connection, {
       authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
+      attachments: attachmentSettingsFrom(loadConfig({ DATA_DIR: context.dataDir })),
     });
     context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), cookieSecure: false, trustProxy: false });
   });
   after(async () => {
     await context.connection?.dropDatabase().catch(() => {});
     await context.connection?.close();
+    if (context.dataDir) rmSync(context.dataDir, { recursive: true, force: true });
   });
   return context;
 }
