@@ -69,7 +69,7 @@ async function reencode(bytes: Buffer, mime: string, limits: ContentLimits): Pro
   try {
     // sharp writes no metadata unless asked (withMetadata/keepExif): the output carries pixels only.
     const format = mime === 'image/png' ? 'png' : mime === 'image/webp' ? 'webp' : 'jpeg';
-    const encoded = format === 'png' ? source().png() : format === 'webp' ? source().webp({ quality: 90 }) : source().jpeg({ quality: 90, mozjpeg: true });
+    const encoded = format === 'png' ? source().png() : format === 'webp' ? source().webp({ quality: 90 }) : source().jpeg({ quality: 90 });
     const { data, info } = await encoded.toBuffer({ resolveWithObject: true });
     const thumbnail = await source().resize(limits.thumbnailPx, limits.thumbnailPx, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 80 }).toBuffer();
     return {

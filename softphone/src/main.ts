@@ -6,6 +6,7 @@ import {
 } from './api.js';
 import { applyLanguage, lang, t, type MessageKey } from './i18n.js';
 import { Phone, setMicrophone, type Call, type RegistrationState } from './phone.js';
+import { refusalText, staffFileRoutes, uploadFiles } from '../../consoles/shared/attachments.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
   const element = document.querySelector<T>(selector);
@@ -406,8 +407,14 @@ async function submitTicket(form: HTMLFormElement): Promise<void> {
       await api('POST', `/api/tickets/${ticket.id}/resolve-on-call`, { answer: value('answer'), knowledgeArticleId: value('knowledgeArticleId') || null });
       result.textContent += ` · ${t('resolvedOnCallDone')}`;
     }
+    const files = form.elements.namedItem('files') as HTMLInputElement;
+    if (files.files?.length) {
+      const { uploaded, refused } = await uploadFiles(staffFileRoutes(ticket.id), [...files.files]);
+      if (uploaded.length) result.textContent += ` · ${t('filesUploaded')}: ${uploaded.length}`;
+      if (refused.length) showError(refused.map(({ name, error }) => refusalText(name, error, lang)).join(' '));
+    }
     result.dataset.ticketId = ticket.id;
-    for (const name of ['subject', 'content', 'name', 'address', 'answer', 'knowledgeArticleId']) (form.elements.namedItem(name) as HTMLInputElement).value = '';
+    for (const name of ['subject', 'content', 'name', 'address', 'answer', 'knowledgeArticleId', 'files']) (form.elements.namedItem(name) as HTMLInputElement).value = '';
     (form.elements.namedItem('resolvedOnCall') as HTMLInputElement).checked = false;
   } catch (error) {
     showError(describe(error, 'errCall'));
