@@ -97,5 +97,28 @@ describe('Attachments in the consoles: a photo from the portal on a phone, seen 
 
     const downloads = await b.t.services.audit.list({ entityType: 'attachment', action: 'attachment.download', limit: 10 });
     assert.deepEqual(downloads.map((e) => [e.actor.username, (e.changes as { variant: string }).variant]).sort(), [[leadStaff.username, 'file'], [leadStaff.username, 'thumbnail']]);
+
+    // The department asks for more (补充材料): the requester adds a photo on the follow page, and sees only their own files.
+    const leadAgent = await signIn(b.t.app, leadStaff.username, testPassword);
+    assert.equal((await leadAgent.post(`/api/tickets/${id}/accept`).send({})).status, 200);
+    const staffFile = await leadAgent.post(`/api/tickets/${id}/attachments?name=notes.pdf`).set('content-type', 'application/octet-stream')
+      .send(Buffer.from('%PDF-1.4\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n'));
+    assert.equal(staffFile.status, 201, JSON.stringify(staffFile.body));
+    assert.equal((await leadAgent.post(`/api/tickets/${id}/request-info`).send({ items: ['坑的近照，带参照物'] })).status, 200);
+    const follow = await b.newPage('follow', { viewport: phoneScreen });
+    await follow.goto(`${b.baseUrl()}/portal/#/follow/${number}`);
+    await follow.waitForSelector('body[data-ready=true]');
+    await follow.fill('#f-phone', '13912345678');
+    await follow.click('#follow-form button[type=submit]');
+    await follow.waitForSelector('#files li[data-kind=image] img');
+    assert.equal(await follow.locator('#files li').count(), 1, "the requester's own photo, not the department's notes");
+    const closeUp = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#a52' } }).webp().toBuffer();
+    await follow.setInputFiles('#files-add', { name: '近照.webp', mimeType: 'image/webp', buffer: closeUp });
+    await follow.waitForFunction(() => document.querySelectorAll('#files li').length === 2);
+    assert.match((await follow.textContent('#files-status')) ?? '', /已上传 1 个文件/);
+    assert.ok(await follow.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'the follow page with its photos fits the phone');
+    await b.screenshot(follow, 'attachments-follow');
+    const seenByLead = (await leadAgent.get(`/api/tickets/${id}/attachments`)).body.items as { name: string; source: string }[];
+    assert.deepEqual(seenByLead.map((a) => [a.name, a.source]), [['路面塌陷.jpg', 'requester'], ['notes.pdf', 'staff'], ['近照.webp', 'requester']]);
   });
 });
