@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { accountModels } from './accounts/account-models.js';
+import { ActorCache } from './accounts/actor-cache.js';
 import { Authentication, type AuthenticationSettings } from './accounts/authentication.js';
 import { UserRepository } from './accounts/user.repository.js';
 import { Users } from './accounts/users.js';
@@ -74,6 +75,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
     articles: new KnowledgeArticleRepository(articlesModel),
   };
   const audit = new AuditLog(auditModel(connection));
+  // Shared by sign-in and account changes, so that a change here is seen at once.
+  const actors = new ActorCache();
   const hotlineSettings = new HotlineSettings(connection, audit);
   const outbox = new Outbox(connection);
   const noticeSettings = settings.notices ?? noticeSettingsFrom(loadConfig({}));
@@ -97,10 +100,10 @@ export async function createServices(connection: Connection, settings: ServiceSe
     repositories,
     audit,
     settings: hotlineSettings,
-    authentication: new Authentication(accounts, audit, settings.authentication),
-    users: new Users(accounts, repositories.departments, audit),
+    authentication: new Authentication(accounts, audit, settings.authentication, actors),
+    users: new Users(accounts, repositories.departments, audit, actors),
     departments: new Departments(departmentsModel, repositories.users, repositories.categories, repositories.articles, audit),
-    categories: new Categories(categoriesModel, repositories.departments, audit),
+    categories: new Categories(categoriesModel, repositories.categories, repositories.departments, audit),
     tickets,
     outbox,
     notices,

@@ -69,12 +69,12 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     method: 'post', path: '/api/tickets', summary: '受理：intake from any channel (phone with call id, SMS, e-mail, import, …)', tags: ['tickets'],
     auth: 'user', status: 201, errors: [403, 409], headers: idempotencyHeaders, body: intakeBody, response: ticketView,
     async handle({ ctx, body, headers, res }) {
-      const { id, replayed } = await tickets.intake(ctx, body, headers['idempotency-key']);
+      const { ticket, replayed } = await tickets.intake(ctx, body, headers['idempotency-key']);
       if (replayed) {
         res.locals.status = 200;
         res.setHeader('Idempotent-Replayed', 'true');
       }
-      return tickets.get(ctx.actor, id, ctx.now);
+      return ticket;
     },
   });
 

@@ -231,7 +231,7 @@ function startWaitSampler(pgData: string, everyMs: number): WaitSampler {
 /** Starts api/server.ts through bench/lib/api-process.ts (which answers memory questions over IPC) and waits for /healthz. */
 async function spawnApiProcess(uri: string, dbName: string): Promise<ApiProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'bench/lib/api-process.ts')], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_API_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_API_PROFILE] : []), '--import', 'tsx', path.join(projectRoot, 'bench/lib/api-process.ts')], {
     cwd: projectRoot,
     env: { ...process.env, MONGODB_URI: uri, MONGODB_DB: dbName, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', NODE_ENV: 'development' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

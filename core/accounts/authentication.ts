@@ -2,6 +2,7 @@ import type { Model } from 'mongoose';
 import type { AuditLog } from '../audit/audit.js';
 import { DomainError } from '../platform/errors.js';
 import type { Actor } from './access.js';
+import type { ActorCache } from './actor-cache.js';
 import type { AccountModels, LoginAttempt, User } from './account-models.js';
 import { verifyPassword } from './passwords.js';
 import { hashToken, newSecret } from './secrets.js';
@@ -49,6 +50,7 @@ export class Authentication {
     private readonly models: AccountModels,
     private readonly audit: AuditLog,
     private readonly settings: AuthenticationSettings,
+    private readonly actors: ActorCache,
   ) {}
 
   async login(input: { username: string; password: string; ip: string; now: Date; requestId?: string | null }): Promise<SignedIn> {
@@ -101,32 +103,40 @@ export class Authentication {
 
   async logout(sessionToken: string, actor: Actor, now: Date, requestId?: string | null): Promise<void> {
     await this.models.sessions.deleteOne({ tokenHash: hashToken(sessionToken) });
+    this.actors.clear();
     await this.audit.record({ actor, now, requestId }, 'session.logout', { type: 'user', id: actor.userId });
   }
 
   /** Resolves a browser session; expired sessions are refused here, whatever the purge job has done. */
   async sessionActor(sessionToken: string, now: Date): Promise<{ actor: Actor; csrfToken: string; expiresAt: Date } | null> {
-    const session = await this.models.sessions.findOne({ tokenHash: hashToken(sessionToken) }).lean();
-    if (!session || session.expiresAt <= now) return null;
-    const user = await this.activeUser(session.userId);
-    if (!user) return null;
-    // Touch at most once a minute: a write per request would double the load of every read.
-    if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
-      await this.models.sessions.updateOne({ _id: session._id }, { $set: { lastSeenAt: now } });
-    }
-    return { actor: actorOf(user, 'session'), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    const tokenHash = hashToken(sessionToken);
+    return this.actors.get(tokenHash, now, async () => {
+      const session = await this.models.sessions.findOne({ tokenHash }).lean();
+      if (!session || session.expiresAt <= now) return null;
+      const user = await this.activeUser(session.userId);
+      if (!user) return null;
+      // Touch at most once a minute: a write per request would double the load of every read.
+      if (now.getTime() - session.lastSeenAt.getTime() > 60_000) {
+        await this.models.sessions.updateOne({ _id: session._id }, { $set: { lastSeenAt: now } });
+      }
+      return { actor: actorOf(user, 'session'), csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    });
   }
 
   async tokenActor(token: string, now: Date): Promise<Actor | null> {
     if (!token.startsWith(apiTokenPrefix)) return null;
-    const record = await this.models.apiTokens.findOne({ tokenHash: hashToken(token) }).lean();
-    if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return null;
-    const user = await this.activeUser(record.userId);
-    if (!user) return null;
-    if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > 60_000) {
-      await this.models.apiTokens.updateOne({ _id: record._id }, { $set: { lastUsedAt: now } });
-    }
-    return actorOf(user, 'token');
+    const tokenHash = hashToken(token);
+    const found = await this.actors.get(tokenHash, now, async () => {
+      const record = await this.models.apiTokens.findOne({ tokenHash }).lean();
+      if (!record || record.revokedAt || (record.expiresAt && record.expiresAt <= now)) return null;
+      const user = await this.activeUser(record.userId);
+      if (!user) return null;
+      if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > 60_000) {
+        await this.models.apiTokens.updateOne({ _id: record._id }, { $set: { lastUsedAt: now } });
+      }
+      return { actor: actorOf(user, 'token'), expiresAt: record.expiresAt ?? null };
+    });
+    return found?.actor ?? null;
   }
 
   private async activeUser(id: string) {

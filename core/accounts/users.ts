@@ -5,6 +5,7 @@ import { assertId, diff, notFound } from '../platform/documents.js';
 import { compareAndSet } from '../platform/compare-and-set.js';
 import { authorize, authorizeRoleAssignment, listScope, type Actor, type DepartmentRef } from './access.js';
 import type { AccountModels, User } from './account-models.js';
+import type { ActorCache } from './actor-cache.js';
 import { assertPasswordStrength, hashPassword, verifyPassword } from './passwords.js';
 import { departmentRoles, type Role } from './roles.js';
 import { apiTokenPrefix } from './authentication.js';
@@ -44,6 +45,7 @@ export class Users {
     private readonly models: AccountModels,
     private readonly departments: DepartmentRepository,
     private readonly audit: AuditLog,
+    private readonly actors: ActorCache,
   ) {}
 
   async list(actor: Actor, filter: { role?: Role; departmentId?: string; active?: boolean }): Promise<UserView[]> {
@@ -127,6 +129,7 @@ export class Users {
     if (password !== undefined || fields.active === false) {
       await this.models.sessions.deleteMany({ userId: id });
     }
+    this.actors.clear();
     await this.audit.record(ctx, 'user.update', { type: 'user', id }, {
       ...diff(user as unknown as Record<string, unknown>, fields),
       ...(password !== undefined ? { password: 'changed' } : {}),
@@ -162,6 +165,7 @@ export class Users {
       { $set: { revokedAt: ctx.now } },
     );
     if (!updated) throw notFound('api_token', tokenId);
+    this.actors.clear();
     await this.audit.record(ctx, 'api_token.revoke', { type: 'api_token', id: tokenId });
   }
 
@@ -181,6 +185,7 @@ export class Users {
     );
     const others = keepSessionToken ? { tokenHash: { $ne: hashToken(keepSessionToken) } } : {};
     const ended = await this.models.sessions.deleteMany({ userId: ctx.actor.userId, ...others });
+    this.actors.clear();
     await this.audit.record(ctx, 'user.change_password', { type: 'user', id: ctx.actor.userId }, { sessionsEnded: ended.deletedCount });
   }
 

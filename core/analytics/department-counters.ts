@@ -160,6 +160,21 @@ const hourKey = (hour: number) => String(hour).padStart(2, '0');
 type KeyCounts = Record<string, Record<string, number>>;
 
 /**
+ * Roll-ups are stored by family: one `$inc` per family a change touches, so an intake writes three
+ * documents (its counters, its hotspots, the gauges), not one per kind. Hotspot words make their
+ * family's documents the largest; keeping them apart spares every other change from rewriting them.
+ */
+const families = { departments: 'counters', intake: 'counters', operators: 'counters', categories: 'hotspots', streets: 'hotspots', words: 'hotspots', gauges: 'gauges' } as const satisfies Record<RollupKind, string>;
+type Family = (typeof families)[RollupKind];
+
+/**
+ * Each family's day is spread over this many documents, a change going to one chosen by its id:
+ * every change of the hotline touches the same day, and concurrent writers of one document wait
+ * for each other's commit. Readers add the shards up.
+ */
+export const rollupShards = 4;
+
+/**
  * A roll-up applied to this many documents is still recognised when applied again: the relay
  * finishes a crashed writer's effects within seconds, long before this many other changes reach
  * one roll-up (Beijing's busiest documents see a few events a second).
@@ -173,26 +188,30 @@ export const appliedKeep = 500;
  */
 const changeMark = (changeId: string) => createHash('sha256').update(changeId).digest('base64url').slice(0, 12);
 
-/** One kind of roll-up for one China day: counts per key, each added with `$inc`. */
+/** The shard a change goes to: from its mark, so that a change applied again meets its own ring. */
+const shardOf = (mark: string) => mark.charCodeAt(0) % rollupShards;
+
+/** One family of roll-ups for one China day, one shard of it: counts per kind and key, each added with `$inc`. */
 interface RollupDoc {
-  /** `<kind>:<day>`: a period is read by `_id`, a handful of documents whatever the number of tickets. */
+  /** `<family>:<day>:<shard>`: a period is read by `_id`, a handful of documents whatever the number of tickets. */
   _id: string;
-  kind: RollupKind;
+  family: Family;
   day: string;
-  /** Per key (escaped: a field name holds no `.` and starts with no `$`), per counter. */
-  counts: KeyCounts;
+  /** Per kind, per key (escaped: a field name holds no `.` and starts with no `$`), per counter. */
+  counts: Partial<Record<RollupKind, KeyCounts>>;
   /** Marks of the latest changes added in (`changeMark`), so that a change applied twice is counted once. */
   applied: string[];
 }
 
 const rollupSchema = new Schema<RollupDoc>(
-  { _id: String, kind: String, day: String, counts: { type: Schema.Types.Mixed, default: {} }, applied: { type: [String], default: [] } },
+  { _id: String, family: String, day: String, counts: { type: Schema.Types.Mixed, default: {} }, applied: { type: [String], default: [] } },
   { versionKey: false, collection: 'analytics_rollups', minimize: false },
 );
 
 export const rollupModel = (connection: Connection): Model<RollupDoc> => defineModel(connection, 'AnalyticsRollup', rollupSchema);
 
-export const rollupId = (kind: RollupKind, day: string) => `${kind}:${day}`;
+const rollupId = (family: Family, day: string, shard: number) => `${family}:${day}:${shard}`;
+const shardIds = (kind: RollupKind, day: string) => Array.from({ length: rollupShards }, (_, shard) => rollupId(families[kind], day, shard));
 
 const escapes: Record<string, string> = { '%': '%25', '.': '%2E', $: '%24' };
 const escapeKey = (key: string) => key.replace(/[%.]|^\$/g, (c) => escapes[c]!);
@@ -211,16 +230,17 @@ function addInto(target: Record<string, number>, counts: Record<string, number>)
   for (const [name, value] of Object.entries(counts)) target[name] = (target[name] ?? 0) + value;
 }
 
-/** The `$inc` of each roll-up document a change touches, deltas to the same counter summed. */
-function incrementsByDocument(rollups: readonly RollupDelta[]): Map<string, { kind: RollupKind; day: string; inc: Record<string, number> }> {
-  const documents = new Map<string, { kind: RollupKind; day: string; inc: Record<string, number> }>();
+/** The `$inc` of each roll-up document a change touches (in its shard), deltas to the same counter summed. */
+function incrementsByDocument(rollups: readonly RollupDelta[], shard: number): Map<string, { family: Family; day: string; inc: Record<string, number> }> {
+  const documents = new Map<string, { family: Family; day: string; inc: Record<string, number> }>();
   for (const delta of rollups) {
-    const id = rollupId(delta.kind, delta.day);
-    const doc = documents.get(id) ?? { kind: delta.kind, day: delta.day, inc: {} };
+    const family = families[delta.kind];
+    const id = rollupId(family, delta.day, shard);
+    const doc = documents.get(id) ?? { family, day: delta.day, inc: {} };
     for (const key of delta.keys) {
       for (const [name, value] of Object.entries(delta.counts)) {
         if (value === 0) continue;
-        const path = `counts.${escapeKey(key)}.${name}`;
+        const path = `counts.${delta.kind}.${escapeKey(key)}.${name}`;
         doc.inc[path] = (doc.inc[path] ?? 0) + value;
         documents.set(id, doc);
       }
@@ -246,8 +266,8 @@ export class DepartmentCounters {
    */
   async record(changeId: string, rollups: readonly RollupDelta[]): Promise<void> {
     const mark = changeMark(changeId);
-    await Promise.all([...incrementsByDocument(rollups)].map(async ([_id, doc]) => {
-      const update = { $inc: doc.inc, $push: { applied: { $each: [mark], $slice: -appliedKeep } }, $setOnInsert: { kind: doc.kind, day: doc.day } };
+    await Promise.all([...incrementsByDocument(rollups, shardOf(mark))].map(async ([_id, doc]) => {
+      const update = { $inc: doc.inc, $push: { applied: { $each: [mark], $slice: -appliedKeep } }, $setOnInsert: { family: doc.family, day: doc.day } };
       const notYet = { _id, applied: { $ne: mark } };
       try {
         await this.rollups.updateOne(notYet, update, { upsert: true });
@@ -262,19 +282,21 @@ export class DepartmentCounters {
 
   /**
    * A hotspot day keeps its busiest keys: words run to thousands a day, and every `$inc` rewrites
-   * the document. Keys outside the top `hotspotKeep` are dropped once the day holds twice as many
-   * (a dropped key loses that day's count; it was among the least named).
+   * the document. In each shard, keys outside the top `hotspotKeep` are dropped once it holds twice
+   * as many (a dropped key loses that shard's count; it was among the least named there).
    */
   async trimHotspots(days: readonly string[]): Promise<number> {
     let dropped = 0;
-    for (const kind of hotspotKinds) {
-      for (const day of days) {
-        const doc = await this.rollups.findById(rollupId(kind, day), { counts: 1 }).lean();
-        const entries = Object.entries(doc?.counts ?? {});
-        if (entries.length <= 2 * hotspotKeep) continue;
-        const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
-        const drop = entries.sort(([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb)).slice(hotspotKeep);
-        await this.rollups.updateOne({ _id: rollupId(kind, day) }, { $unset: Object.fromEntries(drop.map(([key]) => [`counts.${key}`, ''])) });
+    const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
+    for (const day of days) {
+      for (const doc of await this.rollups.find({ _id: { $in: shardIds('words', day) } }, { counts: 1 }).lean()) {
+        const drop = hotspotKinds.flatMap((kind) => {
+          const entries = Object.entries(doc.counts?.[kind] ?? {});
+          if (entries.length <= 2 * hotspotKeep) return [];
+          return entries.sort(([ka, a], [kb, b]) => total(b) - total(a) || ka.localeCompare(kb)).slice(hotspotKeep).map(([key]) => `counts.${kind}.${key}`);
+        });
+        if (!drop.length) continue;
+        await this.rollups.updateOne({ _id: doc._id }, { $unset: Object.fromEntries(drop.map((path) => [path, ''])) });
         dropped += drop.length;
       }
     }
@@ -283,10 +305,10 @@ export class DepartmentCounters {
 
   /** One kind's counts per key summed over the given days (`all` for the gauges). */
   async rollupTotals(kind: RollupKind, days: readonly string[]): Promise<Map<string, Record<string, number>>> {
-    const docs = await this.rollups.find({ _id: { $in: days.map((day) => rollupId(kind, day)) } }, { counts: 1 }).lean();
+    const docs = await this.rollups.find({ _id: { $in: days.flatMap((day) => shardIds(kind, day)) } }, { [`counts.${kind}`]: 1 }).lean<Pick<RollupDoc, 'counts'>[]>();
     const totals = new Map<string, Record<string, number>>();
     for (const doc of docs) {
-      for (const [escaped, counts] of Object.entries(doc.counts ?? {})) {
+      for (const [escaped, counts] of Object.entries(doc.counts?.[kind] ?? {})) {
         const key = unescapeKey(escaped);
         const sum = totals.get(key) ?? {};
         addInto(sum, counts);

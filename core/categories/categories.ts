@@ -1,6 +1,7 @@
 import { Types, type Model } from 'mongoose';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import { authorize, type Actor } from '../accounts/access.js';
+import type { CategoryRepository } from './category.repository.js';
 import type { DepartmentRepository } from '../departments/department.repository.js';
 import { DomainError } from '../platform/errors.js';
 import { assertId, diff, notFound } from '../platform/documents.js';
@@ -43,9 +44,16 @@ export class Categories {
 
   constructor(
     private readonly categories: Model<Category>,
+    private readonly repository: CategoryRepository,
     private readonly departments: DepartmentRepository,
     private readonly audit: AuditLog,
   ) {}
+
+  /** After every write: what this process keeps of the tree is read afresh. */
+  private changed(): void {
+    this.publicTreeCache = null;
+    this.repository.changed();
+  }
 
   async list(actor: Actor, filter: { level?: number; parentId?: string; active?: boolean; under?: string }): Promise<CategoryView[]> {
     authorize(actor, 'categories.read');
@@ -88,7 +96,7 @@ export class Categories {
     const parent = input.parentId ? presentCategory(await this.load(input.parentId, 'parentId')) : null;
     const created = await this.insertChild(ctx, parent, input);
     await this.audit.record(ctx, 'category.create', { type: 'category', id: created.id }, { ...input, code: created.code });
-    this.publicTreeCache = null;
+    this.changed();
     return created;
   }
 
@@ -105,7 +113,7 @@ export class Categories {
     const updated = await compareAndSet(this.categories, id, version, set, 'category');
     if (set.path) await this.renamePaths(id, current.path, set.path);
     await this.audit.record(ctx, 'category.update', { type: 'category', id }, diff(current as unknown as Record<string, unknown>, fields));
-    this.publicTreeCache = null;
+    this.changed();
     return presentCategory(updated);
   }
 
@@ -117,7 +125,7 @@ export class Categories {
     }
     await this.categories.deleteOne({ _id: id });
     await this.audit.record(ctx, 'category.delete', { type: 'category', id }, { code: current.code, path: current.path });
-    this.publicTreeCache = null;
+    this.changed();
   }
 
   /**
@@ -162,7 +170,7 @@ export class Categories {
     }
     if (planned.length > 0) await this.categories.insertMany(planned);
     await this.audit.record(ctx, 'category.import', { type: 'category', id: null }, { created: planned.length, existing });
-    this.publicTreeCache = null;
+    this.changed();
     return { created: planned.length, existing };
   }
 

@@ -35,6 +35,14 @@ export interface IntakeInput {
   receivedAt?: Date;
 }
 
+/** What intake answers: the ticket as its creator sees it, and whether an earlier request with the same key made it. */
+export interface Intake {
+  id: string;
+  number: string;
+  replayed: boolean;
+  ticket: TicketView;
+}
+
 export interface TicketFilter {
   state?: TicketState[];
   departmentId?: string;
@@ -130,27 +138,28 @@ export class Tickets {
    * 受理: creates a ticket. With an idempotency key the insert itself is the step the key decides
    * (a unique index on the ticket), so a retry after a crash at any point returns the same ticket.
    */
-  async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<{ id: string; number: string; replayed: boolean }> {
+  async intake(ctx: ActionContext, input: IntakeInput, idempotencyKey?: string): Promise<Intake> {
     if (ctx.actor.via !== 'public') authorize(ctx.actor, 'tickets.intake');
     const key = idempotencyKey
       ? { idempotencyKey: `intake:${ctx.actor.via === 'public' ? 'public' : `user-${ctx.actor.userId}`}:${idempotencyKey}`, idempotencyFingerprint: createHash('sha256').update(JSON.stringify(input)).digest('hex') }
       : null;
     if (key) {
-      const earlier = await this.replay(key);
+      const earlier = await this.replay(ctx, key);
       if (earlier) return earlier;
     }
     return this.create(ctx, input, key);
   }
 
   /** The ticket an earlier request with this key created, its owed effects finished; null if none. */
-  private async replay(key: { idempotencyKey: string; idempotencyFingerprint: string }): Promise<{ id: string; number: string; replayed: true } | null> {
+  private async replay(ctx: ActionContext, key: { idempotencyKey: string; idempotencyFingerprint: string }): Promise<Intake | null> {
     const earlier = (await this.tickets.findOne({ idempotencyKey: key.idempotencyKey }).lean()) as TicketDocument | null;
     if (!earlier) return null;
     if (earlier.idempotencyFingerprint !== key.idempotencyFingerprint) {
       throw new DomainError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request.', { field: 'Idempotency-Key' });
     }
     await settleEffects(this.tickets, earlier, this.reactions);
-    return { id: String(earlier._id), number: earlier.number, replayed: true };
+    const ticket = presentTicket({ ...earlier, effects: [], effectsDueAt: null }, ctx.actor, await this.env(ctx.now, earlier.categoryId));
+    return { id: String(earlier._id), number: earlier.number, replayed: true, ticket };
   }
 
   /** Finishes the effects of changes whose writer died before settling them; for the workers. */
@@ -324,8 +333,8 @@ export class Tickets {
   async prepareEnvs(now: Date, categoryIds: (string | null)[], envs: LifecycleEnvs): Promise<void> {
     const missing = [...new Set(categoryIds)].filter((id): id is string => id !== null && !envs.has(envKey(now, id)));
     if (!missing.length) return;
-    const categories = await this.categories.byIds(missing, ['path', 'complex', 'limits', 'active', 'ancestors']);
-    const ancestors = await this.categoryLinks(categories.flatMap((c) => c.ancestors));
+    const categories = [...(await this.categories.clockRows(missing)).values()];
+    const ancestors = await this.categories.clockRows(categories.flatMap((c) => c.ancestors));
     const settings = await this.settings.current();
     for (const category of categories) envs.set(envKey(now, String(category._id)), Promise.resolve(envOf(now, settings, chainOf(category, ancestors))));
   }
@@ -334,7 +343,7 @@ export class Tickets {
     return envOf(now, await this.settings.current(), chain);
   }
 
-  private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<{ id: string; number: string; replayed: boolean }> {
+  private async create(ctx: ActionContext, input: IntakeInput, key: { idempotencyKey: string; idempotencyFingerprint: string } | null): Promise<Intake> {
     const chain = input.categoryId ? await this.categoryChain(input.categoryId) : [];
     const category = chain[0] ?? null;
     if (input.categoryId && !category) throw new DomainError('CATEGORY_NOT_FOUND', `No category with id ${input.categoryId}.`, { field: 'categoryId' });
@@ -359,12 +368,13 @@ export class Tickets {
       try {
         await this.tickets.create(document);
         await settleEffects(this.tickets, document, this.reactions);
-        return { id, number: document.number, replayed: false };
+        // The ticket as written answers the request: no second read.
+        return { id, number: document.number, replayed: false, ticket: presentTicket({ ...document, effects: [], effectsDueAt: null }, ctx.actor, env) };
       } catch (err) {
         if (!isDuplicateKey(err)) throw err;
         // The key's first request won meanwhile; otherwise the number was taken (an import or a
         // restored database holding later numbers than the day's counter): take the next one.
-        const earlier = key ? await this.replay(key) : null;
+        const earlier = key ? await this.replay(ctx, key) : null;
         if (earlier) return earlier;
         if (attempt >= 50) throw err;
       }
@@ -418,15 +428,11 @@ export class Tickets {
     return { id, ancestors: department.ancestors };
   }
 
-  /** A category and its ancestors, nearest first (empty when there is no such category): one read by `_id`. */
+  /** A category and its ancestors, nearest first (empty when there is no such category). */
   private async categoryChain(categoryId: string): Promise<CategoryLink[]> {
-    const category = await this.categories.byId(categoryId, ['path', 'complex', 'limits', 'active', 'ancestors']);
+    const category = (await this.categories.clockRows([categoryId])).get(categoryId);
     if (!category) return [];
-    return chainOf(category, await this.categoryLinks(category.ancestors));
-  }
-
-  private async categoryLinks(ids: string[]): Promise<Map<string, CategoryLink>> {
-    return new Map((await this.categories.byIds([...new Set(ids)], ['path', 'complex', 'limits', 'active'])).map((c) => [String(c._id), c]));
+    return chainOf(category, await this.categories.clockRows(category.ancestors));
   }
 
   private async load(id: string): Promise<TicketDocument> {

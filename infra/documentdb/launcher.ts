@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
@@ -54,7 +55,25 @@ interface Credentials {
  * DocumentDB connects back to its own server for some work (index builds, background jobs): through
  * the Unix socket in the data folder, which needs no password, rather than its default TCP localhost.
  */
+/**
+ * PostgreSQL's defaults are for a small shared host: 128 MB of buffers (and so 4 MB of WAL buffers,
+ * where concurrent writers queue on WALWrite) and a checkpoint every 1 GB of WAL, after which every
+ * first change of a page logs the whole page. Ticket documents are rewritten whole on each change,
+ * so the engine gets an eighth of the machine's memory (at most 4 GB), compressed page images and
+ * rarer checkpoints. Durability is unchanged: every commit is still flushed before it is acknowledged.
+ */
+const memoryConf = (totalBytes: number) => {
+  const mib = (bytes: number) => Math.floor(bytes / 2 ** 20);
+  const buffers = Math.min(4096, Math.max(128, mib(totalBytes / 8)));
+  return `shared_buffers = ${buffers}MB
+effective_cache_size = ${Math.max(buffers, mib(totalBytes / 2))}MB
+wal_compression = lz4
+max_wal_size = 4GB
+checkpoint_timeout = 15min`;
+};
+
 const postgresqlConf = (database: string, socketDir: string) => `# Written by infra/documentdb/launcher.ts at every start; edit the launcher, not this file.
+${memoryConf(totalmem())}
 documentdb.localhost_connection_string = 'host=${socketDir.replaceAll("'", "''")}'
 shared_preload_libraries = 'pg_cron,pg_documentdb_core,pg_documentdb'
 cron.database_name = '${database}'

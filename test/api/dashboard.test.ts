@@ -107,8 +107,9 @@ describe('API: the supervisors dashboard, from the roll-ups', () => {
 
   it('when a hotspot day holds more than twice the kept words, then trimming keeps the busiest', async () => {
     const day = '2026-03-05';
-    await t.services.counters.record('busy', [{ kind: 'words', day, keys: ['积水'], counts: { received: 5 } }]);
-    for (let i = 0; i < 2 * hotspotKeep; i++) await t.services.counters.record(`quiet-${i}`, [{ kind: 'words', day, keys: [`词${i}`], counts: { received: 1 } }]);
+    // One change goes to one shard of the day: all the words of this one land together.
+    const quiet = Array.from({ length: 2 * hotspotKeep }, (_, i) => `词${i}`);
+    await t.services.counters.record('busy-and-quiet', [{ kind: 'words', day, keys: ['积水'], counts: { received: 4 } }, { kind: 'words', day, keys: ['积水', ...quiet], counts: { received: 1 } }]);
     assert.equal(await t.services.counters.trimHotspots([day]), hotspotKeep + 1);
     const totals = await t.services.counters.rollupTotals('words', [day]);
     assert.equal(totals.size, hotspotKeep);
