@@ -22,6 +22,7 @@ import { calendarRouter } from './settings/calendar.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
+import { inboundRouter } from './inbound/inbound.router.js';
 import { authenticate } from './http/authenticate.js';
 import { EndpointRegistry } from './http/endpoint.js';
 import { errorHandler, unknownRoute } from './http/error-handler.js';
@@ -57,6 +58,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestContext(logger, metrics));
   app.use(helmet());
+  // Before the JSON parser: the gateway's signature covers the body's bytes as sent.
+  app.use(inboundRouter(endpoints, { inboundSms: services.inboundSms, secret: services.smsInboundSecret, clock }));
   app.use(express.json({ limit: '1mb', verify: assertUtf8Body }));
   app.use(cookieParser());
 

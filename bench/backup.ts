@@ -16,7 +16,7 @@ import { seededRandom } from '../core/platform/seeded-random.js';
 import { createServices } from '../core/services.js';
 
 import { openDatabaseServer } from '../infra/database-server.js';
-import { insertInBatches, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, TicketFactory, withIndexesBuiltAfter, type TicketDoc, stateChooser } from './lib/seed.js';
+import { insertInBatches, ticketSink, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, TicketFactory, withIndexesBuiltAfter, stateChooser } from './lib/seed.js';
 import { loadAverage, machineNotes, median, ms } from './lib/stats.js';
 
 const { values: options } = parseArgs({
@@ -47,10 +47,10 @@ try {
     const factory = new TicketFactory(world, loadMessages(), random, ticketCount);
     const targetOf = stateChooser(random);
     const parents: string[] = [];
-    const tickets = connection.db!.collection<TicketDoc>('tickets');
+    const sink = ticketSink(connection.db!);
     log(`seeding ${ticketCount} tickets`);
-    await withIndexesBuiltAfter(tickets, async () => {
-      await insertInBatches(tickets, ticketCount, () => {
+    await withIndexesBuiltAfter(sink.collections, async () => {
+      await insertInBatches(sink, ticketCount, () => {
         const target = targetOf();
         const doc = lifecycleTicket(factory, target, intakeTimeFor(random, target, now), now, parents);
         if (parents.length < 5000 && random() < 0.1) parents.push(String(doc._id));

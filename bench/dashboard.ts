@@ -30,7 +30,7 @@ import { operatorDayDeltas } from '../core/analytics/operator-days.js';
 import { callKey, durations, type CallRecord } from '../core/calls/call-record.js';
 import { type BenchDatabase, runBench } from './lib/database.js';
 import {
-  benchPassword, insertInBatches, withIndexesBuiltAfter, lifecycleTicket, loadMessages, setupWorld, TicketFactory, type TicketDoc, type TicketSpec, stateChooser,
+  benchPassword, insertInBatches, ticketSink, withIndexesBuiltAfter, lifecycleTicket, loadMessages, setupWorld, TicketFactory, type TicketSpec, stateChooser,
 } from './lib/seed.js';
 import { median, ms, percentile, table, timed } from './lib/stats.js';
 
@@ -202,16 +202,16 @@ async function run({ services, connection, size, spawnApi }: BenchDatabase): Pro
     };
   };
 
-  const tickets = connection.db!.collection<TicketDoc>('tickets');
+  const sink = ticketSink(connection.db!);
   const sums = new RollupSums();
   let events = 0;
   /** The gauges as the seeded tickets themselves give them, to check the folded roll-ups against. */
   const expected = new Map<string, { open: number; overdue: number }>();
   log(`building ${ticketCount} ticket histories`);
   // --no-tickets: the histories are built for their roll-ups, the tickets themselves not written.
-  const target = options['no-tickets'] ? { insertMany: async () => undefined } : tickets;
+  const target = options['no-tickets'] ? { insertMany: async () => undefined } : sink;
   let built = { buildMs: 0, insertMs: 0 };
-  const indexMs = await withIndexesBuiltAfter(tickets, async () => { built = await insertInBatches(target, ticketCount, () => {
+  const indexMs = await withIndexesBuiltAfter(sink.collections, async () => { built = await insertInBatches(target, ticketCount, () => {
     const state = targetOf();
     const intakeAt = intakeTime(state);
     const doc = lifecycleTicket(factory, state, intakeAt, now, []);

@@ -18,7 +18,7 @@ import { chinaDateKey } from '../core/clocks/index.js';
 import { DeadlineSweep, type SweepReport } from '../core/sla/deadline-sweep.js';
 import type { Services } from '../core/services.js';
 import { profileCommands, type BenchDatabase, type CommandProfile, runBench } from './lib/database.js';
-import { DueTickets, insertInBatches, loadMessages, openTicketForSweep, setupWorld, TicketFactory, type TicketDoc } from './lib/seed.js';
+import { DueTickets, insertInBatches, ticketSink, loadMessages, openTicketForSweep, setupWorld, TicketFactory, type TicketDoc } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { median, ms, rate, table, timed } from './lib/stats.js';
 
@@ -59,12 +59,13 @@ async function run({ services, connection, server }: BenchDatabase): Promise<voi
   const factory = new TicketFactory(world, loadMessages(), random, ticketCount);
   const due = new DueTickets(factory, { now, through });
   const raw = connection.db!;
-  const tickets = raw.collection<TicketDoc>('tickets');
+  const sink = ticketSink(raw);
+  const { tickets } = sink;
   const originals: TicketDoc[] = [];
   const states = new Map<string, number>();
   let redraws = 0;
   log(`seeding ${ticketCount} tickets`);
-  const seeding = await insertInBatches(tickets, ticketCount, (i) => {
+  const seeding = await insertInBatches(sink, ticketCount, (i) => {
     if (Math.floor((i + 1) * dueShare) > Math.floor(i * dueShare)) {
       const doc = due.build();
       originals.push(doc);

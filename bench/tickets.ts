@@ -25,7 +25,7 @@ import { systemActor, type Actor } from '../core/accounts/access.js';
 import { openStates, type Ticket } from '../core/tickets/ticket.js';
 import { analyzeFind, explainFind, profileCommands, type BenchDatabase, type CpuSnapshot, runBench } from './lib/database.js';
 import {
-  benchPassword, insertInBatches, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, TicketFactory, type Message, type TicketDoc, type WorldDepartment, stateChooser,
+  benchPassword, insertInBatches, ticketSink, withIndexesBuiltAfter, intakeTimeFor, lifecycleTicket, loadMessages, setupWorld, shapeDifferences, TicketFactory, type Message, type TicketDoc, type WorldDepartment, stateChooser,
 } from './lib/seed.js';
 import { seededRandom } from '../core/platform/seeded-random.js';
 import { loadAverage, median, ms, percentile, rate, runConcurrently, table, timed } from './lib/stats.js';
@@ -75,7 +75,8 @@ async function run(bench: BenchDatabase): Promise<void> {
   const messages = loadMessages();
   const random = seededRandom(Number(options.seed));
   const factory = new TicketFactory(world, messages, random, ticketCount);
-  const tickets = connection.db!.collection<TicketDoc>('tickets');
+  const sink = ticketSink(connection.db!);
+  const { tickets } = sink;
   const counters = connection.db!.collection<{ _id: string; last: number }>('ticket_counters');
   /** Numbers the factory hands out continue after those the use cases took, and the day counters then cover both. */
   const withNumbers = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -103,7 +104,7 @@ async function run(bench: BenchDatabase): Promise<void> {
   const parents: string[] = [];
   log(`seeding ${ticketCount} tickets`);
   let seeding = { insertMs: 0, buildMs: 0 };
-  const indexMs = await withIndexesBuiltAfter(tickets, async () => { seeding = await withNumbers(() => insertInBatches(tickets, ticketCount, () => {
+  const indexMs = await withIndexesBuiltAfter(sink.collections, async () => { seeding = await withNumbers(() => insertInBatches(sink, ticketCount, () => {
     const target = targetOf();
     const doc = lifecycleTicket(factory, target, intakeTimeFor(random, target, now), now, parents);
     byState.set(doc.state, (byState.get(doc.state) ?? 0) + 1);

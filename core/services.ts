@@ -31,11 +31,17 @@ import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { backfillSearchTerms } from './search/backfill-search-terms.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
+import { ticketTermsModel } from './tickets/ticket-terms.js';
 import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
 import { Attachments, attachmentSettingsFrom, type AttachmentSettings } from './attachments/attachments.js';
+import { InboundMessages } from './inbound/inbound-messages.js';
+import { InboundMail } from './inbound/inbound-mail.js';
+import { InboundSms } from './inbound/inbound-sms.js';
+import { inboundSettingsFrom, type InboundSettings } from './inbound/inbound-settings.js';
+import { MailboxPoller } from './inbound/mailbox-poller.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -45,6 +51,8 @@ export interface ServiceSettings {
   telephony?: TelephonySettings | null;
   /** Without them (tests), the configuration's defaults: files under .data/attachments. */
   attachments?: AttachmentSettings;
+  /** Without them (tests), no mailbox and no SMS secret. */
+  inbound?: InboundSettings;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
@@ -52,6 +60,7 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
   attachments: attachmentSettingsFrom(config),
+  inbound: inboundSettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -71,7 +80,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     departments: new DepartmentRepository(departmentsModel),
     categories: new CategoryRepository(categoriesModel),
     users: new UserRepository(accounts.users),
-    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection)),
+    tickets: new TicketRepository(ticketModel(connection), ticketEventModel(connection), ticketTermsModel(connection)),
     articles: new KnowledgeArticleRepository(articlesModel),
   };
   const audit = new AuditLog(auditModel(connection));
@@ -88,13 +97,18 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const missedCalls = new MissedCalls(connection);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
-    rollupsOf: (event, ticket, previous) => ticketRollups(event, ticket, previous, event.action === 'intake' ? hotspotWords(ticket.terms) : []),
+    rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
     reactions: [
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
     ],
   });
+  const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
+  const attachments = new Attachments(connection, tickets, audit, settings.attachments ?? attachmentSettingsFrom(loadConfig({})));
+  const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
+  const inboundMessages = new InboundMessages(connection);
+  const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);
   const services = {
     connection,
     repositories,
@@ -110,13 +124,17 @@ export async function createServices(connection: Connection, settings: ServiceSe
     deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
     routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
     counters,
-    callbacks: new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings),
+    callbacks,
+    attachments,
+    inboundMail,
+    mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),
+    inboundSms: new InboundSms(inboundMessages, tickets, callbacks),
+    smsInboundSecret: inboundSettings.smsSecret,
     ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
     dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,
-    attachments: new Attachments(connection, tickets, audit, settings.attachments ?? attachmentSettingsFrom(loadConfig({}))),
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),

@@ -34,18 +34,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# nginx (the TLS proxy of the production topology; test/system/nginx-topology.test.ts starts it
-# with its own configuration in a temporary folder) and openssl (that test's certificate). The
-# package would start nginx on :80 and enable it at boot: when this script installs it, starting is
-# refused while the package installs (policy-rc.d) and the service is disabled afterwards. An nginx
-# already installed is left as it is.
-mapfile -t proxy_missing < <(not_installed nginx openssl)
-if [ ${#proxy_missing[@]} -gt 0 ]; then
+# Daemons the tests start themselves with their own configuration in a temporary folder: nginx
+# (the TLS proxy of the production topology; test/system/nginx-topology.test.ts) with openssl (that
+# test's certificate), and Dovecot (the IMAP mailbox of test/workers/inbound-mail.test.ts). Their
+# packages would start the system's nginx on :80 and Dovecot on :143/:993 and enable them at boot:
+# when this script installs them, starting is refused while the packages install (policy-rc.d) and
+# the services are disabled afterwards. A package already installed is left as it is.
+mapfile -t daemons_missing < <(not_installed nginx openssl dovecot-imapd)
+if [ ${#daemons_missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "setup: missing Debian packages: ${proxy_missing[*]} (run as root or: sudo apt-get install ${proxy_missing[*]}; then: sudo systemctl disable --now nginx)" >&2
+    echo "setup: missing Debian packages: ${daemons_missing[*]} (run as root or: sudo apt-get install ${daemons_missing[*]}; then: sudo systemctl disable --now nginx dovecot)" >&2
     exit 1
   fi
-  echo "setup: installing ${proxy_missing[*]} (nginx not started, not enabled)"
+  echo "setup: installing ${daemons_missing[*]} (nginx and dovecot not started, not enabled)"
   export DEBIAN_FRONTEND=noninteractive
   policy=/usr/sbin/policy-rc.d
   own_policy=
@@ -53,14 +54,17 @@ if [ ${#proxy_missing[@]} -gt 0 ]; then
     printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy" && own_policy=1
   fi
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${proxy_missing[@]}" >/dev/null || { [ -z "$own_policy" ] || rm -f "$policy"; exit 1; }
+  apt-get install -y -qq --no-install-recommends "${daemons_missing[@]}" >/dev/null || { [ -z "$own_policy" ] || rm -f "$policy"; exit 1; }
   [ -z "$own_policy" ] || rm -f "$policy"
-  if [[ " ${proxy_missing[*]} " == *" nginx "* ]]; then
-    if [ -d /run/systemd/system ]; then systemctl disable --now nginx >/dev/null 2>&1 || true
-    else systemctl disable nginx >/dev/null 2>&1 || update-rc.d nginx disable >/dev/null 2>&1 || true
+  for pair in nginx:nginx dovecot-imapd:dovecot; do
+    package=${pair%%:*} service=${pair#*:}
+    [[ " ${daemons_missing[*]} " == *" $package "* ]] || continue
+    if [ -d /run/systemd/system ]; then systemctl disable --now "$service" >/dev/null 2>&1 || true
+    else systemctl disable "$service" >/dev/null 2>&1 || update-rc.d "$service" disable >/dev/null 2>&1 || true
     fi
-    [ ! -s /run/nginx.pid ] || nginx -s quit 2>/dev/null || true
-  fi
+  done
+  [[ " ${daemons_missing[*]} " != *" nginx "* ]] || [ ! -s /run/nginx.pid ] || nginx -s quit 2>/dev/null || true
+  [[ " ${daemons_missing[*]} " != *" dovecot-imapd "* ]] || [ ! -s /run/dovecot/master.pid ] || doveadm stop 2>/dev/null || true
 fi
 
 command -v node >/dev/null || { echo "setup: Node.js >= 20.19 is required" >&2; exit 1; }

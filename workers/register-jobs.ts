@@ -26,6 +26,7 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
     'tickets.route-new': reporting('tickets.route-new', () => services.routing.routePending(clock.now()), (r) => r.proposed + r.skipped > 0),
     'callbacks.send-surveys': reporting('callbacks.send-surveys', () => services.callbacks.sendSurveys(clock.now()), (r) => r.sent + r.noContact > 0),
     'callbacks.follow-up': reporting('callbacks.follow-up', () => services.callbacks.followUpAll(clock.now()), (r) => r.archived + r.reopened > 0),
+    'inbound.poll-mailbox': reporting('inbound.poll-mailbox', () => services.mailbox.poll(() => clock.now(), logger), (r) => r.received + r.ignored + r.failed > 0),
     'analytics.trim-hotspots': reporting('analytics.trim-hotspots', async () => {
       const now = clock.now();
       return { dropped: await services.counters.trimHotspots([chinaDateKey(new Date(now.getTime() - 86_400_000)), chinaDateKey(now)]) };

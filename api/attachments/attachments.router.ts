@@ -5,6 +5,9 @@ import { publicActor } from '../../core/accounts/access.js';
 import type { Attachments, Download } from '../../core/attachments/attachments.js';
 import { attachmentSources } from '../../core/attachments/attachment.js';
 import { servedTypes, tooLarge } from '../../core/attachments/file-content.js';
+
+/** Checked files as their type, e-mail attachments as bytes to save. */
+const answeredTypes = [...servedTypes, 'application/octet-stream'];
 import type { Clock } from '../../core/platform/clock.js';
 import { DomainError } from '../../core/platform/errors.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
@@ -13,8 +16,9 @@ import { rateLimit } from '../http/rate-limit.js';
 
 export const attachmentView = z
   .object({
-    id: z.string(), ticketId: z.string(), name: z.string(), kind: z.enum(['image', 'document']),
-    contentType: z.string().meta({ description: 'Told from the content, never from the name or the declared type' }),
+    id: z.string(), ticketId: z.string().nullable(), name: z.string(),
+    kind: z.enum(['image', 'document']).nullable().meta({ description: 'null: kept as an e-mail brought it, its type not checked (downloaded as application/octet-stream)' }),
+    contentType: z.string().meta({ description: 'Told from the content for uploads, never from the name or the declared type' }),
     size: z.number().int(), sha256: z.string(), width: z.number().int().nullable(), height: z.number().int().nullable(),
     hasThumbnail: z.boolean(), source: z.enum(attachmentSources), uploadedBy: z.string().nullable().meta({ description: 'The staff member; null for the requester' }),
     createdAt: z.date(),
@@ -23,10 +27,11 @@ export const attachmentView = z
 
 const uploadQuery = z.strictObject({ name: line(200).meta({ description: 'The file name; its extension is replaced by the one of the content' }) });
 const ticketParams = z.strictObject({ id: objectId });
-const fileParams = z.strictObject({ id: objectId, attachmentId: objectId });
+const attachmentId = z.string().regex(/^[A-Za-z0-9:_-]{1,120}$/, 'must be an attachment id');
+const fileParams = z.strictObject({ id: objectId, attachmentId });
 const ticketNumber = z.string().regex(/^\d{14}$/, 'must be the 14-digit ticket number');
 const publicParams = z.strictObject({ number: ticketNumber });
-const publicFileParams = z.strictObject({ number: ticketNumber, attachmentId: objectId });
+const publicFileParams = z.strictObject({ number: ticketNumber, attachmentId });
 const variants = [{ suffix: '', variant: 'file', what: 'The file' }, { suffix: '/thumbnail', variant: 'thumbnail', what: "An image's thumbnail (JPEG, at most 320 px)" }] as const;
 const uploadErrors = [404, 409, 413, 415];
 
@@ -58,7 +63,7 @@ async function send(res: Response, download: Download): Promise<void> {
   res.setHeader('Content-Type', download.contentType);
   res.setHeader('Content-Length', String(download.size));
   // Images open in the browser; documents are saved, never rendered on our origin.
-  res.setHeader('Content-Disposition', disposition(download.kind === 'image' ? 'inline' : 'attachment', download.name));
+  res.setHeader('Content-Disposition', disposition(download.inline ? 'inline' : 'attachment', download.name));
   res.setHeader('X-Content-Type-Options', 'nosniff');
   res.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
   // Every download is audited: no cache may answer in our place.
@@ -95,7 +100,7 @@ export function attachmentsRouter(endpoints: EndpointRegistry, deps: { attachmen
   for (const { suffix, variant, what } of variants) {
     endpoints.mount(router, {
       method: 'get', path: `/api/tickets/:id/attachments/:attachmentId${suffix}`, summary: `${what}; every download is audited`, tags: ['attachments'],
-      auth: 'user', errors: [404], params: fileParams, fileResponse: servedTypes,
+      auth: 'user', errors: [404], params: fileParams, fileResponse: answeredTypes,
       async handle({ ctx, params, res }) {
         await send(res, await attachments.download(ctx, params.id, params.attachmentId, variant));
       },
@@ -132,7 +137,7 @@ export function publicAttachmentsRouter(endpoints: EndpointRegistry, deps: { att
   for (const { suffix, variant, what } of variants) {
     endpoints.mount(router, {
       method: 'get', path: `/api/public/tickets/:number/attachments/:attachmentId${suffix}`, summary: `${what} the requester added; every download is audited`, tags: ['public'],
-      auth: 'public', errors: [404, 429], params: publicFileParams, query: z.strictObject({ phone }), fileResponse: servedTypes,
+      auth: 'public', errors: [404, 429], params: publicFileParams, query: z.strictObject({ phone }), fileResponse: answeredTypes,
       async handle({ params, query, req, res }) {
         await send(res, await attachments.downloadForRequester(asRequester(req), params.number, query.phone, params.attachmentId, variant));
       },

@@ -58,8 +58,8 @@ export const idempotencyHeaders = z.object({
 
 const departmentIds = { lead: objectId, assists: z.array(objectId).max(10).optional() };
 
-/** Actions people take over HTTP; warnings and routing proposals are the workers' alone. */
-export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing' | 'send_survey'>;
+/** Actions people take over HTTP; warnings, routing proposals, surveys sent and requester messages are the system's alone. */
+export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing' | 'send_survey' | 'requester_message'>;
 
 /** The body of each action; every one may carry the version the client read. */
 export const actionBodies = {

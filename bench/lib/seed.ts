@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Db } from 'mongodb';
 import { Types } from 'mongoose';
 import { systemActor, type Actor, type DepartmentRef } from '../../core/accounts/access.js';
 import { chinaDateKey, type LimitOverrides, type RequestType, type Urgency } from '../../core/clocks/index.js';
@@ -8,7 +9,7 @@ import type { Services } from '../../core/services.js';
 import type { CurrentSettings } from '../../core/settings/hotline-settings.js';
 import { sweepSteps } from '../../core/sla/deadline-sweep.js';
 import { decide, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from '../../core/tickets/ticket-lifecycle.js';
-import type { Channel, Ticket, TicketState } from '../../core/tickets/ticket.js';
+import { ticketTerms, type Channel, type Ticket, type TicketState } from '../../core/tickets/ticket.js';
 import { newTicket } from '../../core/tickets/tickets.js';
 import { projectRoot } from '../../infra/documentdb/launcher.js';
 import { categoryDepartments, demoDepartments } from '../../scripts/seed-data/demo-city.js';
@@ -366,15 +367,39 @@ export function intakeTimeFor(random: Random, target: TicketState, now: Date): D
  * index update per document). Returns the milliseconds of the rebuild.
  */
 export async function withIndexesBuiltAfter(
-  collection: { indexes(): Promise<object[]>; dropIndex(name: string): Promise<unknown>; createIndexes(specs: never[]): Promise<unknown> },
+  collections: { indexes(): Promise<object[]>; dropIndex(name: string): Promise<unknown>; createIndexes(specs: never[]): Promise<unknown> }[],
   load: () => Promise<void>,
 ): Promise<number> {
-  const specs = ((await collection.indexes()) as { name: string; key: Record<string, unknown>; v?: number; ns?: string }[]).filter((index) => index.name !== '_id_');
-  for (const index of specs) await collection.dropIndex(index.name);
+  const dropped = [];
+  for (const collection of collections) {
+    const specs = ((await collection.indexes()) as { name: string; key: Record<string, unknown>; v?: number; ns?: string }[]).filter((index) => index.name !== '_id_');
+    for (const index of specs) await collection.dropIndex(index.name);
+    dropped.push({ collection, specs });
+  }
   await load();
   const started = performance.now();
-  await collection.createIndexes(specs.map(({ v: _v, ns: _ns, ...spec }) => spec) as never[]);
+  for (const { collection, specs } of dropped) await collection.createIndexes(specs.map(({ v: _v, ns: _ns, ...spec }) => spec) as never[]);
   return performance.now() - started;
+}
+
+/** A ticket's search terms document, as intake's `search` reaction writes it (`core/tickets/ticket-terms.ts`). */
+export const termsOf = (doc: TicketDoc) => ({ _id: doc._id, terms: ticketTerms(doc), scope: doc.scope, version: doc.version });
+
+/**
+ * The bulk loader's sink for tickets: each batch into `tickets`, and their search terms into
+ * `ticket_terms`. `collections` are both, for `withIndexesBuiltAfter`.
+ */
+export function ticketSink(db: Db) {
+  const tickets = db.collection<TicketDoc>('tickets');
+  const terms = db.collection<ReturnType<typeof termsOf>>('ticket_terms');
+  return {
+    tickets,
+    collections: [tickets, terms],
+    async insertMany(docs: TicketDoc[], options?: { ordered?: boolean }) {
+      await tickets.insertMany(docs, options);
+      await terms.insertMany(docs.map(termsOf), options);
+    },
+  };
 }
 
 /** Writes documents with the raw driver, `batch` per insertMany; returns the elapsed milliseconds. */

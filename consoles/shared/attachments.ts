@@ -7,11 +7,12 @@ import { lang, messages, type Lang } from './i18n.js';
 export interface AttachmentItem {
   id: string;
   name: string;
-  kind: 'image' | 'document';
+  /** null: an e-mail's file, kept as it came and downloaded as bytes. */
+  kind: 'image' | 'document' | null;
   contentType: string;
   size: number;
   hasThumbnail: boolean;
-  source: 'requester' | 'staff';
+  source: 'requester' | 'staff' | 'email';
   uploadedBy: string | null;
   createdAt: string;
 }
@@ -131,7 +132,7 @@ export class FilesPanel {
 
   private itemOf(item: AttachmentItem): HTMLElement {
     const href = this.routes.file(item.id, 'file');
-    const label = `${item.name} · ${sizeText(item.size)} · ${dateTime(item.createdAt)}${item.source === 'requester' ? ` · ${m.t('byRequester')}` : item.uploadedBy ? ` · ${item.uploadedBy}` : ''}`;
+    const label = `${item.name} · ${sizeText(item.size)} · ${dateTime(item.createdAt)}${item.source !== 'staff' ? ` · ${m.t('byRequester')}` : item.uploadedBy ? ` · ${item.uploadedBy}` : ''}`;
     return h('li', { 'data-id': item.id, 'data-kind': item.kind },
       h('a', { href, target: '_blank', rel: 'noopener', download: item.kind === 'image' ? null : item.name },
         item.hasThumbnail ? h('img', { src: this.routes.file(item.id, 'thumbnail'), alt: item.name, loading: 'lazy' }) : h('span', { class: 'file-icon', 'aria-hidden': 'true' }, item.name.split('.').pop()?.toUpperCase() ?? ''),

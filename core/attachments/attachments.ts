@@ -1,14 +1,15 @@
 import path from 'node:path';
-import type { Connection, Model } from 'mongoose';
+import { readFile } from 'node:fs/promises';
+import { Types, type Connection, type Model } from 'mongoose';
 import type { ReadStream } from 'node:fs';
 import type { Actor } from '../accounts/access.js';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import type { Config } from '../platform/config.js';
-import { assertId, notFound } from '../platform/documents.js';
+import { notFound } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { openStates, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { Tickets } from '../tickets/tickets.js';
-import { attachmentModel, type Attachment, type AttachmentDocument, type AttachmentSource } from './attachment.js';
+import { attachmentModel, type Attachment, type AttachmentSource } from './attachment.js';
 import { BlobStore } from './blob-store.js';
 import { inspectUpload, type ContentLimits } from './file-content.js';
 
@@ -36,6 +37,28 @@ export interface Upload {
 
 export type Variant = 'file' | 'thumbnail';
 
+/** A file that came with a message (an e-mail's parts), kept as it came under an id its source decides. */
+export interface NewAttachment {
+  id: string;
+  name: string;
+  contentType: string;
+  content: Buffer;
+  source: AttachmentSource;
+}
+
+/** A ticket's reference to a kept file, in the shape of the ticket's `attachments` entries. */
+export interface AttachmentRef {
+  name: string;
+  contentType: string;
+  size: number;
+  url: string | null;
+}
+
+export const attachmentRef = (a: Pick<Attachment, 'name' | 'contentType' | 'size'>): AttachmentRef => ({ name: a.name, contentType: a.contentType, size: a.size, url: null });
+
+/** The files the requester gave: on the portal and by e-mail. */
+const fromRequester: AttachmentSource[] = ['requester', 'email'];
+
 /** Staff add files while the ticket is open; archived, merged and cancelled tickets keep what they have. */
 export function staffMayAttach(ticket: Pick<Ticket, 'state'>): boolean {
   return openStates.includes(ticket.state);
@@ -54,20 +77,20 @@ export function storedName(given: string, ext: string): string {
   return `${stem.slice(0, 150)}.${ext}`;
 }
 
-export function presentAttachment(doc: AttachmentDocument) {
+export function presentAttachment(doc: Attachment) {
   return {
-    id: String(doc._id),
+    id: doc._id,
     ticketId: doc.ticketId,
     name: doc.name,
     kind: doc.kind,
-    contentType: doc.file.contentType,
-    size: doc.file.size,
-    sha256: doc.file.sha256,
+    contentType: doc.contentType,
+    size: doc.size,
+    sha256: doc.sha256,
     width: doc.width,
     height: doc.height,
     hasThumbnail: doc.thumbnail !== null,
     source: doc.source,
-    uploadedBy: doc.source === 'requester' ? null : doc.uploadedBy.username,
+    uploadedBy: doc.source === 'staff' ? (doc.uploadedBy?.username ?? null) : null,
     createdAt: doc.createdAt,
   };
 }
@@ -75,7 +98,8 @@ export type AttachmentView = ReturnType<typeof presentAttachment>;
 
 export interface Download {
   name: string;
-  kind: Attachment['kind'];
+  /** Only files checked by content may be shown in the browser; the rest are saved. */
+  inline: boolean;
   contentType: string;
   size: number;
   sha256: string;
@@ -128,7 +152,30 @@ export class Attachments {
   /** The requester sees the files they added, not the staff's. */
   async listForRequester(number: string, phone: string): Promise<AttachmentView[]> {
     const ticket = await this.tickets.ofRequester(number, phone);
-    return (await this.ofTicket(String(ticket._id), 'requester')).map(presentAttachment);
+    return (await this.ofTicket(String(ticket._id), fromRequester)).map(presentAttachment);
+  }
+
+  /** Keeps a file that came with a message: the bytes once per content, the record once per id. Every step may be repeated. */
+  async keep(file: NewAttachment, now: Date): Promise<Attachment> {
+    const stored = await this.blobs.put(file.content, file.contentType);
+    const record: Attachment = {
+      _id: file.id, ticketId: null, name: file.name, ...stored, kind: null, width: null, height: null, thumbnail: null, source: file.source, uploadedBy: null, createdAt: now,
+    };
+    const kept = await this.model.findOneAndUpdate({ _id: file.id }, { $setOnInsert: record }, { upsert: true, returnDocument: 'after' }).lean();
+    return kept ?? record;
+  }
+
+  /** Ties kept files to the ticket their message became or joined. */
+  async linkToTicket(ids: string[], ticketId: string): Promise<void> {
+    if (ids.length) await this.model.updateMany({ _id: { $in: ids } }, { $set: { ticketId } });
+  }
+
+  async ofTicket(ticketId: string, sources?: AttachmentSource[]): Promise<Attachment[]> {
+    return this.model.find({ ticketId, ...(sources ? { source: { $in: sources } } : {}) }).sort({ createdAt: 1, _id: 1 }).lean();
+  }
+
+  async content(attachment: Pick<Attachment, 'sha256'>): Promise<Buffer> {
+    return readFile(this.blobs.pathOf(attachment.sha256));
   }
 
   async download(ctx: ActionContext, ticketId: string, attachmentId: string, variant: Variant): Promise<Download> {
@@ -139,7 +186,7 @@ export class Attachments {
   async downloadForRequester(ctx: ActionContext, number: string, phone: string, attachmentId: string, variant: Variant): Promise<Download> {
     const ticket = await this.tickets.ofRequester(number, phone);
     const attachment = await this.one(String(ticket._id), attachmentId);
-    if (attachment.source !== 'requester') throw notFound('attachment', attachmentId);
+    if (!fromRequester.includes(attachment.source)) throw notFound('attachment', attachmentId);
     return this.handOut(ctx, attachment, variant);
   }
 
@@ -153,31 +200,32 @@ export class Attachments {
     const file = await this.blobs.put(inspected.bytes, inspected.contentType);
     const thumbnail = inspected.thumbnail ? await this.blobs.put(inspected.thumbnail.bytes, inspected.thumbnail.contentType) : null;
     const { actor } = ctx;
-    const created = await this.model.create({
-      ticketId, name: storedName(upload.name, inspected.ext), kind: inspected.kind, file, width: inspected.width, height: inspected.height, thumbnail, source,
-      uploadedBy: { userId: actor.userId || null, username: actor.username, via: actor.via }, createdAt: ctx.now,
-    });
-    await this.audit.record(ctx, 'attachment.upload', { type: 'attachment', id: String(created._id) }, { ticketId, contentType: file.contentType, size: file.size, sha256: file.sha256, source });
-    return presentAttachment(created.toObject() as AttachmentDocument);
+    const record: Attachment = {
+      _id: new Types.ObjectId().toHexString(), ticketId, name: storedName(upload.name, inspected.ext), ...file, kind: inspected.kind,
+      width: inspected.width, height: inspected.height, thumbnail, source, uploadedBy: { userId: actor.userId || null, username: actor.username, via: actor.via }, createdAt: ctx.now,
+    };
+    await this.model.create(record);
+    await this.audit.record(ctx, 'attachment.upload', { type: 'attachment', id: record._id }, { ticketId, contentType: file.contentType, size: file.size, sha256: file.sha256, source });
+    return presentAttachment(record);
   }
 
-  private async handOut(ctx: ActionContext, attachment: AttachmentDocument, variant: Variant): Promise<Download> {
-    const file = variant === 'thumbnail' ? attachment.thumbnail : attachment.file;
-    if (!file) throw new DomainError('THUMBNAIL_NOT_FOUND', 'This file has no thumbnail (only images have one).', { id: String(attachment._id) });
-    await this.audit.record(ctx, 'attachment.download', { type: 'attachment', id: String(attachment._id) }, { ticketId: attachment.ticketId, variant, sha256: file.sha256 });
+  private async handOut(ctx: ActionContext, attachment: Attachment, variant: Variant): Promise<Download> {
+    const file = variant === 'thumbnail' ? attachment.thumbnail : attachment;
+    if (!file) throw new DomainError('THUMBNAIL_NOT_FOUND', 'This file has no thumbnail (only images have one).', { id: attachment._id });
+    await this.audit.record(ctx, 'attachment.download', { type: 'attachment', id: attachment._id }, { ticketId: attachment.ticketId, variant, sha256: file.sha256 });
     const name = variant === 'thumbnail' ? `thumbnail-${attachment.name.replace(/\.[^.]*$/, '')}.jpg` : attachment.name;
-    return { name, kind: attachment.kind, contentType: file.contentType, size: file.size, sha256: file.sha256, open: () => this.blobs.open(file) };
+    // A file kept as it came (e-mail) carries the type its sender declared: never trusted, it is served as bytes to save.
+    const checked = attachment.kind !== null;
+    return {
+      name, inline: attachment.kind === 'image', contentType: checked ? file.contentType : 'application/octet-stream', size: file.size, sha256: file.sha256,
+      open: () => this.blobs.open(file),
+    };
   }
 
-  private async one(ticketId: string, attachmentId: string): Promise<AttachmentDocument> {
-    assertId(attachmentId, 'attachment');
-    const attachment = (await this.model.findOne({ _id: attachmentId, ticketId }).lean()) as AttachmentDocument | null;
+  private async one(ticketId: string, attachmentId: string): Promise<Attachment> {
+    const attachment = await this.model.findOne({ _id: attachmentId, ticketId }).lean();
     if (!attachment) throw notFound('attachment', attachmentId);
     return attachment;
-  }
-
-  private async ofTicket(ticketId: string, source?: AttachmentSource): Promise<AttachmentDocument[]> {
-    return (await this.model.find({ ticketId, ...(source ? { source } : {}) }).sort({ createdAt: 1, _id: 1 }).lean()) as AttachmentDocument[];
   }
 }
 

@@ -110,6 +110,36 @@ export class Callbacks {
     return { number: ticket.number, outcome: outcome ?? 'archived' };
   }
 
+  /** The survey round awaiting an answer from one of these phone numbers (the newest), or null. */
+  async awaitingAnswerFrom(phones: string[]): Promise<{ ticketId: string; round: number } | null> {
+    const ticket = await this.ticketRows.awaitingSurveyAnswer(phones);
+    return ticket ? { ticketId: String(ticket._id), round: ticket.reopenCount } : null;
+  }
+
+  /**
+   * The requester's answer by SMS to the survey of this round (a digit, see `satisfactionDigit`).
+   * May be repeated: a survey already answered, or a ticket already past its callback, is left as it is.
+   */
+  async answerBySms(ticketId: string, round: number, satisfaction: Satisfaction, now: Date): Promise<{ number: string; outcome: 'archived' | 'reopened' | null }> {
+    const survey = await this.surveys.findById(`${ticketId}:${round}`).lean();
+    if (survey && !survey.answeredAt) {
+      await compareAndSet(this.surveys, survey._id, survey.version, { answeredAt: now }, 'survey').catch((err: unknown) => {
+        if (!isDomainError(err) || err.code !== 'VERSION_CONFLICT') throw err;
+      });
+    }
+    const ticket = await this.ticketRows.byId(ticketId);
+    if (!ticket) throw new DomainError('TICKET_NOT_FOUND', `No ticket with id ${ticketId}.`);
+    if (ticket.state === 'awaiting_callback' && ticket.reopenCount === round) {
+      const requester = { ...systemActor, username: 'requester (sms)' };
+      try {
+        await this.tickets.act({ actor: requester, now }, ticketId, 'callback', { resolved: null, satisfaction, via: 'sms' });
+      } catch (err) {
+        if (!isDomainError(err) || !['VERSION_CONFLICT', 'INVALID_TRANSITION'].includes(err.code)) throw err;
+      }
+    }
+    return { number: ticket.number, outcome: await this.followUp(ticketId, now) };
+  }
+
   /**
    * Archives or reopens tickets whose callback is recorded. Run after every callback and by a job,
    * so an operator's phone callback is followed up too.

@@ -16,6 +16,8 @@ export interface JobPayloads {
   'callbacks.send-surveys': Record<string, never>;
   /** Archives satisfied tickets and reopens dissatisfied or unresolved ones after their callback. */
   'callbacks.follow-up': Record<string, never>;
+  /** Reads the hotline's mailbox (IMAP): each new message becomes a ticket or a message on the ticket it answers. Nothing without a mailbox configured. */
+  'inbound.poll-mailbox': Record<string, never>;
   /** Keeps today's and yesterday's hotspot roll-ups to their busiest keys. */
   'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
@@ -31,6 +33,7 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'notifications.send', every: '10 seconds' },
   { name: 'callbacks.send-surveys', every: '10 seconds' },
   { name: 'callbacks.follow-up', every: '10 seconds' },
+  { name: 'inbound.poll-mailbox', every: '30 seconds' },
   { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },

@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { authorize, type Actor } from '../accounts/access.js';
 import { defineModel } from '../platform/database.js';
 import { DomainError } from '../platform/errors.js';
+import { isObjectIdString } from '../platform/documents.js';
 import { catalogue, locales, noticeChannels, type Locale, type NoticeChannel, type TemplateData, type TemplateId } from '../../templates/catalogue.js';
 
 export const noticeStates = ['pending', 'sending', 'sent', 'failed'] as const;
@@ -120,6 +121,16 @@ export class Outbox {
       }
     }
     return created;
+  }
+
+  /**
+   * The tickets notices with these ids were about (a ticket notice's event id begins with its
+   * ticket's id), for messages that answer one: their Message-IDs carry the notice id.
+   */
+  async ticketIdsOf(noticeIds: string[]): Promise<string[]> {
+    if (!noticeIds.length) return [];
+    const rows = await this.notices.find({ _id: { $in: noticeIds } }, { eventId: 1 }).lean();
+    return [...new Set(rows.map((n) => n.eventId.split(':')[0]!).filter(isObjectIdString))];
   }
 
   /** Notices given up on, newest first: for the people who decide what to do about them. */

@@ -42,6 +42,19 @@ export const configSchema = z.object({
   /** An HTTP SMS gateway (POST JSON with a bearer token); without it SMS are appended to a file under DATA_DIR. */
   SMS_GATEWAY_URL: z.url().optional(),
   SMS_GATEWAY_TOKEN: z.string().min(1).optional(),
+  /**
+   * The hotline's mailbox, polled by the workers: each new message becomes a ticket or a message
+   * on the ticket it answers. Without IMAP_HOST no mailbox is read.
+   */
+  IMAP_HOST: z.string().regex(/^[0-9A-Za-z.:-]+$/, 'an address or host name').optional(),
+  IMAP_PORT: port.default(993),
+  /** tls: TLS from the start (993); starttls: cleartext upgraded, required (143); none: cleartext, only for a server on loopback. */
+  IMAP_TLS: z.enum(['tls', 'starttls', 'none']).default('tls'),
+  IMAP_USER: z.string().min(1).optional(),
+  IMAP_PASSWORD: z.string().min(1).optional(),
+  IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  /** Signs the SMS gateway's posts of inbound SMS (HMAC-SHA256); without it the endpoint answers 404. */
+  SMS_INBOUND_SECRET: z.string().min(16, 'at least 16 characters').optional(),
   /** The language of notices to requesters and departments. */
   NOTICE_LOCALE: z.enum(['zh-CN', 'en']).default('zh-CN'),
   TRUST_PROXY: boolean.default(false),

@@ -34,19 +34,27 @@ export const documentsPerTerm = 100;
 const sliceHours = [1, 8, 64, 512, 4096];
 
 /**
- * The documents whose `terms` share most distinct terms with the query, best first: more matched
- * terms first; among equals, rarer terms weigh more (each match adds 1 / the documents read for the
- * term), then newer documents.
+ * Ids of the documents whose `terms` share most distinct terms with the query, best first: more
+ * matched terms first; among equals, rarer terms weigh more (each match adds 1 / the documents read
+ * for the term), then newer documents.
  */
-export async function searchByTerms<T extends Searchable>(model: Model<T>, query: string, search: TermSearch): Promise<(T & { _id: unknown })[]> {
+export async function rankByTerms<T extends Searchable>(model: Model<T>, query: string, search: TermSearch): Promise<string[]> {
   const terms = tokenizeForIndex(query).slice(0, maxQueryTerms);
   if (terms.length === 0) return [];
   const byTerm = await Promise.all(terms.map((term) => newestHolding(model, term, search)));
-  const best = rank(byTerm).slice(0, search.limit);
-  if (best.length === 0) return [];
-  const found = new Map((await model.find({ _id: { $in: best } } as never).lean()).map((doc) => [String(doc._id), doc as T & { _id: unknown }]));
-  // A document changed between the two reads may have left the filter; it is dropped.
-  return best.flatMap((id) => found.get(id) ?? []);
+  return rank(byTerm).slice(0, search.limit);
+}
+
+/** The documents `ids` names, in that order, read from `model` with `filter`: a document changed since its ids were read may have left the filter, and is dropped. */
+export async function inRankOrder<T>(model: Model<T>, ids: readonly string[], filter: Record<string, unknown> = {}): Promise<(T & { _id: unknown })[]> {
+  if (ids.length === 0) return [];
+  const found = new Map((await model.find({ ...filter, _id: { $in: ids } } as never).lean()).map((doc) => [String((doc as { _id: unknown })._id), doc as T & { _id: unknown }]));
+  return ids.flatMap((id) => found.get(id) ?? []);
+}
+
+/** `rankByTerms` over documents that carry their own `terms`, read back whole. */
+export async function searchByTerms<T extends Searchable>(model: Model<T>, query: string, search: TermSearch): Promise<(T & { _id: unknown })[]> {
+  return inRankOrder(model, await rankByTerms(model, query, search), search.filter);
 }
 
 /** Ids of the newest documents (at most `documentsPerTerm`) that hold the term, newest first. */

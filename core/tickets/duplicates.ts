@@ -1,6 +1,5 @@
 import type { Actor } from '../accounts/access.js';
 import { authorize } from '../accounts/access.js';
-import { searchByTerms } from '../search/term-search.js';
 import type { Tickets } from './tickets.js';
 import { summarizeTicket, type TicketSummary } from './ticket-view.js';
 import type { TicketDocument } from './ticket.js';
@@ -51,8 +50,8 @@ export async function duplicateCandidates(
     const rows = await tickets.tickets.find({ 'location.departmentId': probe.locationDepartmentId, categoryId: probe.categoryId }).sort({ createdAt: -1 }).limit(50).lean();
     for (const t of rows) note(t as TicketDocument, 'same_place_and_category', 0.8);
   }
-  const similar = await searchByTerms(tickets.tickets, probe.text, { limit: 20, now });
-  for (const [i, t] of similar.entries()) note(t as TicketDocument, 'similar_text', 0.6 * (1 - i / similar.length));
+  const similar = await tickets.similarTo(probe.text, 20, now);
+  for (const [i, t] of similar.entries()) note(t, 'similar_text', 0.6 * (1 - i / similar.length));
   return [...reasons.values()]
     .sort((a, b) => b.score - a.score || b.ticket.createdAt.getTime() - a.ticket.createdAt.getTime())
     .slice(0, 10)

@@ -5,7 +5,7 @@ import {
   type Clock, type LimitOverrides, type LimitTable, type WarningLevel, type WarningThresholds, type WorkingCalendar,
 } from '../clocks/index.js';
 import { DomainError } from '../platform/errors.js';
-import { partsInHand, statesInHand, type Assignment, type CallbackResult, type RoutingSuggestion, type Satisfaction, type Ticket, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, type Assignment, type CallbackResult, type RoutingSuggestion, type Satisfaction, type Ticket, type TicketState } from './ticket.js';
 
 /** Everything a rule needs besides the ticket: time, calendar and the administrator's settings. */
 export interface LifecycleEnv {
@@ -47,6 +47,8 @@ export interface ActionInputs {
   supervise: { reason: string };
   callback: { resolved: boolean | null; satisfaction: Satisfaction | null; comment?: string | null; via: CallbackResult['via'] };
   reopen: { reason: string };
+  /** The requester wrote again (an e-mail answering one of ours, an SMS): recorded on the ticket, its files added to it. */
+  requester_message: { channel: 'email' | 'sms'; text: string; messageKey: string; attachments: Ticket['attachments'] };
   archive: Record<string, never>;
   merge: { parentId: string };
   cancel: { reason: string };
@@ -301,6 +303,13 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       t.infoRequest = null;
       t.assignments = assignmentsFor(t, { id: lead.departmentId, ancestors: lead.departmentAncestors }, [], env);
       return 'dispatched';
+    },
+  },
+  requester_message: {
+    from: openStates, who: 'system',
+    apply: (t, input) => {
+      t.attachments = [...t.attachments, ...input.attachments];
+      return t.state;
     },
   },
   archive: {

@@ -32,7 +32,7 @@ export function withWorkingTimeLeft<T extends { dueAt: Date | null }>(rows: T[],
 export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleEnv) {
   // The owed effects carry a full snapshot of the ticket, requester included: never hand them out.
   const {
-    _id, requester, assignments, scope: _scope, terms: _terms, dispatchClock, callbackClock,
+    _id, requester, assignments, scope: _scope, dispatchClock, callbackClock,
     effects: _effects, effectsDueAt: _effectsDueAt, idempotencyKey: _key, idempotencyFingerprint: _fingerprint, ...rest
   } = doc;
   const visible = seesRequester(actor, doc);

@@ -1,13 +1,18 @@
 import type { Model, Types } from 'mongoose';
-import { backfillTerms } from '../search/term-search.js';
+import { isDuplicateKey } from '../platform/documents.js';
 import type { TicketEvent } from './ticket-events.js';
+import type { TicketTerms } from './ticket-terms.js';
 import { ticketTerms, type Ticket, type TicketDocument } from './ticket.js';
+
+/** The index of the releases that kept the search terms in the ticket itself. */
+const termsInTicketIndex = 'terms_1__id_-1';
 
 /** What other areas read and maintain of the tickets and their events; changes go through `Tickets`. */
 export class TicketRepository {
   constructor(
     private readonly tickets: Model<Ticket>,
     private readonly events: Model<TicketEvent>,
+    private readonly termIndex: Model<TicketTerms>,
   ) {}
 
   async exists(id: string): Promise<boolean> {
@@ -21,6 +26,26 @@ export class TicketRepository {
 
   async byId(id: string): Promise<TicketDocument | null> {
     return (await this.tickets.findById(id).lean()) as TicketDocument | null;
+  }
+
+  async byNumber(number: string): Promise<TicketDocument | null> {
+    return (await this.tickets.findOne({ number }).lean()) as TicketDocument | null;
+  }
+
+  /**
+   * Whether the ticket already recorded this requester message: in its history, or still owed to
+   * it by the change that wrote it (its writer died before the history reaction ran).
+   */
+  async hasRequesterMessage(ticketId: string, messageKey: string): Promise<boolean> {
+    const inHistory = await this.events.exists({ ticketId, action: 'requester_message', 'data.messageKey': messageKey });
+    if (inHistory) return true;
+    return !!(await this.tickets.exists({ _id: ticketId, effects: { $elemMatch: { 'event.action': 'requester_message', 'event.data.messageKey': messageKey } } }));
+  }
+
+  /** The newest ticket whose satisfaction survey went to one of these phone numbers and is still unanswered. */
+  async awaitingSurveyAnswer(phones: string[]): Promise<TicketDocument | null> {
+    const [ticket] = await this.tickets.find({ 'requester.phone': { $in: phones }, state: 'awaiting_callback', 'survey.status': 'sent' }).sort({ 'survey.sentAt': -1 }).limit(1).lean();
+    return (ticket as TicketDocument | undefined) ?? null;
   }
 
   /** A ticket's state and recorded callback. */
@@ -63,8 +88,48 @@ export class TicketRepository {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
   }
 
-  /** Gives tickets stored without search terms their terms; returns how many. */
-  backfillTerms(): Promise<number> {
-    return backfillTerms(this.tickets, ['subject', 'content'], ticketTerms);
+  /**
+   * Brings tickets of earlier releases to search terms kept beside them (`ticket-terms.ts`): each
+   * ticket without its terms document gets one (from the `terms` it carries, or from its text), and
+   * the ticket's own copy and index go. It reads every ticket, so it runs only while a sign of those
+   * releases remains: their index on the tickets, or `everyTicket` (the postings of the releases
+   * before). Idempotent; returns how many terms documents it wrote.
+   */
+  async backfillTerms(options: { everyTicket: boolean }): Promise<number> {
+    const indexes = await this.tickets.collection.indexes().catch(() => []);
+    const termsInTickets = indexes.some((index) => index.name === termsInTicketIndex);
+    if (!termsInTickets && !options.everyTicket) return 0;
+    let filled = 0;
+    type Row = Pick<Ticket, 'subject' | 'content' | 'scope' | 'version'> & { _id: Types.ObjectId; terms?: string[] };
+    let batch: Row[] = [];
+    const flush = async () => {
+      const ids = batch.map((row) => row._id);
+      const present = new Set((await this.termIndex.find({ _id: { $in: ids } }, { _id: 1 }).lean()).map((doc) => String(doc._id)));
+      const missing = batch.filter((row) => !present.has(String(row._id)));
+      if (missing.length) {
+        try {
+          const written = await this.termIndex.insertMany(
+            missing.map((row) => ({ _id: row._id, terms: row.terms ?? ticketTerms(row), scope: row.scope, version: row.version })),
+            { ordered: false },
+          );
+          filled += written.length;
+        } catch (err) {
+          // Another process wrote some of them meanwhile (an intake's own reaction, or a second backfill).
+          if (!isDuplicateKey(err)) throw err;
+          filled += (err as { insertedDocs?: unknown[] }).insertedDocs?.length ?? 0;
+        }
+      }
+      const carrying = batch.filter((row) => row.terms).map((row) => row._id);
+      // `terms` is no longer in the schema, which would drop it from the update.
+      if (carrying.length) await this.tickets.updateMany({ _id: { $in: carrying } }, { $unset: { terms: '' } }, { strict: false });
+      batch = [];
+    };
+    for await (const row of this.tickets.find({}, { subject: 1, content: 1, scope: 1, version: 1, terms: 1 }).lean().cursor({ batchSize: 500 })) {
+      batch.push(row as unknown as Row);
+      if (batch.length === 500) await flush();
+    }
+    if (batch.length) await flush();
+    if (termsInTickets) await this.tickets.collection.dropIndex(termsInTicketIndex);
+    return filled;
   }
 }

@@ -96,8 +96,6 @@ export interface Ticket {
   location: { address: string | null; departmentId: string | null; coordinates: { lat: number; lng: number } | null };
   subject: string;
   content: string;
-  /** The search terms of subject and content (`ticketTerms`), for keyword search; never shown. */
-  terms: string[];
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
   routing: Routing;
@@ -158,6 +156,10 @@ export interface TicketEffect extends OwedEffect {
    * the relay) must see the ticket of their own change, not a later one.
    */
   ticket: TicketSnapshot;
+  /** At intake: the search terms of the text (`ticketTerms`), kept beside the ticket (`ticket-terms.ts`). */
+  terms?: string[];
+  /** The change moved the ticket to other departments: the search terms follow its scope. */
+  rescoped?: true;
 }
 
 export type TicketSnapshot = Omit<Ticket, 'effects' | 'effectsDueAt' | 'idempotencyKey' | 'idempotencyFingerprint'>;
@@ -212,7 +214,6 @@ const ticketSchema = new Schema<Ticket>(
     },
     subject: { type: String, required: true },
     content: { type: String, required: true },
-    terms: { type: [String], default: undefined },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
     routing: {
@@ -272,8 +273,6 @@ ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
-// Keyword search reads each term's newest tickets: the `_id` key keeps that walk short for frequent terms.
-ticketSchema.index({ terms: 1, _id: -1 });
 
 export const ticketModel = (connection: Connection): Model<Ticket> => defineModel(connection, 'Ticket', ticketSchema);
 export type TicketDocument = Ticket & { _id: unknown };

@@ -12,11 +12,12 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
 import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
-import { searchByTerms } from '../search/term-search.js';
+import { inRankOrder, rankByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
 import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
+import { ticketTermsModel, type TicketTerms } from './ticket-terms.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
 import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
@@ -79,9 +80,9 @@ export type TicketReaction = Reaction<TicketDocument, TicketEffect>;
 export interface TicketEffectsPolicy {
   /**
    * What a change adds to the roll-ups, decided with the change (pure): the event, the ticket as
-   * written and as it was before (null at intake).
+   * written and as it was before (null at intake), and at intake the search terms of its text.
    */
-  rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null): RollupDelta[];
+  rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null, terms: readonly string[]): RollupDelta[];
   /** Run in order for each change; the history entry is always the first. */
   reactions: readonly TicketReaction[];
 }
@@ -101,6 +102,7 @@ function snapshotOf(ticket: Ticket): TicketSnapshot {
 export class Tickets {
   readonly tickets: Model<Ticket>;
   readonly events: Model<TicketEvent>;
+  private readonly termIndex: Model<TicketTerms>;
   private readonly reads: Model<RequesterRead>;
   private readonly numbers: TicketNumbers;
 
@@ -115,6 +117,7 @@ export class Tickets {
   ) {
     this.tickets = ticketModel(connection);
     this.events = ticketEventModel(connection);
+    this.termIndex = ticketTermsModel(connection);
     this.reads = requesterReadModel(connection);
     this.numbers = new TicketNumbers(connection);
     const history: TicketReaction = {
@@ -127,8 +130,25 @@ export class Tickets {
         }
       },
     };
+    const search: TicketReaction = {
+      name: 'search',
+      apply: async (ticket, { terms, rescoped, ticket: { scope, version } }) => {
+        if (!terms && !rescoped) return;
+        try {
+          // Only forward: a reaction of an older change, settled late, finds a newer version and does nothing.
+          await this.termIndex.updateOne(
+            { _id: ticket._id as Types.ObjectId, version: { $lt: version } },
+            { $set: { scope, version }, ...(terms ? { $setOnInsert: { terms } } : {}) },
+            { upsert: !!terms },
+          );
+        } catch (err) {
+          // The intake's terms are there already, at this version or a later one.
+          if (!isDuplicateKey(err)) throw err;
+        }
+      },
+    };
     // Each reaction sees the ticket as its own change wrote it.
-    this.reactions = [history, ...policy.reactions].map((reaction) => ({
+    this.reactions = [history, search, ...policy.reactions].map((reaction) => ({
       name: reaction.name,
       apply: (written, effect) => reaction.apply({ ...effect.ticket, _id: written._id, effects: [], effectsDueAt: null }, effect),
     }));
@@ -284,7 +304,17 @@ export class Tickets {
     // Who may read a ticket that no department holds reads every ticket; department users their scope.
     const filter = mayRead(actor, { scope: [] }) ? {} : actor.departmentId ? { scope: actor.departmentId } : null;
     if (!filter) return [];
-    return (await searchByTerms(this.tickets, query, { filter, limit, now })).map(summarizeTicket);
+    return (await this.byTerms(query, filter, limit, now)).map(summarizeTicket);
+  }
+
+  /** Tickets whose text is most like `text`, best first, whoever holds them (duplicate candidates). */
+  similarTo(text: string, limit: number, now: Date): Promise<TicketDocument[]> {
+    return this.byTerms(text, {}, limit, now);
+  }
+
+  private async byTerms(query: string, filter: { scope?: string }, limit: number, now: Date): Promise<TicketDocument[]> {
+    const ids = await rankByTerms(this.termIndex, query, { filter, limit, now });
+    return (await inRankOrder(this.tickets, ids, filter)) as TicketDocument[];
   }
 
   /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
@@ -360,10 +390,11 @@ export class Tickets {
     const _id = new Types.ObjectId();
     const id = String(_id);
     const event = this.eventOf(id, 1, ctx, { action: 'intake', from: null, to: 'received', reason: null, data: { channel: input.channel } });
-    const rollups = this.policy.rollupsOf(event, draft, null);
+    const terms = ticketTerms(input);
+    const rollups = this.policy.rollupsOf(event, draft, null, terms);
     for (let attempt = 0; ; attempt++) {
       const numbered = { ...draft, number: await this.numbers.next(draft.createdAt) };
-      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered) }, ctx.now);
+      const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered), terms }, ctx.now);
       const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
         await this.tickets.create(document);
@@ -385,7 +416,11 @@ export class Tickets {
     const version = previous.version + 1;
     const fields = Object.fromEntries(Object.entries(next).filter(([name]) => !(writeFields as readonly string[]).includes(name))) as Partial<Ticket>;
     const stored = this.eventOf(id, version, ctx, event);
-    const owed = owe<TicketEffect>({ id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous), ticket: snapshotOf({ ...next, version }) }, ctx.now);
+    const rescoped = !sameMembers(previous.scope, next.scope);
+    const owed = owe<TicketEffect>(
+      { id: stored._id, event: stored, rollups: this.policy.rollupsOf(stored, next, previous, []), ticket: snapshotOf({ ...next, version }), ...(rescoped ? { rescoped } : {}) },
+      ctx.now,
+    );
     // One atomic write: the version step, its event and what it owes; the reactions follow from it.
     const written = (await compareAndSet(this.tickets, id, previous.version, { ...fields, ...owed.set }, 'ticket', { push: owed.push })) as TicketDocument;
     await settleEffects(this.tickets, written, this.reactions);
@@ -449,6 +484,8 @@ export class Tickets {
 
 type CategoryLink = Pick<Category, 'path' | 'complex' | 'limits' | 'active'>;
 
+const sameMembers = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
+
 /** Lifecycle environments by instant and category, kept by a caller for one run over many tickets. */
 export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
 
@@ -494,7 +531,6 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
     subject: input.subject,
     content: input.content,
-    terms: ticketTerms(input),
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
-import { aDepartment, aUser, testPassword } from '../builders/builders.js';
-import { signIn, useTestApp, type SignedInAgent } from '../helpers/test-app.js';
+import { useTestApp, useTicketDesk } from '../helpers/test-app.js';
 
 const noStackTrace = /at .*\.[jt]s|node_modules|URIError/;
 
 describe('API: bad input is refused cleanly at the edge', () => {
   const t = useTestApp({ at: '2026-03-02T02:00:00Z' });
-  let operator: SignedInAgent;
-  let dispatcher: SignedInAgent;
-  let staff: SignedInAgent;
-  let department: { id: string };
-
-  before(async () => {
-    department = await aDepartment(t.services);
-    operator = await signIn(t.app, (await aUser(t.services, ['operator'])).username, testPassword);
-    dispatcher = await signIn(t.app, (await aUser(t.services, ['dispatcher'])).username, testPassword);
-    staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: department.id })).username, testPassword);
-  });
+  const desk = useTicketDesk(t);
 
   const ticket = (overrides: Record<string, unknown> = {}) => ({
     channel: 'phone', requestType: 'complaint', requester: { name: '王五', phone: '13900000001' },
@@ -31,7 +20,7 @@ describe('API: bad input is refused cleanly at the edge', () => {
 
   it('when a path parameter is not valid percent-encoding, then 400 VALIDATION_FAILED naming the path, no stack trace', async () => {
     for (const url of ['/api/public/tickets/%ED%A0%80?phone=13800138000', '/api/public/tickets/%E0%A4%A?phone=13800138000', '/api/tickets/%FF']) {
-      const res = await operator.get(url);
+      const res = await desk.operator.get(url);
       assert.equal(res.status, 400, `${url}: ${res.status} ${JSON.stringify(res.body)}`);
       assert.equal(res.body.error.code, 'VALIDATION_FAILED');
       assert.equal(res.body.error.details.fields[0].field, 'path');
@@ -41,26 +30,26 @@ describe('API: bad input is refused cleanly at the edge', () => {
 
   it('when a date is outside 2000–2100 or not an ISO 8601 date-time with a zone, then 400 naming the field', async () => {
     for (const receivedAt of ['+275760-09-13T00:00:00Z', '-271821-04-20T00:00:00Z', '1999-12-31T23:59:59Z', '2101-01-01T00:00:00Z', true, 0, '2026-03-02', 'now']) {
-      assertRefused(await operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt })), 'receivedAt', `receivedAt ${String(receivedAt)}`);
+      assertRefused(await desk.operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt })), 'receivedAt', `receivedAt ${String(receivedAt)}`);
     }
     for (const from of ['true', '-271821-04-20T00:00:00Z', '275760-09-13T00:00:00Z', '1970-01-01T00:00:00Z']) {
-      assertRefused(await dispatcher.get(`/api/tickets?from=${encodeURIComponent(from)}`), 'from', `from ${from}`);
+      assertRefused(await desk.dispatcher.get(`/api/tickets?from=${encodeURIComponent(from)}`), 'from', `from ${from}`);
     }
-    assertRefused(await dispatcher.get('/api/analytics/dashboard?from=1900-01-01&to=1900-01-02'), 'from', 'dashboard day 1900');
-    const imported = await operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt: '2026-02-27T10:00:00+08:00' }));
+    assertRefused(await desk.dispatcher.get('/api/analytics/dashboard?from=1900-01-01&to=1900-01-02'), 'from', 'dashboard day 1900');
+    const imported = await desk.operator.post('/api/tickets').send(ticket({ channel: 'import', receivedAt: '2026-02-27T10:00:00+08:00' }));
     assert.equal(imported.status, 201, JSON.stringify(imported.body));
   });
 
   it('when an extension is asked up to year 275760, then 400 and the deadline cannot be moved there', async () => {
-    const created = await operator.post('/api/tickets').send(ticket());
+    const created = await desk.operator.post('/api/tickets').send(ticket());
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id: string = created.body.id;
-    assert.equal((await dispatcher.post(`/api/tickets/${id}/dispatch`).send({ lead: department.id })).status, 200);
-    assert.equal((await staff.post(`/api/tickets/${id}/accept`).send({})).status, 200);
+    assert.equal((await desk.dispatcher.post(`/api/tickets/${id}/dispatch`).send({ lead: desk.department.id })).status, 200);
+    assert.equal((await desk.staff.post(`/api/tickets/${id}/accept`).send({})).status, 200);
     for (const until of ['+275760-09-13T00:00:00Z', '2101-01-01T00:00:00Z', true]) {
-      assertRefused(await staff.post(`/api/tickets/${id}/request-extension`).send({ until, reason: '需要时间' }), 'until', `until ${String(until)}`);
+      assertRefused(await desk.staff.post(`/api/tickets/${id}/request-extension`).send({ until, reason: '需要时间' }), 'until', `until ${String(until)}`);
     }
-    const fine = await staff.post(`/api/tickets/${id}/request-extension`).send({ until: '2026-04-30T09:00:00+08:00', reason: '需要时间' });
+    const fine = await desk.staff.post(`/api/tickets/${id}/request-extension`).send({ until: '2026-04-30T09:00:00+08:00', reason: '需要时间' });
     assert.equal(fine.status, 200, JSON.stringify(fine.body));
   });
 
@@ -69,13 +58,13 @@ describe('API: bad input is refused cleanly at the edge', () => {
     const at = json.indexOf('SUBJECT');
     const broken = Buffer.concat([json.subarray(0, at), Buffer.from([0xff, 0xfe, 0xc3]), json.subarray(at + 'SUBJECT'.length)]);
     // Sent as bytes: superagent would otherwise serialise the Buffer as JSON.
-    const res = await operator.post('/api/tickets').set('content-type', 'application/json').serialize((b: unknown) => b as string).send(broken);
+    const res = await desk.operator.post('/api/tickets').set('content-type', 'application/json').serialize((b: unknown) => b as string).send(broken);
     assertRefused(res, 'body', 'invalid UTF-8');
     assert.doesNotMatch(JSON.stringify(res.body), noStackTrace);
   });
 
   it('when text holds a lone surrogate, NUL, a control or a bidi override, then 400 naming the field; long text keeps its lines', async () => {
-    const raw = (body: string) => operator.post('/api/tickets').set('content-type', 'application/json').send(body);
+    const raw = (body: string) => desk.operator.post('/api/tickets').set('content-type', 'application/json').send(body);
     const base = JSON.stringify(ticket({ subject: 'SUBJECT' }));
     assertRefused(await raw(base.replace('SUBJECT', '\\ud800路灯')), 'subject', 'lone high surrogate');
     assertRefused(await raw(base.replace('SUBJECT', '路灯\\udc00')), 'subject', 'lone low surrogate');
@@ -90,9 +79,9 @@ describe('API: bad input is refused cleanly at the edge', () => {
       ['content', { content: '路灯\u009b不亮' }],
       ['location.address', { location: { address: '望京\u202d街' } }],
     ] as const) {
-      assertRefused(await operator.post('/api/tickets').send(ticket(overrides)), field, `${field} ${JSON.stringify(overrides)}`);
+      assertRefused(await desk.operator.post('/api/tickets').send(ticket(overrides)), field, `${field} ${JSON.stringify(overrides)}`);
     }
-    const fine = await operator.post('/api/tickets').send(ticket({ subject: 'Cafe\u0301 门口 😀', content: '第一行\n第二行\r\n\t第三行' }));
+    const fine = await desk.operator.post('/api/tickets').send(ticket({ subject: 'Cafe\u0301 门口 😀', content: '第一行\n第二行\r\n\t第三行' }));
     assert.equal(fine.status, 201, JSON.stringify(fine.body));
     assert.equal(fine.body.subject, 'Café 门口 😀', 'stored in NFC');
     assert.equal(fine.body.content, '第一行\n第二行\r\n\t第三行');
@@ -101,9 +90,9 @@ describe('API: bad input is refused cleanly at the edge', () => {
   it('when an attachment URL is not http(s), then 400 naming it', async () => {
     const attachment = (url: string) => ({ attachments: [{ name: '照片.jpg', contentType: 'image/jpeg', size: 1000, url }] });
     for (const url of ['javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'file:///etc/passwd', 'vbscript:msgbox']) {
-      assertRefused(await operator.post('/api/tickets').send(ticket(attachment(url))), 'attachments.0.url', url);
+      assertRefused(await desk.operator.post('/api/tickets').send(ticket(attachment(url))), 'attachments.0.url', url);
     }
-    const fine = await operator.post('/api/tickets').send(ticket(attachment('https://files.example.cn/a/照片.jpg')));
+    const fine = await desk.operator.post('/api/tickets').send(ticket(attachment('https://files.example.cn/a/照片.jpg')));
     assert.equal(fine.status, 201, JSON.stringify(fine.body));
   });
 });

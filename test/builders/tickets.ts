@@ -2,7 +2,7 @@ import type { Actor } from '../../core/accounts/access.js';
 import type { Role } from '../../core/accounts/roles.js';
 import { createWorkingCalendar, DEFAULT_LIMITS, DEFAULT_WARNING_THRESHOLDS, type Clock } from '../../core/clocks/index.js';
 import type { LifecycleEnv } from '../../core/tickets/ticket-lifecycle.js';
-import { ticketTerms, type Assignment, type Ticket, type TicketState } from '../../core/tickets/ticket.js';
+import { type Assignment, type Ticket, type TicketState } from '../../core/tickets/ticket.js';
 
 export const leadDept = { id: 'aaaaaaaaaaaaaaaaaaaaaaa1', ancestors: ['aaaaaaaaaaaaaaaaaaaaaaa0'] };
 export const assistDept = { id: 'aaaaaaaaaaaaaaaaaaaaaaa2', ancestors: ['aaaaaaaaaaaaaaaaaaaaaaa0'] };
@@ -43,7 +43,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     number: '20260302000001', channel: 'phone', requestType: 'complaint', categoryId: null, categoryPath: null, urgency: 'normal',
     requester: { name: '张三', phone: '13800138000', email: null, address: null, confidential: false },
     location: { address: null, departmentId: null, coordinates: null },
-    ...text, terms: ticketTerms(text), attachments: [], callId: null, intakeBy: 'u-operator',
+    ...text, attachments: [], callId: null, intakeBy: 'u-operator',
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     state, version: 3, assignments,
     scope: assignments.flatMap((a) => [a.departmentId, ...a.departmentAncestors]),

@@ -12,7 +12,9 @@ import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
 import { attachmentSettingsFrom } from '../../core/attachments/attachments.js';
 import { loadConfig } from '../../core/platform/config.js';
+import type { InboundSettings } from '../../core/inbound/inbound-settings.js';
 import { testDatabaseUri } from './global-setup.js';
+import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 
 export interface TestContext {
   app: Express;
@@ -29,7 +31,7 @@ let counter = 0;
  * A fresh database and app for one test file: call in `describe`, it registers before/after hooks.
  * The clock is fixed so tests decide what time it is.
  */
-export function useTestApp(options: { maxFailures?: number; at?: string } = {}): TestContext {
+export function useTestApp(options: { maxFailures?: number; at?: string; inbound?: () => InboundSettings } = {}): TestContext {
   const context = {} as TestContext;
   before(async function () {
     const file = path.basename(this.test?.parent?.file ?? 'suite', '.test.ts').replace(/[^A-Za-z0-9]/g, '_');
@@ -40,6 +42,7 @@ export function useTestApp(options: { maxFailures?: number; at?: string } = {}):
     context.services = await createServices(context.connection, {
       authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
       attachments: attachmentSettingsFrom(loadConfig({ DATA_DIR: context.dataDir })),
+      inbound: options.inbound?.(),
     });
     context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), cookieSecure: false, trustProxy: false });
   });
@@ -76,4 +79,24 @@ export async function signIn(app: Express, username: string, password: string): 
     delete: (url) => agent.delete(url).set('x-csrf-token', csrf),
     get: (url) => agent.get(url),
   };
+}
+
+/** A department and who takes a ticket through it: an operator, a dispatcher and the department's staff, each signed in. */
+export interface TicketDesk {
+  department: { id: string };
+  operator: SignedInAgent;
+  dispatcher: SignedInAgent;
+  staff: SignedInAgent;
+}
+
+/** Creates the desk of a test file in a `before` hook (call in `describe`, after `useTestApp`). */
+export function useTicketDesk(t: TestContext): TicketDesk {
+  const desk = {} as TicketDesk;
+  before(async () => {
+    desk.department = await aDepartment(t.services);
+    desk.operator = await signIn(t.app, (await aUser(t.services, ['operator'])).username, testPassword);
+    desk.dispatcher = await signIn(t.app, (await aUser(t.services, ['dispatcher'])).username, testPassword);
+    desk.staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: desk.department.id })).username, testPassword);
+  });
+  return desk;
 }

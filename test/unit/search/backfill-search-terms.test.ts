@@ -8,18 +8,22 @@ describe('services.backfillSearchTerms: a database from the releases with search
   const t = useTestApp();
   const operator: Actor = { userId: 'u-operator', username: 'operator', roles: ['operator'], departmentId: null, via: 'session' };
 
-  it('when a ticket and an article lack terms, then after the backfill keyword search finds both, and a second run changes nothing', async () => {
+  it('when a ticket carries its terms in itself (the release before) and an article lacks them, then after the backfill keyword search finds both, the old index is gone, and a second run changes nothing', async () => {
     const ctx = { actor: operator, now: t.clock.now() };
     const { id } = await t.services.tickets.intake(ctx, { channel: 'phone', requestType: 'complaint', requester: { phone: '13800000001' }, subject: '井盖缺失', content: '学院路口井盖缺失，夜间行人有危险。' });
     const department = await aDepartment(t.services);
     const article = await t.services.knowledge.create({ actor: systemActor, now: t.clock.now() }, { question: '井盖缺失找谁？', answer: '井盖缺失由产权单位负责补装。', departmentId: department.id, status: 'published' });
     const db = t.connection.db!;
-    await db.collection('tickets').updateOne({ _id: new Types.ObjectId(id) }, { $unset: { terms: '' } });
+    await db.collection('ticket_terms').deleteOne({ _id: new Types.ObjectId(id) });
+    await db.collection('tickets').updateOne({ _id: new Types.ObjectId(id) }, { $set: { terms: ['井盖', '缺失', '学院'] } });
+    await db.collection('tickets').createIndex({ terms: 1, _id: -1 });
     await db.collection('knowledge_articles').updateOne({ _id: new Types.ObjectId(article.id) }, { $unset: { terms: '' } });
     assert.deepEqual(await t.services.tickets.search(operator, '井盖', 10, t.clock.now()), []);
 
     assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 1, articles: 1 });
     assert.deepEqual((await t.services.tickets.search(operator, '井盖', 10, t.clock.now())).map((s) => s.id), [id]);
+    assert.equal((await db.collection('tickets').findOne({ _id: new Types.ObjectId(id) }))?.terms, undefined);
+    assert.ok(!(await db.collection('tickets').indexes()).some((index) => index.name === 'terms_1__id_-1'));
     assert.deepEqual((await t.services.knowledge.search(operator, '井盖', 10, t.clock.now())).map((a) => a.id), [article.id]);
     assert.deepEqual(await t.services.backfillSearchTerms(), { tickets: 0, articles: 0 });
   });
