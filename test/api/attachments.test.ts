@@ -211,6 +211,23 @@ describe('API: photos and attachments', () => {
     assert.deepEqual(audit.body.items.map((e: { actor: { username: string; via: string } }) => [e.actor.username, e.actor.via]), [['public', 'public']]);
   });
 
+  it('when an e-mail brought a file, then it is handed out as bytes to save, whatever type its sender declared, and the requester sees it as theirs', async () => {
+    const submitted = await supertest(t.app).post('/api/public/tickets').send({
+      requestType: 'inquiry', requester: { phone: '13912340000' }, subject: '办事指南', content: '请问如何办理居住证？',
+    });
+    const ticket = await t.services.tickets.ofRequester(submitted.body.number, '13912340000');
+    const html = Buffer.from('<html><script>alert(1)</script></html>');
+    const kept = await t.services.attachments.keep({ id: 'email:test:0', name: 'page.html', contentType: 'text/html', content: html, source: 'email' }, t.clock.now());
+    await t.services.attachments.linkToTicket([kept._id], String(ticket._id));
+    const file = await operator.get(`/api/tickets/${ticket._id}/attachments/${kept._id}`).buffer(true).parse(binary);
+    assert.equal(file.status, 200);
+    assert.equal(file.headers['content-type'], 'application/octet-stream');
+    assert.match(String(file.headers['content-disposition']), /^attachment; filename="page.html"/);
+    assert.deepEqual(file.body, html);
+    const mine = await supertest(t.app).get(`/api/public/tickets/${submitted.body.number}/attachments?phone=13912340000`);
+    assert.deepEqual(mine.body.items.map((a: { id: string; kind: string | null }) => [a.id, a.kind]), [['email:test:0', null]]);
+  });
+
   it('the OpenAPI document describes the uploads as binary bodies and the downloads as files', async () => {
     const doc = (await supertest(t.app).get('/api/openapi.json')).body;
     const post = doc.paths['/api/tickets/{id}/attachments'].post;
