@@ -18,7 +18,9 @@ import { knowledgeRouter } from './knowledge/knowledge.router.js';
 import { publicTicketsRouter, ticketsRouter } from './tickets/tickets.router.js';
 import { callsRouter, telephonySwitchRouter } from './calls/calls.router.js';
 import { liveRouter } from './live/live.router.js';
+import { open311Router } from './open311/open311.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
+import { publicResultsRouter } from './analytics/public-results.router.js';
 import { templatesRouter } from './templates/templates.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
@@ -74,7 +76,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(publicAttachmentsRouter(endpoints, { attachments: services.attachments, clock }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
+  app.use(publicResultsRouter(endpoints, { publicResults: services.publicResults, clock }));
   app.use(telephonySwitchRouter(endpoints, { telephony: services.telephony, clock }));
+  app.use(open311Router(endpoints, { open311: services.open311, authentication: services.authentication, clock, logger }));
   app.use(authenticate(services.authentication, clock));
   app.use(accountsRouter(endpoints, { authentication: services.authentication, users: services.users, clock, cookieSecure: deps.cookieSecure }));
   app.use(departmentsRouter(endpoints, services.departments));
@@ -87,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
-  app.use(calendarRouter(endpoints, services.settings));
+  app.use(calendarRouter(endpoints, services.settings, clock));
   app.use(templatesRouter(endpoints));
 
   app.use(unknownRoute);

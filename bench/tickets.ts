@@ -2,7 +2,7 @@
  * Ticket core at scale (issue 10's acceptance), on a fresh embedded engine (FerretDB 2 on PostgreSQL
  * 15 with DocumentDB) in a temporary directory:
  *   npm run bench -- tickets [--tickets 100000] [--rounds 3] [--concurrency 20] [--creates 600] [--accepts 400]
- *                            [--list-queries 100] [--budget 120] [--batch 2000]
+ *                            [--list-queries 100] [--budget 120] [--batch 2000] [--rate 0]
  * Seeds --tickets tickets built by the product's own pure functions (bench/lib/seed.ts: newTicket,
  * decide, settleClocks, the sweep's steps) with the citizens' messages of ../shared/data/complaints
  * over the demo city's 41 departments, bulk-inserted with insertMany. Then the API runs as its own
@@ -16,7 +16,10 @@
  *       --concurrency clients, against raw findOneAndUpdate({_id, version}) with the same $set.
  * Figures are medians over --rounds rounds. Then the API process's memory, the data size (per
  * 100k tickets), DocumentDB's plans of the raw queries, and the database commands of one intake and
- * one accept. `--tickets 5000 --creates 100 --accepts 100` is a quick run.
+ * one accept. `--tickets 5000 --creates 100 --accepts 100` is a quick run. With `--rate R`, creates
+ * and accepts (HTTP and raw) are offered at R per second, at most --concurrency in flight, and each
+ * latency counts from when its request was due: the latency at that load, where closed-loop clients
+ * (the default) measure the highest rate, whose latency is then concurrency / rate by construction.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -39,6 +42,7 @@ const { values: options } = parseArgs({
     accepts: { type: 'string', default: '400' },
     'list-queries': { type: 'string', default: '100' },
     budget: { type: 'string', default: '120' },
+    rate: { type: 'string', default: '0' },
     batch: { type: 'string', default: '2000' },
     seed: { type: 'string', default: '12345' },
   },
@@ -50,6 +54,8 @@ const createsPerRound = Number(options.creates);
 const acceptsPerRound = Number(options.accepts);
 const listQueries = Number(options['list-queries']);
 const budgetMs = Number(options.budget) * 1000;
+/** Requests per second offered to creates and accepts (HTTP and raw alike); 0: as fast as answers come (closed loop). */
+const offered = Number(options.rate);
 const batch = Number(options.batch);
 
 const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -184,7 +190,7 @@ async function run(bench: BenchDatabase): Promise<void> {
     const createCpu = bench.embedded ? bench.cpu(api.pid) : null;
     const http = await runConcurrently(createsPerRound, concurrency, async (i) => {
       await call('/api/tickets', operatorToken, intakeBody(created + i, messages[(created + i) % messages.length]!));
-    }, budgetMs);
+    }, budgetMs, offered);
     if (createSampler) addWaits(createWaits, await createSampler.stop());
     const completed = http.latencies.length + http.errors;
     if (createCpu) createCpuRounds.push(perRequest(createCpu, bench.cpu(api.pid), completed, http.wallMs));
@@ -196,7 +202,7 @@ async function run(bench: BenchDatabase): Promise<void> {
     log(`round ${round}: ${completed} raw insertOne`);
     const raw = await runConcurrently(completed, concurrency, async (i) => {
       await tickets.insertOne(rawDocs[i]!);
-    });
+    }, Number.POSITIVE_INFINITY, offered);
     if (http.errors || raw.errors) throw new Error(`create errors: HTTP ${http.errors}, raw ${raw.errors}: ${String(http.firstError ?? raw.firstError)}`);
     createRounds.push({ http: summary(http.latencies, http.throughput), raw: summary(raw.latencies, raw.throughput) });
 
@@ -221,7 +227,7 @@ async function run(bench: BenchDatabase): Promise<void> {
     const acceptCpu = bench.embedded ? bench.cpu(api.pid) : null;
     const httpAccept = await runConcurrently(httpTargets.length, concurrency, async (i) => {
       await call(`/api/tickets/${String(httpTargets[i]!._id)}/accept`, housing.token, {});
-    });
+    }, Number.POSITIVE_INFINITY, offered);
     if (acceptSampler) addWaits(acceptWaits, await acceptSampler.stop());
     if (acceptCpu) acceptCpuRounds.push(perRequest(acceptCpu, bench.cpu(api.pid), httpTargets.length, httpAccept.wallMs));
     // The raw equivalent of the product's compare-and-set: the accepted ticket (by `decide`, computed
@@ -235,7 +241,7 @@ async function run(bench: BenchDatabase): Promise<void> {
       const { filter, update } = updates[i]!;
       const result = await tickets.findOneAndUpdate(filter, update as never, { returnDocument: 'after' });
       if (!result) throw new Error(`raw accept of ${String(filter._id)} matched nothing`);
-    });
+    }, Number.POSITIVE_INFINITY, offered);
     if (httpAccept.errors || rawAccept.errors) throw new Error(`accept errors: HTTP ${httpAccept.errors}, raw ${rawAccept.errors}: ${String(httpAccept.firstError ?? rawAccept.firstError)}`);
     acceptRounds.push({ http: summary(httpAccept.latencies, httpAccept.throughput), raw: summary(rawAccept.latencies, rawAccept.throughput) });
     const accepted = await tickets.countDocuments({ _id: { $in: httpTargets.map((t) => t._id) }, state: 'in_handling' });
@@ -264,7 +270,8 @@ async function run(bench: BenchDatabase): Promise<void> {
     console.log(`\n${title} (target ${target})`);
     console.log(table(['', 'n', 'per second', 'p50', 'p99'], lines));
   };
-  pair(`(a) create, ${concurrency} concurrent clients, up to ${createsPerRound} per round`, '≥ 75/s, p99 < 200 ms', createRounds, 'HTTP POST /api/tickets', 'raw insertOne');
+  const load = offered > 0 ? `offered at ${offered}/s, at most ${concurrency} in flight` : `${concurrency} concurrent clients`;
+  pair(`(a) create, ${load}, up to ${createsPerRound} per round`, '≥ 75/s, p99 < 200 ms', createRounds, 'HTTP POST /api/tickets', 'raw insertOne');
   console.log(`\n(b) department open lists, sequential, ${listQueries} per series and round, medians of ${rounds} rounds (target p99 < 100 ms); open tickets in scope at seeding: ${[...openIn].map(([c, n]) => `${c} ${n}`).join(', ')}`);
   console.log(table(
     ['query', 'p50', 'p99', 'p50 per round', 'p99 per round'],
@@ -273,7 +280,7 @@ async function run(bench: BenchDatabase): Promise<void> {
       return [s.name, ms(median(r.map((x) => x.p50))), ms(median(r.map((x) => x.p99))), r.map((x) => ms(x.p50)).join(' / '), r.map((x) => ms(x.p99)).join(' / ')];
     }),
   ));
-  pair(`(c) accept (签收), ${concurrency} concurrent clients, ${acceptsPerRound} per round`, '≥ 100/s', acceptRounds, 'HTTP POST /api/tickets/:id/accept', 'raw findOneAndUpdate {_id, version}');
+  pair(`(c) accept (签收), ${load}, ${acceptsPerRound} per round`, '≥ 100/s', acceptRounds, 'HTTP POST /api/tickets/:id/accept', 'raw findOneAndUpdate {_id, version}');
 
   const finalSize = await sizes(bench, connection);
   console.log(`\nAPI process (api/server.ts, pid ${api.pid}) after the run: RSS ${mib(memory.rss)} (peak ${mib(peakRss)}), heap used ${mib(memory.heapUsed)} of ${mib(memory.heapTotal)}, external ${mib(memory.external)}; at start RSS ${mib(afterStart.rss)}, heap used ${mib(afterStart.heapUsed)}`);

@@ -14,11 +14,13 @@ import { Departments } from './departments/departments.js';
 import { initModels } from './platform/database.js';
 import { loadConfig, type Config } from './platform/config.js';
 import { HotlineSettings } from './settings/hotline-settings.js';
+import { CalendarCoverageWatch } from './settings/calendar-coverage.js';
 import { Tickets } from './tickets/tickets.js';
 import { DepartmentCounters, hotspotWords, ticketRollups } from './analytics/department-counters.js';
 import { Dashboard } from './analytics/dashboard.js';
 import { Callbacks } from './callbacks/callbacks.js';
 import { MonthlyRanking } from './analytics/monthly-ranking.js';
+import { PublicResults } from './analytics/public-results.js';
 import { ticketEventModel } from './tickets/ticket-events.js';
 import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
@@ -42,6 +44,7 @@ import { InboundMail } from './inbound/inbound-mail.js';
 import { InboundSms } from './inbound/inbound-sms.js';
 import { inboundSettingsFrom, type InboundSettings } from './inbound/inbound-settings.js';
 import { MailboxPoller } from './inbound/mailbox-poller.js';
+import { Open311, open311SettingsFrom, type Open311Settings } from './open311/open311.js';
 
 export interface ServiceSettings {
   authentication: AuthenticationSettings;
@@ -53,6 +56,8 @@ export interface ServiceSettings {
   attachments?: AttachmentSettings;
   /** Without them (tests), no mailbox and no SMS secret. */
   inbound?: InboundSettings;
+  /** Without them (tests), the configuration's defaults. */
+  open311?: Open311Settings;
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
@@ -61,6 +66,7 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   telephony: telephonySettingsFrom(config),
   attachments: attachmentSettingsFrom(config),
   inbound: inboundSettingsFrom(config),
+  open311: open311SettingsFrom(config),
 });
 
 /** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
@@ -109,6 +115,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
   const inboundMessages = new InboundMessages(connection);
   const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);
+  const ranking = new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale, hotlineSettings);
   const services = {
     connection,
     repositories,
@@ -130,14 +137,17 @@ export async function createServices(connection: Connection, settings: ServiceSe
     mailbox: new MailboxPoller(inboundSettings.imap, inboundMail),
     inboundSms: new InboundSms(inboundMessages, tickets, callbacks),
     smsInboundSecret: inboundSettings.smsSecret,
-    ranking: new MonthlyRanking(counters, repositories.departments, repositories.users, outbox, noticeSettings.locale),
-    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users),
+    ranking,
+    calendarCoverage: new CalendarCoverageWatch(hotlineSettings, repositories.users, outbox, noticeSettings.locale, noticeSettings.publicUrl),
+    publicResults: new PublicResults(ranking, repositories.tickets, repositories.departments, hotlineSettings),
+    dashboard: new Dashboard(counters, repositories.departments, repositories.categories, repositories.users, hotlineSettings),
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
+    open311: new Open311(tickets, repositories.tickets, repositories.categories, repositories.departments, settings.open311 ?? open311SettingsFrom(loadConfig({}))),
   };
   await initModels(connection);
   return services;

@@ -86,3 +86,26 @@ if ! .cache/python/bin/schemathesis --version 2>/dev/null | grep -q "version $sc
   python3 -m venv .cache/python
   .cache/python/bin/pip install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
 fi
+
+# Two Open311 client libraries from PyPI (pinned) use the GeoReport v2 endpoint as a partner's
+# system would (test/api/open311-clients.test.ts): georeport, which reads, in the same environment;
+# and open311, which also posts but runs only on Python 2.7, into .cache/python2/ beside a link to
+# the first Python 2.7 found (Debian has none; pyenv's `versions/2.7.*` is looked for).
+georeport_version=0.3.1
+if ! .cache/python/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('georeport') != '$georeport_version')" 2>/dev/null; then
+  .cache/python/bin/pip install --quiet --disable-pip-version-check "georeport==$georeport_version"
+fi
+open311_version=1.1
+if [ ! -d ".cache/python2/lib/open311-$open311_version-py2.7.egg-info" ] || ! .cache/python2/python -c '' 2>/dev/null; then
+  python27=""
+  for candidate in "$(command -v python2.7 || true)" "$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"/versions/2.7*/bin/python2.7; do
+    if [ -x "$candidate" ] && "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (2, 7))' 2>/dev/null; then python27=$candidate; break; fi
+  done
+  if [ -n "$python27" ]; then
+    rm -rf .cache/python2 && mkdir -p .cache/python2
+    ln -s "$python27" .cache/python2/python
+    "$python27" -m pip install --quiet --disable-pip-version-check --target .cache/python2/lib "open311==$open311_version"
+  else
+    echo "setup: no Python 2.7 found: the Open311 client test (open311 $open311_version posts with it) will fail" >&2
+  fi
+fi

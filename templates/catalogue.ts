@@ -47,7 +47,10 @@ export interface TemplateData {
   'reply-sent-back': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
   /** To the requester. `surveyUrl` is the survey page with its single-use token in it. */
   'callback-survey': { number: string; surveyUrl: string; expiresAt: Date };
-  'monthly-ranking': { month: string; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
+  /** To supervisors and department heads; `named`: how many are praised and named at most (fewer when few are ranked). */
+  /** To administrators, 60 days before the statutory holidays run out: import the next year's State Council notice. */
+  'calendar-ending': { until: string; daysLeft: number; nextYear: number; calendarUrl: string };
+  'monthly-ranking': { month: string; named: number; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
 }
 export type TemplateId = keyof TemplateData;
 
@@ -96,6 +99,10 @@ export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
     channels: ['email', 'sms'],
     subject: { 'zh-CN': '请评价工单 {{number}} 的办理结果', en: 'How did we do? Ticket {{number}}' },
   },
+  'calendar-ending': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【工作日历】{{nextYear}} 年节假日尚未导入', en: '[Working calendar] The {{nextYear}} holidays are not imported yet' },
+  },
   'monthly-ranking': {
     channels: ['email'],
     subject: { 'zh-CN': '{{month}} 承办单位三率排名', en: 'Department ranking for {{month}}: the three rates' },
@@ -125,10 +132,12 @@ export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
   'extension-decided': { number: '20260302000006', subject: '老旧小区改造', departmentName: '市住房和城乡建设委员会', approved: true, until: new Date('2026-03-20T10:00:00Z'), reason: null },
   'reply-sent-back': { number: '20260302000007', subject: '供暖不热', departmentName: '市城市管理委员会', deadline: sampleDeadline, reason: '答复未回应诉求人的问题' },
   'callback-survey': { number: '20260302000008', surveyUrl: 'https://12345.example.gov.cn/portal/#/survey/tok-4f9a2c', expiresAt: new Date('2026-03-05T16:00:00Z') },
+  'calendar-ending': { until: '2026-12-31', daysLeft: 29, nextYear: 2027, calendarUrl: 'https://12345.example.gov.cn/console/admin/#/calendar/2027-01' },
   'monthly-ranking': {
     month: '2026-02',
+    named: 2,
     rows: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(4, '市住房和城乡建设委员会', 84.7)],
-    top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4)],
-    bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(2, '望京街道', 93.1)],
+    top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1)],
+    bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4)],
   },
 };

@@ -53,7 +53,10 @@ const userChanges = z.strictObject({
 });
 
 const tokenView = z
-  .object({ id: z.string(), name: z.string(), prefix: z.string(), expiresAt: z.date().nullable(), token: z.string().optional() })
+  .object({
+    id: z.string(), name: z.string(), prefix: z.string(), expiresAt: z.date().nullable(), token: z.string().optional(),
+    partner: z.string().nullable().meta({ description: "The partner an Open311 api_key was issued to; such a key serves only /open311/v2/" }),
+  })
   .meta({ id: 'ApiToken' });
 
 export interface AccountsDeps {
@@ -154,7 +157,11 @@ export function accountsRouter(endpoints: EndpointRegistry, deps: AccountsDeps):
   endpoints.mount(router, {
     method: 'post', path: '/api/users/:id/tokens', summary: 'Issue an API token acting as this user; the secret is shown once', tags: ['accounts'],
     auth: 'user', status: 201, errors: [403, 404], params: idParams,
-    body: z.strictObject({ name: z.string().trim().min(1).max(80), expiresInDays: z.number().int().min(1).max(3650).optional() }),
+    body: z.strictObject({
+      name: z.string().trim().min(1).max(80),
+      expiresInDays: z.number().int().min(1).max(3650).optional(),
+      partner: line(80).nullable().optional().meta({ description: "Issue an Open311 api_key for this partner organisation (it then serves only /open311/v2/, acting as this user for intake)" }),
+    }),
     response: tokenView,
     handle: ({ ctx, params, body }) => users.issueToken(ctx, params.id, body),
   });

@@ -69,7 +69,8 @@ const errorStatusText: Record<number, string> = {
   503: 'A dependency does not answer (NOT_READY, DATABASE_UNAVAILABLE); retry after Retry-After seconds',
 };
 
-function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
+/** Validates one part of a request against its schema; VALIDATION_FAILED names each field. */
+export function check<S extends ZodType>(schema: S | undefined, value: unknown, where: 'headers' | 'params' | 'query' | 'body') {
   if (!schema) return undefined;
   const given = value ?? (where === 'body' ? undefined : {});
   const result = schema.safeParse(where === 'headers' ? given : cleanText(given, where));

@@ -29,6 +29,7 @@ const statusByCode: Record<string, number> = {
   TICKET_NOT_OPEN: 409,
   ATTACHMENTS_CLOSED: 409,
   ATTACHMENT_LIMIT_REACHED: 409,
+  API_KEY_INVALID: 403,
   PAYLOAD_TOO_LARGE: 413,
   ATTACHMENT_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
@@ -76,9 +77,14 @@ function fromDatabase(err: unknown): DomainError | null {
   return new DomainError('DATABASE_UNAVAILABLE', 'The database does not answer; try again shortly.', { retryAfterSeconds: databaseRetryAfterSeconds });
 }
 
+/** The domain error an error stands for, or null for an untrusted one (a bug). */
+export function knownError(err: unknown): DomainError | null {
+  return isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
-    const known = isDomainError(err) ? err : fromExpress(err as { type?: string }) ?? fromDatabase(err);
+    const known = knownError(err);
     if (!known) {
       // Untrusted error: full detail in the log, none to the client.
       logger.error({ err, requestId: req.requestId }, 'unhandled error');

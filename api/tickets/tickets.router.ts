@@ -163,7 +163,8 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     method: 'get', path: '/api/settings', summary: 'Working calendar overrides, working hours, default limits, warning thresholds', tags: ['settings'],
     auth: 'user', response: settingsBody.required().extend({ version: z.number() }).meta({ id: 'Settings' }),
     async handle() {
-      const { calendar: _calendar, ...settings } = await deps.settings.current();
+      // Imported notice years are read and written through /api/settings/calendar.
+      const { calendar: _calendar, importedYears: _importedYears, ...settings } = await deps.settings.current();
       return settings;
     },
   });
@@ -173,7 +174,7 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     auth: 'user', errors: [403, 409], body: settingsBody,
     async handle({ ctx, body }) {
       const { version, ...changes } = body;
-      const { calendar: _calendar, ...settings } = await deps.settings.update(ctx, changes, version);
+      const { calendar: _calendar, importedYears: _importedYears, ...settings } = await deps.settings.update(ctx, changes, version);
       return settings;
     },
   });

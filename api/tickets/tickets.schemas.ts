@@ -146,6 +146,8 @@ export const listQuery = z.strictObject({
 const limit = z.strictObject({ amount: z.number().positive().max(100_000), unit: z.enum(LIMIT_UNITS) });
 const perType = z.strictObject(Object.fromEntries(REQUEST_TYPES.map((t) => [t, limit])) as Record<(typeof REQUEST_TYPES)[number], typeof limit>);
 
+const rankingWeight = z.number().min(0).max(100);
+
 export const settingsBody = z.strictObject({
   version: z.number().int().min(0).optional().meta({ description: 'The settings version you read: a newer one answers 409 instead of overwriting a change you have not seen' }),
   calendarOverrides: z
@@ -165,4 +167,21 @@ export const settingsBody = z.strictObject({
   returnCap: z.number().int().min(0).max(10).optional(),
   routingKeywords: z.array(z.strictObject({ keyword: line(40), departmentId: objectId })).max(1000).optional(),
   autoDispatchThreshold: z.number().min(0).max(1).meta({ description: '1 disables automatic dispatch' }).optional(),
+  ranking: z
+    .strictObject({
+      weights: z
+        .strictObject({ response: rankingWeight, resolution: rankingWeight, satisfaction: rankingWeight })
+        .meta({ description: 'Of the composite score; relative, not all zero (default 0.2 / 0.4 / 0.4)' }),
+      named: z.number().int().min(1).max(20).meta({ description: 'Departments praised at the top and named at the bottom (default 3)' }),
+      minimumDispatched: z.number().int().min(0).max(1_000_000).meta({ description: 'Tickets dispatched in the period below which a department is not ranked' }),
+    })
+    .optional(),
+  publicResults: z
+    .strictObject({
+      enabled: z.boolean(),
+      showRanking: z.boolean().meta({ description: "Last month's rates per department, with those praised and named" }),
+      closedTickets: z.number().int().min(0).max(50).meta({ description: 'How many of the latest archived tickets the portal shows, anonymised; 0 none' }),
+      showReplies: z.boolean(),
+    })
+    .optional(),
 });

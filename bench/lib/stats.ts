@@ -37,8 +37,13 @@ export interface ConcurrentRun {
 /**
  * Runs `count` tasks with at most `concurrency` in flight; each task gets its index. With a budget,
  * no task starts after `budgetMs` (those in flight finish): `latencies.length` says how many ran.
+ * With `perSecond`, the load is offered at that rate (task i is due at i / perSecond s) instead of
+ * as fast as answers come, and a task's latency counts from when it was due, so that a server
+ * falling behind shows its queue in the latencies rather than slowing the clients down.
  */
-export async function runConcurrently(count: number, concurrency: number, task: (index: number) => Promise<void>, budgetMs = Number.POSITIVE_INFINITY): Promise<ConcurrentRun> {
+export async function runConcurrently(
+  count: number, concurrency: number, task: (index: number) => Promise<void>, budgetMs = Number.POSITIVE_INFINITY, perSecond = 0,
+): Promise<ConcurrentRun> {
   const latencies: number[] = [];
   let next = 0;
   let errors = 0;
@@ -47,7 +52,9 @@ export async function runConcurrently(count: number, concurrency: number, task: 
   const worker = async () => {
     while (next < count && performance.now() - started < budgetMs) {
       const index = next++;
-      const at = performance.now();
+      const due = perSecond > 0 ? started + (index * 1000) / perSecond : performance.now();
+      if (due > performance.now()) await new Promise((resolve) => setTimeout(resolve, due - performance.now()));
+      const at = due;
       try {
         await task(index);
         latencies.push(performance.now() - at);

@@ -5,7 +5,8 @@ import { m, type MessageKey } from './messages.js';
 import { blankToNull, field, heading, save, select, type SettingsView } from './ui.js';
 
 interface CalendarDay { date: string; weekday: number; working: boolean; kind: string; source: string; name?: string }
-interface CalendarMonth { month: string; version: number; statutoryYears: { first: number; last: number }; days: CalendarDay[] }
+export interface CalendarCoverage { until: string; daysLeft: number; endingSoon: boolean }
+interface CalendarMonth { month: string; version: number; statutoryYears: { first: number; last: number }; coverage: CalendarCoverage; days: CalendarDay[] }
 
 const shiftMonth = (month: string, by: number): string => {
   const [year, index] = month.split('-').map(Number) as [number, number];
@@ -82,6 +83,27 @@ export async function drawCalendar(root: HTMLElement, requested?: string): Promi
     }), 'saved').then((saved) => saved && show(saved.month));
   });
 
+  const nextYear = view.statutoryYears.last + 1;
+  const importForm = h('form', { class: 'card', id: 'calendar-import' },
+    h('h3', {}, m.t('importTitle')),
+    h('p', { class: 'muted' }, m.t('importHint')),
+    field(m.t('importYear'), h('input', { type: 'number', name: 'year', min: '2000', max: '2100', required: true, value: String(nextYear) })),
+    field(m.t('importText'), h('textarea', { name: 'notice', rows: '8', required: true, maxlength: '20000' })),
+    h('button', { type: 'submit', class: 'primary' }, m.t('importNotice')),
+  );
+  importForm.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const year = Number($<HTMLInputElement>('[name=year]', importForm).value);
+    const notice = $<HTMLTextAreaElement>('[name=notice]', importForm).value;
+    void save(importForm, () => api<{ year: number }>('POST', '/api/settings/calendar/imports', { version: view.version, year, notice }), 'saved')
+      .then(async (done) => {
+        if (!done) return;
+        const main = root.closest('main');
+        if (main) await showCalendarBanner(main);
+        await show(`${done.year}-01`);
+      });
+  });
+
   root.replaceChildren(
     heading('calendar'),
     h('div', { class: 'row' },
@@ -92,7 +114,23 @@ export async function drawCalendar(root: HTMLElement, requested?: string): Promi
     h('p', { class: 'muted' }, m.t('statutoryYears', view.statutoryYears)),
     h('div', { class: 'split' },
       grid(view),
-      h('div', {}, form, h('section', { class: 'card', 'aria-labelledby': 'overrides-title' }, h('h3', { id: 'overrides-title' }, m.t('overrides')), list)),
+      h('div', {}, form, h('section', { class: 'card', 'aria-labelledby': 'overrides-title' }, h('h3', { id: 'overrides-title' }, m.t('overrides')), list), importForm),
     ),
   );
+}
+
+/**
+ * 60 days before the statutory holidays run out, every section of the console says so above its tabs,
+ * with the way to the calendar: deadlines would otherwise count the next Spring Festival as working days.
+ */
+export async function showCalendarBanner(main: HTMLElement): Promise<void> {
+  const view = await api<CalendarMonth>('GET', `/api/settings/calendar?month=${today().slice(0, 7)}`);
+  const year = view.statutoryYears.last + 1;
+  const banner = view.coverage.endingSoon
+    ? h('p', { class: 'banner', role: 'status', id: 'calendar-banner' },
+      m.t('calendarEnding', { until: view.coverage.until, daysLeft: view.coverage.daysLeft, year }), ' ',
+      h('a', { href: `#/calendar/${year}-01` }, m.t('openCalendar')))
+    : null;
+  main.querySelector('#calendar-banner')?.remove();
+  if (banner) main.prepend(banner);
 }

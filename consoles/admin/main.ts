@@ -2,7 +2,7 @@ import '../shared/console.css';
 import './admin.css';
 import { h } from '../shared/dom.js';
 import { showError, startConsole } from '../shared/shell.js';
-import { drawCalendar } from './calendar.js';
+import { drawCalendar, showCalendarBanner } from './calendar.js';
 import { drawCategories } from './categories.js';
 import { drawDepartments } from './departments.js';
 import { drawLimits } from './limits.js';
@@ -37,7 +37,7 @@ async function draw(main: HTMLElement, focus: boolean): Promise<void> {
     reload,
   );
   main.replaceChildren(tabs, section);
-  await sections[name](section, argument);
+  await Promise.all([showCalendarBanner(main), sections[name](section, argument)]);
   // After following a tab, keyboard and screen-reader users land on the section's heading.
   if (focus) section.querySelector<HTMLElement>('#section-title')?.focus();
 }

@@ -4,27 +4,29 @@ import { h } from '../shared/dom.js';
 import { onLangChange } from '../shared/i18n.js';
 import { showError, startPublicPage } from '../shared/shell.js';
 import { followView } from './follow.js';
+import { resultsView } from './results.js';
 import { submitView } from './submit.js';
 import { surveyView } from './survey.js';
 import { m } from './text.js';
 import type { View } from './view.js';
 
 /**
- * The citizens' portal, one page with hash routes: `#/submit`, `#/follow[/<number>]` and
- * `#/survey/<token>` (the link in the survey notice). Each screen is built once and kept, so moving
+ * The citizens' portal, one page with hash routes: `#/submit`, `#/follow[/<number>]`, `#/results`
+ * (结果公示) and `#/survey/<token>` (the link in the survey notice). Each screen is built once and kept, so moving
  * between them or switching the language loses nothing typed.
  */
 const main = startPublicPage(() => m.t('title'));
-const views = { submit: submitView(), follow: followView(), survey: surveyView() } satisfies Record<string, View>;
+const views = { submit: submitView(), follow: followView(), results: resultsView(), survey: surveyView() } satisfies Record<string, View>;
 type Route = keyof typeof views;
 
-const tabs = (['submit', 'follow'] as const).map((route) =>
-  h('a', { href: `#/${route}`, class: 'tab', 'data-route': route, 'data-i18n': route === 'submit' ? 'navSubmit' : 'navFollow' }, m.t(route === 'submit' ? 'navSubmit' : 'navFollow')));
+const tabLabels = { submit: 'navSubmit', follow: 'navFollow', results: 'navResults' } as const;
+const tabs = (Object.keys(tabLabels) as (keyof typeof tabLabels)[]).map((route) =>
+  h('a', { href: `#/${route}`, class: 'tab', 'data-route': route, 'data-i18n': tabLabels[route] }, m.t(tabLabels[route])));
 main.append(h('nav', { class: 'tabs', 'aria-label': m.t('title'), 'data-i18n-label': 'title' }, ...tabs), ...Object.values(views).map((view) => view.element));
 
 function parse(hash: string): { route: Route; argument: string | null } {
   const [, name, ...rest] = hash.replace(/^#/, '').split('/');
-  const route: Route = name === 'follow' || name === 'survey' ? name : 'submit';
+  const route: Route = name === 'follow' || name === 'survey' || name === 'results' ? name : 'submit';
   return { route, argument: rest.length > 0 ? decodeURIComponent(rest.join('/')) : null };
 }
 

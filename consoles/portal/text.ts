@@ -45,6 +45,15 @@ export const m = messages(
     comment: '意见或建议（选填）', sendSurvey: '提交评价', sending: '正在提交…', validUntil: '链接有效期至 {at}，仅可提交一次。',
     thanksArchived: '感谢您的评价。工单 {number} 已办结。',
     thanksReopened: '感谢您的反馈。工单 {number} 已交回承办单位重新办理，您可凭工单号和电话查询进度。',
+    // Results
+    navResults: '结果公示', resultsTitle: '结果公示',
+    resultsIntro: '12345 热线每月公布各承办单位的响应率、解决率、满意率和综合排名，以及近期办结的诉求。诉求人的姓名、电话、地址等信息已隐去。',
+    resultsOff: '暂未公布办理结果。',
+    rankingTitle: '{month} 承办单位三率排名', nothingRanked: '本月暂无可排名的承办单位。',
+    rank: '排名', department: '承办单位', responseRate: '响应率', resolutionRate: '解决率', satisfactionRate: '满意率', score: '综合得分',
+    praised: '表扬', namedBadge: '通报',
+    rankingNote: '综合得分前 {n} 名予以表扬，后 {n} 名予以通报；参与排名的单位较少时，表扬和通报各取一半。',
+    closedTitle: '近期办结的诉求', nothingClosed: '暂无可公布的办结诉求。',
   },
   {
     title: '12345 citizen portal',
@@ -86,6 +95,14 @@ export const m = messages(
     comment: 'Comment (optional)', sendSurvey: 'Send', sending: 'Sending…', validUntil: 'The link works once, until {at}.',
     thanksArchived: 'Thank you. Ticket {number} is completed.',
     thanksReopened: 'Thank you. Ticket {number} goes back to the department to be handled again; you can follow it with its number and your phone.',
+    navResults: 'Published results', resultsTitle: 'Published results',
+    resultsIntro: "Each month the 12345 hotline publishes every department's response, resolution and satisfaction rates and their ranking, and recently completed requests. Requesters' names, phone numbers and addresses are removed.",
+    resultsOff: 'No results are published at present.',
+    rankingTitle: 'Department ranking for {month}', nothingRanked: 'No department could be ranked this month.',
+    rank: 'Rank', department: 'Department', responseRate: 'Response', resolutionRate: 'Resolution', satisfactionRate: 'Satisfaction', score: 'Score',
+    praised: 'Praised', namedBadge: 'Named',
+    rankingNote: 'The top {n} by score are praised and the bottom {n} named; when few departments are ranked, each side takes half.',
+    closedTitle: 'Recently completed requests', nothingClosed: 'No completed requests to publish yet.',
   },
 );
 

@@ -41,6 +41,11 @@ export interface ApiToken {
   /** The first characters, so an administrator can tell tokens apart without seeing them. */
   prefix: string;
   userId: string;
+  /**
+   * The partner organisation an Open311 `api_key` is issued to (a city app, a district's own
+   * system). Such a token serves only the Open311 API, never as a Bearer token for the rest.
+   */
+  partner: string | null;
   createdAt: Date;
   expiresAt: Date | null;
   lastUsedAt: Date | null;
@@ -108,6 +113,7 @@ const apiTokenSchema = new Schema<ApiToken>(
     tokenHash: { type: String, required: true },
     prefix: { type: String, required: true },
     userId: { type: String, required: true },
+    partner: { type: String, default: null },
     createdAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },
     lastUsedAt: { type: Date, default: null },

@@ -123,7 +123,19 @@ export class Authentication {
     });
   }
 
+  /** A Bearer token of the API; a partner's Open311 key is not one. */
   async tokenActor(token: string, now: Date): Promise<Actor | null> {
+    const found = await this.liveToken(token, now);
+    return found && found.partner === null ? found.actor : null;
+  }
+
+  /** An Open311 `api_key`: a live token issued to a partner, and the user it acts as. */
+  async partnerActor(apiKey: string, now: Date): Promise<{ actor: Actor; partner: string } | null> {
+    const found = await this.liveToken(apiKey, now);
+    return found && found.partner !== null ? { actor: found.actor, partner: found.partner } : null;
+  }
+
+  private async liveToken(token: string, now: Date): Promise<{ actor: Actor; partner: string | null } | null> {
     if (!token.startsWith(apiTokenPrefix)) return null;
     const tokenHash = hashToken(token);
     const found = await this.actors.get(tokenHash, now, async () => {
@@ -134,9 +146,9 @@ export class Authentication {
       if (!record.lastUsedAt || now.getTime() - record.lastUsedAt.getTime() > 60_000) {
         await this.models.apiTokens.updateOne({ _id: record._id }, { $set: { lastUsedAt: now } });
       }
-      return { actor: actorOf(user, 'token'), expiresAt: record.expiresAt ?? null };
+      return { actor: actorOf(user, 'token'), partner: record.partner ?? null, expiresAt: record.expiresAt ?? null };
     });
-    return found?.actor ?? null;
+    return found ? { actor: found.actor, partner: found.partner } : null;
   }
 
   private async activeUser(id: string) {

@@ -15,6 +15,18 @@ export class UserRepository {
     return rows.map((u) => u.email!);
   }
 
+  /** The e-mail of every active administrator who has one. */
+  async administratorEmails(): Promise<string[]> {
+    const rows = await this.model.find({ roles: 'administrator', active: true, email: { $ne: null } }, { email: 1 }).lean();
+    return rows.map((u) => u.email!);
+  }
+
+  /** The e-mail of every active department head who has one. */
+  async departmentHeadEmails(): Promise<string[]> {
+    const rows = await this.model.find({ roles: 'department_head', active: true, email: { $ne: null } }, { email: 1 }).lean();
+    return rows.map((u) => u.email!);
+  }
+
   /** Who hears of a supervised ticket: every active supervisor and the department's heads, with an e-mail. */
   async escalationEmails(departmentId: string): Promise<string[]> {
     const rows = await this.model

@@ -137,24 +137,26 @@ export class Users {
     return presentUser(updated);
   }
 
-  async issueToken(ctx: ActionContext, userId: string, input: { name: string; expiresInDays?: number }) {
+  /** With `partner`, the token is that partner's Open311 `api_key` and serves nothing else. */
+  async issueToken(ctx: ActionContext, userId: string, input: { name: string; expiresInDays?: number; partner?: string | null }) {
     authorize(ctx.actor, 'tokens.manage');
     const user = await this.load(userId);
     const token = apiTokenPrefix + newSecret();
     const expiresAt = input.expiresInDays ? new Date(ctx.now.getTime() + input.expiresInDays * 86_400_000) : null;
+    const partner = input.partner ?? null;
     const record = await this.models.apiTokens.create({
-      name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: String(user._id),
+      name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, 12), userId: String(user._id), partner,
       createdAt: ctx.now, expiresAt, lastUsedAt: null, revokedAt: null,
     });
-    await this.audit.record(ctx, 'api_token.issue', { type: 'api_token', id: String(record._id) }, { userId, name: input.name });
-    return { id: String(record._id), name: input.name, prefix: record.prefix, expiresAt, token };
+    await this.audit.record(ctx, 'api_token.issue', { type: 'api_token', id: String(record._id) }, { userId, name: input.name, partner });
+    return { id: String(record._id), name: input.name, prefix: record.prefix, partner, expiresAt, token };
   }
 
   async listTokens(actor: Actor, userId: string) {
     authorize(actor, 'tokens.manage');
     assertId(userId, 'user');
     const tokens = await this.models.apiTokens.find({ userId }).sort({ createdAt: -1 }).lean();
-    return tokens.map(({ _id, tokenHash: _hidden, ...rest }) => ({ id: String(_id), ...rest }));
+    return tokens.map(({ _id, tokenHash: _hidden, partner, ...rest }) => ({ id: String(_id), ...rest, partner: partner ?? null }));
   }
 
   async revokeToken(ctx: ActionContext, tokenId: string): Promise<void> {

@@ -10,6 +10,7 @@ import { daysBetween, emptyCounters, hotspotKinds, type Counters, type Departmen
 import { dispatchQueue } from './gauges.js';
 import { noOperatorCounts } from './operator-days.js';
 import { rankDepartments, ratesOf, type Rates } from './rates.js';
+import type { HotlineSettings } from '../settings/hotline-settings.js';
 
 /** Longest period the dashboard compares (a year, leap or not). */
 export const longestPeriodDays = 366;
@@ -70,6 +71,7 @@ export class Dashboard {
     private readonly departments: DepartmentRepository,
     private readonly categories: CategoryRepository,
     private readonly users: UserRepository,
+    private readonly settings: HotlineSettings,
   ) {}
 
   async read(actor: Actor, period: Period, now: Date) {
@@ -86,16 +88,17 @@ export class Dashboard {
 
     const allDepartments = await this.departments.labels();
     const visible = allDepartments.filter((d) => within === null || String(d._id) === within || d.ancestors.includes(within));
-    const [totals, gauges, intake, hotspots, operators] = await Promise.all([
+    const [totals, gauges, intake, hotspots, operators, { ranking: policy }] = await Promise.all([
       this.counters.totals(period.from, period.to),
       this.counters.rollupTotals('gauges', ['all']),
       cityWide ? this.counters.intakeOf(today) : null,
       cityWide ? this.hotspots(days, daysBetween(previous.from, previous.to)) : null,
       can(actor, 'calls.oversee') || can(actor, 'calls.take') ? this.operatorFigures(actor, days) : null,
+      this.settings.current(),
     ]);
 
     // Ranked among every department, as the monthly report ranks them; shown within the reader's scope.
-    const ranking = rankDepartments(totals);
+    const ranking = rankDepartments(totals, policy);
     const top = new Set(ranking.top.map((r) => r.departmentId));
     const bottom = new Set(ranking.bottom.map((r) => r.departmentId));
     const ranked = new Map(ranking.rows.map((r) => [r.departmentId, r]));
@@ -143,11 +146,8 @@ export class Dashboard {
 
   private async hotspots(days: string[], previousDays: string[]): Promise<Record<HotspotKind, Hotspot[]>> {
     const received = (totals: Map<string, Record<string, number>>) => new Map([...totals].map(([key, c]) => [key, c.received ?? 0]));
-    const rows = await Promise.all(hotspotKinds.map(async (kind) => {
-      const [current, before] = await Promise.all([this.counters.rollupTotals(kind, days), this.counters.rollupTotals(kind, previousDays)]);
-      return [kind, risingHotspots(received(current), received(before))] as const;
-    }));
-    return Object.fromEntries(rows) as Record<HotspotKind, Hotspot[]>;
+    const [current, before] = await Promise.all([this.counters.totalsByKind(hotspotKinds, days), this.counters.totalsByKind(hotspotKinds, previousDays)]);
+    return Object.fromEntries(hotspotKinds.map((kind) => [kind, risingHotspots(received(current.get(kind)!), received(before.get(kind)!))])) as Record<HotspotKind, Hotspot[]>;
   }
 
   /** Names for the keys: a category's path, a street's department name; a word is its own label. */

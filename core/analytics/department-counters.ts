@@ -142,9 +142,24 @@ export function rollupsFor(event: Pick<TicketEvent, 'action' | 'at'>, ticket: Ti
   return deltas;
 }
 
+/**
+ * A return the centre approved says the ticket was misrouted: the returning department never owed a
+ * response, so its dispatch and its acceptance leave the response rate. Each is taken back on the day it
+ * was counted, so a period's rates read as if the ticket had never been sent there. Pure.
+ */
+export function approvedReturnTakesBack(event: Pick<TicketEvent, 'action'>, previous: Ticket | null): CounterDelta[] {
+  if (event.action !== 'approve_return' || !previous) return [];
+  return previous.assignments.filter((a) => a.role === 'lead' && a.state === 'returned').flatMap((part) => [
+    { departmentId: part.departmentId, day: chinaDateKey(part.dispatchedAt), counts: { dispatched: -1 } },
+    ...(part.acceptedAt
+      ? [{ departmentId: part.departmentId, day: chinaDateKey(part.acceptedAt), counts: { accepted: -1, ...(part.acceptedLate ? { acceptedLate: -1 } : { acceptedOnTime: -1 }) } }]
+      : []),
+  ]);
+}
+
 /** Everything one ticket change adds to the roll-ups: its departments' counters, the gauges and hotspots. Pure. */
 export function ticketRollups(event: Pick<TicketEvent, 'action' | 'at' | 'actor' | 'data'>, ticket: Ticket, previous: Ticket | null, words: readonly string[]): RollupDelta[] {
-  return [...countersFor(event, ticket).map(asRollup), ...rollupsFor(event, ticket, previous, words)];
+  return [...[...countersFor(event, ticket), ...approvedReturnTakesBack(event, previous)].map(asRollup), ...rollupsFor(event, ticket, previous, words)];
 }
 
 /** A department's (or the hotline's) daily counters as a roll-up: intake by channel goes to its hour. */
@@ -305,19 +320,27 @@ export class DepartmentCounters {
 
   /** One kind's counts per key summed over the given days (`all` for the gauges). */
   async rollupTotals(kind: RollupKind, days: readonly string[]): Promise<Map<string, Record<string, number>>> {
-    const docs = await this.rollups.find({ _id: { $in: days.flatMap((day) => shardIds(kind, day)) } }, { [`counts.${kind}`]: 1 }).lean<Pick<RollupDoc, 'counts'>[]>();
-    const totals = new Map<string, Record<string, number>>();
-    for (const doc of docs) {
-      for (const [escaped, counts] of Object.entries(doc.counts?.[kind] ?? {})) {
-        const key = unescapeKey(escaped);
-        const sum = totals.get(key) ?? {};
-        addInto(sum, counts);
-        totals.set(key, sum);
+    return (await this.totalsByKind([kind], days)).get(kind)!;
+  }
+
+  /** Several kinds' counts per key summed over the same days, in one read of their documents. */
+  async totalsByKind<K extends RollupKind>(kinds: readonly K[], days: readonly string[]): Promise<Map<K, Map<string, Record<string, number>>>> {
+    const ids = [...new Set(kinds.flatMap((kind) => days.flatMap((day) => shardIds(kind, day))))];
+    const docs = await this.rollups.find({ _id: { $in: ids } }, Object.fromEntries(kinds.map((kind) => [`counts.${kind}`, 1]))).lean<Pick<RollupDoc, 'counts'>[]>();
+    return new Map(kinds.map((kind) => {
+      const totals = new Map<string, Record<string, number>>();
+      for (const doc of docs) {
+        for (const [escaped, counts] of Object.entries(doc.counts?.[kind] ?? {})) {
+          const key = unescapeKey(escaped);
+          const sum = totals.get(key) ?? {};
+          addInto(sum, counts as Record<string, number>);
+          totals.set(key, sum);
+        }
       }
-    }
-    // A gauge back at zero (say, a department with nothing open) is no key at all, as before any change.
-    for (const [key, counts] of totals) if (Object.values(counts).every((v) => v === 0)) totals.delete(key);
-    return totals;
+      // A gauge back at zero (say, a department with nothing open) is no key at all, as before any change.
+      for (const [key, counts] of totals) if (Object.values(counts).every((v) => v === 0)) totals.delete(key);
+      return [kind, totals] as const;
+    }));
   }
 
   /** Sums of each department's counters over days `from`…`to` (China dates, inclusive). */

@@ -2,6 +2,7 @@ import type { UserRepository } from '../accounts/user.repository.js';
 import type { DepartmentRepository } from '../departments/department.repository.js';
 import type { Outbox } from '../notifications/outbox.js';
 import type { Locale, RankingRow } from '../../templates/catalogue.js';
+import type { HotlineSettings } from '../settings/hotline-settings.js';
 import type { DepartmentCounters } from './department-counters.js';
 import { rankDepartments } from './rates.js';
 
@@ -19,7 +20,10 @@ export function previousMonth(now: Date): string {
   return first.toISOString().slice(0, 7);
 }
 
-/** 每月排名: the three rates and the composite per department, top and bottom three, mailed to supervisors. */
+/**
+ * 每月排名: the three rates and the composite per department, those praised and named, mailed to
+ * supervisors and every department head, ranked as the administrator set (`HotlineSettings.ranking`).
+ */
 export class MonthlyRanking {
   constructor(
     private readonly counters: DepartmentCounters,
@@ -27,10 +31,12 @@ export class MonthlyRanking {
     private readonly users: UserRepository,
     private readonly outbox: Outbox,
     private readonly locale: Locale,
+    private readonly settings: HotlineSettings,
   ) {}
 
   async compute(from: string, to: string) {
-    const ranking = rankDepartments(await this.counters.totals(from, to));
+    const [totals, { ranking: policy }] = await Promise.all([this.counters.totals(from, to), this.settings.current()]);
+    const ranking = rankDepartments(totals, policy);
     const names = await this.departments.names();
     const row = (r: (typeof ranking.rows)[number]): RankingRow => ({
       rank: r.rank,
@@ -40,18 +46,18 @@ export class MonthlyRanking {
       satisfactionRate: r.rates.satisfaction ?? 0,
       score: r.rates.composite ?? 0,
     });
-    return { ranking, rows: ranking.rows.filter((r) => r.rank > 0).map(row), top: ranking.top.map(row), bottom: ranking.bottom.map(row) };
+    return { ranking, named: policy.named, rows: ranking.rows.filter((r) => r.rank > 0).map(row), top: ranking.top.map(row), bottom: ranking.bottom.map(row) };
   }
 
   /** Mails last month's report once: the notices' ids derive from the month, so a re-run adds nothing. */
   async mailPreviousMonth(now: Date): Promise<{ month: string; notices: number }> {
     const month = previousMonth(now);
     const { from, to } = monthDays(month);
-    const { rows, top, bottom } = await this.compute(from, to);
-    const supervisors = await this.users.supervisorEmails();
+    const { rows, top, bottom, named } = await this.compute(from, to);
+    const [supervisors, heads] = await Promise.all([this.users.supervisorEmails(), this.users.departmentHeadEmails()]);
     const notices = await this.outbox.enqueue(
-      supervisors.map((to) => ({
-        eventId: `ranking:${month}`, template: 'monthly-ranking' as const, locale: this.locale, channel: 'email' as const, to, data: { month, rows, top, bottom },
+      [...new Set([...supervisors, ...heads])].map((to) => ({
+        eventId: `ranking:${month}`, template: 'monthly-ranking' as const, locale: this.locale, channel: 'email' as const, to, data: { month, named, rows, top, bottom },
       })),
       now,
     );

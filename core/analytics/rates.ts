@@ -32,22 +32,40 @@ export function ratesOf(c: Counters, weights: Weights = defaultWeights) {
 }
 export type Rates = ReturnType<typeof ratesOf>;
 
+/** How departments are ranked (an administrator's setting): the composite's weights, how many are praised and named, who is ranked at all. */
+export interface RankingPolicy {
+  weights: Weights;
+  /** Praised at the top (表扬) and named at the bottom (通报): three by default. */
+  named: number;
+  /** Fewer tickets dispatched in the period than this: too few to rank fairly, so unranked. */
+  minimumDispatched: number;
+}
+
+export const defaultRankingPolicy: RankingPolicy = { weights: defaultWeights, named: 3, minimumDispatched: 0 };
+
 export interface RankedDepartment {
   departmentId: string;
+  /** 0: unranked (nothing to score, or too few tickets). */
   rank: number;
   rates: Rates;
   counters: Counters;
 }
 
-/** Orders departments by composite score; those with nothing to score come last, unranked. */
-export function rankDepartments(totals: Map<string, Counters>, weights: Weights = defaultWeights) {
-  const rows = [...totals.entries()].map(([departmentId, counters]) => ({ departmentId, counters, rates: ratesOf(counters, weights) }));
-  const scored = rows.filter((r) => r.rates.composite !== null).sort((a, b) => b.rates.composite! - a.rates.composite! || a.departmentId.localeCompare(b.departmentId));
+/**
+ * Orders departments by composite score; those with nothing to score or too few tickets come last,
+ * unranked. The best `named` are praised and the worst `named` named, but with fewer than twice that
+ * many ranked each side gets half (rounded down), so nobody is flagged both ways.
+ */
+export function rankDepartments(totals: Map<string, Counters>, policy: RankingPolicy = defaultRankingPolicy) {
+  const rows = [...totals.entries()].map(([departmentId, counters]) => ({ departmentId, counters, rates: ratesOf(counters, policy.weights) }));
+  const rankable = (r: (typeof rows)[number]) => r.rates.composite !== null && r.counters.dispatched >= policy.minimumDispatched;
+  const scored = rows.filter(rankable).sort((a, b) => b.rates.composite! - a.rates.composite! || a.departmentId.localeCompare(b.departmentId));
   const ranked: RankedDepartment[] = scored.map((r, i) => ({ ...r, rank: i + 1 }));
-  const unscored = rows.filter((r) => r.rates.composite === null).map((r) => ({ ...r, rank: 0 }));
+  const unranked = rows.filter((r) => !rankable(r)).map((r) => ({ ...r, rank: 0 }));
+  const flagged = Math.min(policy.named, Math.floor(ranked.length / 2));
   return {
-    rows: [...ranked, ...unscored],
-    top: ranked.slice(0, 3),
-    bottom: ranked.length > 3 ? ranked.slice(-3).reverse() : [],
+    rows: [...ranked, ...unranked],
+    top: ranked.slice(0, flagged),
+    bottom: flagged > 0 ? ranked.slice(-flagged).reverse() : [],
   };
 }

@@ -66,6 +66,20 @@ export class CategoryRepository {
     return (await this.model.find({ _id: { $in: ids } }, projection(fields)).lean()) as Row<K>[];
   }
 
+  /** Every category with these fields, ordered by code. */
+  async all<K extends keyof Category>(fields: readonly K[]): Promise<Row<K>[]> {
+    return (await this.model.find({}, projection(fields)).sort({ code: 1 }).lean()) as Row<K>[];
+  }
+
+  async byCode<K extends keyof Category>(code: string, fields: readonly K[]): Promise<Row<K> | null> {
+    return (await this.model.findOne({ code }, projection(fields)).lean()) as Row<K> | null;
+  }
+
+  /** When any category last changed (null without categories). */
+  async lastChange(): Promise<Date | null> {
+    return (await this.model.findOne({}, { updatedAt: 1 }).sort({ updatedAt: -1 }).lean())?.updatedAt ?? null;
+  }
+
   /** The first level of the taxonomy with each one's default department. */
   async topLevel(): Promise<Row<'name' | 'defaultDepartmentId'>[]> {
     return this.model.find({ level: 1 }, { name: 1, defaultDepartmentId: 1 }).lean();

@@ -10,6 +10,7 @@ export {
   type CalendarDay,
   type CalendarOverride,
   type DaySource,
+  type StatutoryYear,
   type TimeSegment,
   type WorkingCalendar,
   type WorkingCalendarOptions,
@@ -17,6 +18,7 @@ export {
   DEFAULT_WORKING_HOURS,
   createWorkingCalendar,
 } from './working-calendar.js';
+export { type HolidayNoticeForm, INVALID_HOLIDAY_NOTICE, noticeYear, parseHolidayNotice } from './holiday-notice.js';
 export { type LimitUnit, type TimeLimit, LIMIT_UNITS, assertValidLimit, countsWorkingTime } from './durations.js';
 export {
   type ClockStage,

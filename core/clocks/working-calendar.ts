@@ -25,13 +25,25 @@ export interface CalendarOverride {
   name?: string;
 }
 
+/** One year of the State Council's holiday notice: its holidays and adjusted working days (调休). */
+export interface StatutoryYear {
+  year: number;
+  days: { date: DateKey; working: boolean; name: string }[];
+}
+
 export interface WorkingCalendarOptions {
   overrides?: readonly CalendarOverride[];
   workingHours?: readonly WorkingHours[];
+  /** Years an administrator imported from the notice; each replaces whatever the package says of that year. */
+  importedYears?: readonly StatutoryYear[];
 }
 
-/** Where a day's status comes from: the plain week, the State Council's calendar, or an administrator. */
-export type DaySource = 'week' | 'statutory' | 'override';
+/**
+ * Where a day's status comes from: the plain week, the State Council's calendar (the package's data or
+ * an imported notice), an administrator, or — for a year no notice covers yet — the fixed-date holidays
+ * the law itself names (`provisional`), until the notice says how they are arranged.
+ */
+export type DaySource = 'week' | 'statutory' | 'provisional' | 'override';
 
 export interface CalendarDay {
   date: DateKey;
@@ -48,7 +60,10 @@ export interface TimeSegment {
 export interface WorkingCalendar {
   readonly workingHours: readonly WorkingHours[];
   readonly workingMsPerDay: number;
-  /** The years the statutory data covers; later years are plain weeks until an administrator adds their holidays. */
+  /**
+   * The years the statutory data (the package and imported notices) covers without a gap. Later years
+   * hold only the fixed-date legal holidays (`provisional`) until a notice is imported.
+   */
   readonly statutoryYears: { first: number; last: number };
   isWorkingDay(date: DateKey): boolean;
   describeDay(date: DateKey): CalendarDay;
@@ -87,7 +102,49 @@ interface Period {
 // Loaded once per process: the package's JSON is its documented data export, and reading it directly keeps
 // day logic on our fixed UTC+8 arithmetic instead of the package's date parsing in the machine's zone.
 const statutoryDays: ReadonlyMap<DayNumber, DayRule> = loadStatutoryDays(statutoryCalendar);
-const statutoryYears = yearRange(statutoryDays.keys());
+const packageYears = yearRange(statutoryDays.keys());
+
+/**
+ * The holidays on fixed solar dates under the State Council's 全国年节及纪念日放假办法 (2024): New Year's
+ * Day, two days of Labour Day, three of National Day. The lunar ones (Spring Festival, Dragon Boat,
+ * Mid-Autumn) and Qingming, and every adjusted working day, come only with the yearly notice.
+ */
+const fixedLegalHolidays: readonly { monthDay: string; name: string }[] = [
+  { monthDay: '01-01', name: '元旦' },
+  { monthDay: '05-01', name: '劳动节' },
+  { monthDay: '05-02', name: '劳动节' },
+  { monthDay: '10-01', name: '国庆节' },
+  { monthDay: '10-02', name: '国庆节' },
+  { monthDay: '10-03', name: '国庆节' },
+];
+/** How many years past the covered ones get the provisional holidays: far more than any clock runs. */
+const provisionalYears = 5;
+
+const yearOf = (day: DayNumber) => Number(dateKeyOfDay(day).slice(0, 4));
+
+/** The package's days with the imported years in place of its own, and the years covered without a gap. */
+function statutoryRules(imported: readonly StatutoryYear[]): { rules: Map<DayNumber, DayRule>; years: { first: number; last: number } } {
+  const importedYears = new Set(imported.map((y) => y.year));
+  const rules = new Map([...statutoryDays].filter(([day]) => !importedYears.has(yearOf(day))));
+  for (const year of imported) {
+    for (const day of year.days) {
+      const number = dayNumberOfKey(day.date);
+      if (yearOf(number) !== year.year && yearOf(number) !== year.year - 1) {
+        throw invalidWorkingCalendar(`${day.date} does not belong to the ${year.year} notice`, { year: year.year, date: day.date });
+      }
+      rules.set(number, { working: day.working, source: 'statutory', name: day.name });
+    }
+  }
+  let last = packageYears.last;
+  while (importedYears.has(last + 1)) last += 1;
+  for (let year = last + 1; year <= last + provisionalYears; year++) {
+    for (const holiday of fixedLegalHolidays) {
+      const day = dayNumberOfKey(`${year}-${holiday.monthDay}`);
+      if (!rules.has(day)) rules.set(day, { working: false, source: 'provisional', name: holiday.name });
+    }
+  }
+  return { rules, years: { first: packageYears.first, last } };
+}
 
 function loadStatutoryDays(data: { holidays: Record<string, string>; workdays: Record<string, string> }) {
   const days = new Map<DayNumber, DayRule>();
@@ -111,7 +168,8 @@ export function createWorkingCalendar(options: WorkingCalendarOptions = {}): Wor
   const workingHours = options.workingHours ?? DEFAULT_WORKING_HOURS;
   const periods = parseWorkingHours(workingHours);
   const workingMsPerDay = periods.reduce((sum, p) => sum + p.endMs - p.startMs, 0);
-  const rules = withOverrides(statutoryDays, options.overrides ?? []);
+  const statutory = statutoryRules(options.importedYears ?? []);
+  const rules = withOverrides(statutory.rules, options.overrides ?? []);
   const countWorkingDaysBefore = workingDayCounter(rules);
 
   const ruleOf = (day: DayNumber): DayRule => rules.get(day) ?? { working: !isWeekend(day), source: 'week' };
@@ -136,7 +194,7 @@ export function createWorkingCalendar(options: WorkingCalendarOptions = {}): Wor
   return {
     workingHours,
     workingMsPerDay,
-    statutoryYears,
+    statutoryYears: statutory.years,
     isWorkingDay: (date) => isWorking(dayNumberOfKey(date)),
     describeDay(date) {
       return { date, ...ruleOf(dayNumberOfKey(date)) };

@@ -38,6 +38,11 @@ export class DepartmentRepository {
     return this.model.find({}, { name: 1, nameEn: 1, ancestors: 1 }).lean();
   }
 
+  /** These departments' names by id. */
+  async namesOf(ids: string[]): Promise<Map<string, string>> {
+    return new Map((await this.model.find({ _id: { $in: ids } }, { name: 1 }).lean()).map((d) => [String(d._id), d.name]));
+  }
+
   /** Every department's name by id. */
   async names(): Promise<Map<string, string>> {
     return new Map((await this.model.find({}, { name: 1 }).lean()).map((d) => [String(d._id), d.name]));

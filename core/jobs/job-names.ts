@@ -8,6 +8,8 @@ export interface JobPayloads {
   'effects.relay': Record<string, never>;
   /** The deadline watch: yellow and red warnings (red urges), supervision a working day after red. */
   'tickets.sweep-deadlines': Record<string, never>;
+  /** The same watch, run once at the next stored deadline so that a warning lands on time, not at the next minute. */
+  'tickets.sweep-at-due': Record<string, never>;
   /** Proposes departments for new tickets; dispatches at once above the confidence threshold. */
   'tickets.route-new': Record<string, never>;
   /** Sends due notices from the outbox and recovers attempts of senders that died; any number may run at once. */
@@ -22,13 +24,16 @@ export interface JobPayloads {
   'analytics.trim-hotspots': Record<string, never>;
   /** On the first of the month: the previous month's ranking, mailed to supervisors. */
   'analytics.monthly-ranking': Record<string, never>;
+  /** Daily: within 60 days of the end of the known statutory holidays, tells the administrators to import the next notice. */
+  'settings.calendar-coverage': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
 
 export const schedules: { name: JobName; every: string }[] = [
   { name: 'effects.relay', every: '5 seconds' },
-  { name: 'tickets.sweep-deadlines', every: '1 minute' },
+  // Cron: at each minute's start; the at-due run between them is scheduled by each sweep.
+  { name: 'tickets.sweep-deadlines', every: '* * * * *' },
   { name: 'tickets.route-new', every: '10 seconds' },
   { name: 'notifications.send', every: '10 seconds' },
   { name: 'callbacks.send-surveys', every: '10 seconds' },
@@ -37,4 +42,6 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'analytics.trim-hotspots', every: '10 minutes' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
+  // Cron: 09:00 each day.
+  { name: 'settings.calendar-coverage', every: '0 9 * * *' },
 ];

@@ -78,6 +78,8 @@ export const configSchema = z.object({
   SIP_CREDENTIAL_TTL_HOURS: positiveInt.max(168).default(12),
   /** How long an operator's phone rings before the call counts as missed. */
   RING_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  /** The Open311 jurisdiction_id we answer to; by default PUBLIC_URL's host without "www." (the specification's suggestion). */
+  OPEN311_JURISDICTION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ and - only').optional(),
   /** How often the API looks for newly dispatched tickets to push to the open consoles. */
   LIVE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
   /** Photos and documents of tickets (core/attachments): the largest file, the most pixels an image may decode to, the most files per ticket. */

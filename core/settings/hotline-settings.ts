@@ -3,16 +3,20 @@ import { authorize } from '../accounts/access.js';
 import type { ActionContext, AuditLog } from '../audit/audit.js';
 import {
   createWorkingCalendar, DEFAULT_LIMITS, INVALID_WARNING_THRESHOLDS, DEFAULT_WARNING_THRESHOLDS, DEFAULT_WORKING_HOURS,
-  type CalendarOverride, type LimitTable, type WarningThresholds, type WorkingCalendar, type WorkingHours,
+  type CalendarOverride, type LimitTable, type StatutoryYear, type WarningThresholds, type WorkingCalendar, type WorkingHours,
 } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import { diff, versionConflict } from '../platform/documents.js';
 import { DomainError } from '../platform/errors.js';
 import { mergeUpdate } from '../platform/merge-update.js';
+import { defaultRankingPolicy, type RankingPolicy } from '../analytics/rates.js';
+import { defaultPublicResults, type PublicResultsSettings } from '../analytics/public-results.js';
 
 /** What an administrator sets for the whole hotline: the calendar and the default limits. */
 export interface HotlineSettingsData {
   calendarOverrides: CalendarOverride[];
+  /** Years of the State Council's holiday notice an administrator imported, for years the package does not cover. */
+  importedYears: (StatutoryYear & { importedAt: Date })[];
   workingHours: WorkingHours[];
   limits: LimitTable;
   thresholds: WarningThresholds;
@@ -21,6 +25,10 @@ export interface HotlineSettingsData {
   routingKeywords: { keyword: string; departmentId: string }[];
   /** A routing suggestion at least this confident is dispatched without a dispatcher. */
   autoDispatchThreshold: number;
+  /** How departments are ranked: the composite's weights, how many are praised and named, the volume to be ranked. */
+  ranking: RankingPolicy;
+  /** What the portal's public results page (结果公示) shows. */
+  publicResults: PublicResultsSettings;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -33,12 +41,15 @@ const settingsSchema = new Schema<SettingsDocument>(
   {
     _id: { type: String, required: true },
     calendarOverrides: { type: Schema.Types.Mixed, default: [] },
+    importedYears: { type: Schema.Types.Mixed, default: [] },
     workingHours: { type: Schema.Types.Mixed, default: DEFAULT_WORKING_HOURS },
     limits: { type: Schema.Types.Mixed, default: DEFAULT_LIMITS },
     thresholds: { type: Schema.Types.Mixed, default: DEFAULT_WARNING_THRESHOLDS },
     returnCap: { type: Number, default: 2 },
     routingKeywords: { type: Schema.Types.Mixed, default: [] },
     autoDispatchThreshold: { type: Number, default: 0.9 },
+    ranking: { type: Schema.Types.Mixed, default: defaultRankingPolicy },
+    publicResults: { type: Schema.Types.Mixed, default: defaultPublicResults },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -49,18 +60,35 @@ const settingsModel = (connection: Connection): Model<SettingsDocument> => defin
 
 export const defaultSettings = (): HotlineSettingsData => ({
   calendarOverrides: [],
+  importedYears: [],
   workingHours: [...DEFAULT_WORKING_HOURS],
   limits: DEFAULT_LIMITS,
   thresholds: DEFAULT_WARNING_THRESHOLDS,
   returnCap: 2,
   routingKeywords: [],
   autoDispatchThreshold: 0.9,
+  ranking: defaultRankingPolicy,
+  publicResults: defaultPublicResults,
 });
 
 /** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
 function assertThresholds(thresholds: WarningThresholds): void {
   if (!(thresholds.yellow > 0 && thresholds.yellow < thresholds.red)) {
     throw new DomainError(INVALID_WARNING_THRESHOLDS, 'Warning thresholds need 0 < yellow < red.', { field: 'thresholds.yellow', thresholds });
+  }
+}
+
+/** Checked on write: a ranking with no weight, or praising nobody, would rank nothing the centre can act on. */
+function assertRanking(policy: RankingPolicy): void {
+  const weights = Object.values(policy.weights);
+  if (!weights.every((w) => Number.isFinite(w) && w >= 0) || weights.reduce((sum, w) => sum + w, 0) <= 0) {
+    throw new DomainError('INVALID_RANKING', 'Ranking weights must be zero or more, and not all zero.', { field: 'ranking.weights', weights: policy.weights });
+  }
+  if (!Number.isInteger(policy.named) || policy.named < 1) {
+    throw new DomainError('INVALID_RANKING', 'At least one department must be praised and named.', { field: 'ranking.named', named: policy.named });
+  }
+  if (!Number.isInteger(policy.minimumDispatched) || policy.minimumDispatched < 0) {
+    throw new DomainError('INVALID_RANKING', 'The minimum volume is a whole number of tickets, zero or more.', { field: 'ranking.minimumDispatched' });
   }
 }
 
@@ -93,14 +121,17 @@ export class HotlineSettings {
     const data = { ...defaultSettings(), ...(doc ?? {}) };
     const value: CurrentSettings = {
       calendarOverrides: data.calendarOverrides,
+      importedYears: data.importedYears,
       workingHours: data.workingHours,
       limits: data.limits,
       thresholds: data.thresholds,
       returnCap: data.returnCap,
       routingKeywords: data.routingKeywords,
       autoDispatchThreshold: data.autoDispatchThreshold,
+      ranking: data.ranking,
+      publicResults: data.publicResults,
       version: doc?.version ?? 0,
-      calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours }),
+      calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours, importedYears: data.importedYears }),
     };
     if (value.version >= this.written) this.cached = { at: Date.now(), value };
     return value;
@@ -139,6 +170,21 @@ export class HotlineSettings {
     );
   }
 
+  /** Imports one year of the State Council's notice (checked by `noticeYear`), replacing an earlier import of that year. */
+  async importNoticeYear(ctx: ActionContext, notice: StatutoryYear, expectedVersion: number): Promise<CurrentSettings> {
+    const imported = { ...notice, importedAt: ctx.now };
+    return this.write(
+      ctx,
+      expectedVersion,
+      (before) => ({ importedYears: [...before.importedYears.filter((y) => y.year !== notice.year), imported].sort((a, b) => a.year - b.year) }),
+      (before) => ['settings.calendar.import', {
+        year: notice.year,
+        from: before.importedYears.find((y) => y.year === notice.year)?.days ?? null,
+        to: notice.days,
+      }],
+    );
+  }
+
   private async write(
     ctx: ActionContext,
     expectedVersion: number | undefined,
@@ -155,8 +201,13 @@ export class HotlineSettings {
       const before = { ...defaultSettings(), ...stored };
       const changes = change(before);
       // Building the calendar first rejects bad dates and working hours before anything is stored.
-      createWorkingCalendar({ overrides: changes.calendarOverrides ?? before.calendarOverrides, workingHours: changes.workingHours ?? before.workingHours });
+      createWorkingCalendar({
+        overrides: changes.calendarOverrides ?? before.calendarOverrides,
+        workingHours: changes.workingHours ?? before.workingHours,
+        importedYears: changes.importedYears ?? before.importedYears,
+      });
       assertThresholds(changes.thresholds ?? before.thresholds);
+      assertRanking(changes.ranking ?? before.ranking);
       audited = describe(before);
       return { ...changes, updatedAt: ctx.now };
     });

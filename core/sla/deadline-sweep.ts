@@ -9,15 +9,19 @@ import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
 
 export type SweepStep = { action: 'warn'; level: 'yellow' | 'red' } | { action: 'supervise' };
 
+const rank = { none: 0, yellow: 1, red: 2 } as const;
+
 /**
- * What the sweep must do for one ticket now: raise a warning the ticket has not recorded yet (red
+ * What the sweep must do for one ticket now: raise the warnings the ticket has not recorded yet (red
  * also urges), and supervise a ticket still red one working day after its deadline. Pure.
  */
 export function sweepSteps(ticket: Ticket, env: LifecycleEnv): SweepStep[] {
   const settled = settleClocks(structuredClone(ticket), env);
   const steps: SweepStep[] = [];
-  const rank = { none: 0, yellow: 1, red: 2 };
-  if (settled.warning !== 'none' && rank[settled.warning] > rank[ticket.warnedLevel]) steps.push({ action: 'warn', level: settled.warning });
+  // A sweep that comes late (a worker down, a limit shorter than the sweep's pace) finds a ticket red
+  // that never was yellow: the department is still owed the yellow warning, recorded before the red.
+  const levels = (['yellow', 'red'] as const).slice(0, rank[settled.warning]).filter((level) => rank[level] > rank[ticket.warnedLevel]);
+  for (const level of levels) steps.push({ action: 'warn', level });
   if (settled.warning === 'red' && !ticket.supervisedAt && statesInHand.includes(ticket.state)) {
     const overdueSince = earliestRedDeadline(settled, env);
     if (overdueSince && addWorkingTime(overdueSince, { amount: 1, unit: 'working_days' }, env.calendar) <= env.now) steps.push({ action: 'supervise' });
@@ -45,6 +49,8 @@ export interface SweepReport {
   supervised: number;
   /** Tickets another writer changed after the sweep read them: left to that write and the next sweep. */
   conflicts: number;
+  /** The earliest next deadline after this run, as stored now: when the next sweep has something to do. */
+  nextDueAt: Date | null;
 }
 
 export interface SweepOptions {
@@ -68,7 +74,7 @@ export class DeadlineSweep {
   ) {}
 
   async run(now: Date): Promise<SweepReport> {
-    const report: SweepReport = { examined: 0, warned: 0, supervised: 0, conflicts: 0 };
+    const report: SweepReport = { examined: 0, warned: 0, supervised: 0, conflicts: 0, nextDueAt: null };
     // Settings and category chains, read once per category for the whole run.
     const envs: LifecycleEnvs = new Map();
     let after: { at: Date; id: Types.ObjectId } | null = null;
@@ -80,7 +86,7 @@ export class DeadlineSweep {
       await this.tickets.prepareEnvs(now, batch.map((ticket) => ticket.categoryId), envs);
       await eachAtMost(this.options.concurrency, batch, (ticket) => this.sweepTicket(ticket, now, envs, report));
       const last = batch.at(-1);
-      if (!last || batch.length < this.options.batchSize) return report;
+      if (!last || batch.length < this.options.batchSize) return { ...report, nextDueAt: await this.ticketRows.nextDueAfter(now) };
       after = { at: last.nextDeadlineAt!, id: last._id };
     }
   }

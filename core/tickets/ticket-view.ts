@@ -44,6 +44,8 @@ export function presentTicket(doc: TicketDocument, actor: Actor, env: LifecycleE
       ? requester
       : { name: confidentialMark, phone: confidentialMark, email: null, address: null, confidential: true },
     requesterMasked: !visible,
+    // A partner's account and device ids point at the requester as surely as a phone number.
+    external: doc.external && !visible ? { ...doc.external, accountId: null, deviceId: null } : (doc.external ?? null),
     assignments: assignments.map(({ acceptClock, replyClock, departmentAncestors: _ancestors, ...part }) => {
       const accept = status(acceptClock);
       const reply = status(replyClock);

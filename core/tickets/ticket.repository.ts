@@ -2,7 +2,12 @@ import type { Model, Types } from 'mongoose';
 import { isDuplicateKey } from '../platform/documents.js';
 import type { TicketEvent } from './ticket-events.js';
 import type { TicketTerms } from './ticket-terms.js';
-import { ticketTerms, type Ticket, type TicketDocument } from './ticket.js';
+import { ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+
+/** `numbers` alone, or the rest: a filter by number overrides the others. */
+export type ChannelFilter =
+  | { numbers: string[] }
+  | { numbers?: undefined; categoryIds?: string[]; states?: readonly TicketState[]; from: Date; to: Date };
 
 /** The index of the releases that kept the search terms in the ticket itself. */
 const termsInTicketIndex = 'terms_1__id_-1';
@@ -81,6 +86,49 @@ export class TicketRepository {
       ? { nextDeadlineAt: { $gte: after.at, $lte: now }, $or: [{ nextDeadlineAt: { $gt: after.at } }, { _id: { $gt: after.id } }] }
       : { nextDeadlineAt: { $lte: now } };
     return (await this.tickets.find(filter).sort({ nextDeadlineAt: 1, _id: 1 }).limit(limit).lean()) as (TicketDocument & { _id: Types.ObjectId })[];
+  }
+
+  /**
+   * One channel's tickets, newest first: by number (then nothing else narrows them), or by
+   * category, state and intake time. Without the owed effects, which lists never show.
+   */
+  async ofChannel(channel: Channel, filter: ChannelFilter, limit: number): Promise<Omit<TicketDocument, 'effects'>[]> {
+    const query: Record<string, unknown> = { channel };
+    if (filter.numbers) query.number = { $in: filter.numbers };
+    else {
+      if (filter.categoryIds) query.categoryId = { $in: filter.categoryIds };
+      if (filter.states) query.state = { $in: filter.states };
+      query.createdAt = { $gte: filter.from, $lte: filter.to };
+    }
+    return this.tickets.find(query, { effects: 0 }).sort({ createdAt: -1, _id: -1 }).limit(limit).lean();
+  }
+
+  /** Tickets another system handed over with this token (a partner's Idempotency-Key). */
+  async numbersByToken(channel: Channel, token: string): Promise<string[]> {
+    return (await this.tickets.find({ 'external.token': token, channel }, { number: 1 }).limit(100).lean()).map((t) => t.number);
+  }
+
+  /** Ticket numbers by id. */
+  async numbersOf(ids: string[]): Promise<Map<string, string>> {
+    return new Map((await this.tickets.find({ _id: { $in: ids } }, { number: 1 }).lean()).map((t) => [String(t._id), t.number]));
+  }
+
+  /** The earliest stored next deadline after `now`: when the sweep next has something to do, as far as is known now. */
+  async nextDueAfter(now: Date): Promise<Date | null> {
+    const next = await this.tickets.findOne({ nextDeadlineAt: { $gt: now } }, { nextDeadlineAt: 1 }).sort({ nextDeadlineAt: 1 }).lean();
+    return next?.nextDeadlineAt ?? null;
+  }
+
+  /**
+   * The latest archived tickets the public may read about: never one whose requester asked for
+   * confidentiality, nor a report (举报), whose subject could expose who reported whom.
+   */
+  async recentlyArchivedPublishable(limit: number): Promise<TicketDocument[]> {
+    return (await this.tickets
+      .find({ state: 'archived', 'requester.confidential': { $ne: true }, requestType: { $ne: 'report' } })
+      .sort({ closedAt: -1, _id: -1 })
+      .limit(limit)
+      .lean()) as TicketDocument[];
   }
 
   /** The ticket's latest event of `action` before the given version. */

@@ -85,6 +85,18 @@ export interface Routing {
   taken: number | null;
 }
 
+/**
+ * A request another system handed over (an Open311 partner): who, and what identifies it there.
+ * `token` is the Idempotency-Key the partner sent with it, by which it can find the request again.
+ */
+export interface ExternalOrigin {
+  partner: string;
+  token: string | null;
+  accountId: string | null;
+  deviceId: string | null;
+  addressId: string | null;
+}
+
 export interface Ticket {
   number: string;
   channel: Channel;
@@ -98,6 +110,7 @@ export interface Ticket {
   content: string;
   attachments: { name: string; contentType: string; size: number; url: string | null }[];
   callId: string | null;
+  external: ExternalOrigin | null;
   routing: Routing;
   /** Who wrote the ticket (operator), or null for self-service channels. */
   intakeBy: string | null;
@@ -216,6 +229,11 @@ const ticketSchema = new Schema<Ticket>(
     content: { type: String, required: true },
     attachments: [{ _id: false, name: String, contentType: String, size: Number, url: { type: String, default: null } }],
     callId: { type: String, default: null },
+    external: {
+      type: { partner: String, token: { type: String, default: null }, accountId: { type: String, default: null }, deviceId: { type: String, default: null }, addressId: { type: String, default: null } },
+      default: null,
+      _id: false,
+    },
     routing: {
       status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched'], default: 'pending' },
       suggestions: [{ _id: false, departmentId: String, categoryId: { type: String, default: null }, label: String, confidence: Number, source: String }],
@@ -268,9 +286,14 @@ ticketSchema.index({ scope: 1, state: 1, _id: -1 });
 ticketSchema.index({ state: 1, createdAt: -1 });
 // The deadline sweep's range query, in deadline order.
 ticketSchema.index({ nextDeadlineAt: 1 });
+// The public results page: the latest archived tickets.
+ticketSchema.index({ state: 1, closedAt: -1, _id: -1 });
 ticketSchema.index({ 'requester.phone': 1, createdAt: -1 });
 ticketSchema.index({ parentId: 1 });
 ticketSchema.index({ callId: 1 });
+// The Open311 API lists one channel's tickets, newest first, and finds a partner's request by its token.
+ticketSchema.index({ channel: 1, createdAt: -1 });
+ticketSchema.index({ 'external.token': 1 }, { sparse: true });
 ticketSchema.index({ 'routing.status': 1 });
 ticketSchema.index({ 'survey.status': 1 });
 

@@ -19,7 +19,7 @@ import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { ticketTermsModel, type TicketTerms } from './ticket-terms.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
+import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type ExternalOrigin, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -32,6 +32,8 @@ export interface IntakeInput {
   content: string;
   attachments?: { name: string; contentType: string; size: number; url?: string | null }[];
   callId?: string | null;
+  /** A request another system handed over (Open311). */
+  external?: ExternalOrigin | null;
   /** Imports keep the original intake time. */
   receivedAt?: Date;
 }
@@ -533,6 +535,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     content: input.content,
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
+    external: input.external ?? null,
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     intakeBy: facts.intakeBy,
     state: 'received',

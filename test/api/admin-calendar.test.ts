@@ -90,4 +90,46 @@ describe('API: the working calendar by month, and administrators\' holidays and 
     const month = await staff.get('/api/settings/calendar?month=2026-09');
     assert.equal(day(month.body.days, '2026-09-01').working, true);
   });
+
+  it('when the calendar nears its end, then it says so; an administrator imports the next notice as text (audited) or as items, checked, and others may not', async () => {
+    t.clock.set('2026-12-02T02:00:00Z');
+    // Months later: the earlier sessions have expired.
+    const admin = await signIn(t.app, (await aUser(t.services, ['administrator'])).username, testPassword);
+    const staff = await signIn(t.app, (await aUser(t.services, ['department_staff'], { departmentId: (await aDepartment(t.services)).id })).username, testPassword);
+    const before = await admin.get('/api/settings/calendar?month=2027-01');
+    assert.deepEqual(before.body.coverage, { until: '2026-12-31', daysLeft: 29, endingSoon: true });
+    assert.deepEqual(day(before.body.days, '2027-01-01'), { date: '2027-01-01', weekday: 5, working: false, kind: 'holiday', source: 'provisional', name: '元旦' });
+
+    // A notice for 2027 in the published form, written for this test.
+    const notice = `国务院办公厅关于2027年部分节假日安排的通知
+一、元旦：1月1日（周五）至3日（周日）放假，共3天。
+二、春节：2月5日（农历除夕、周五）至13日（农历正月初八、周六）放假调休，共9天。2月14日（周日）上班。`;
+    const denied = await staff.post('/api/settings/calendar/imports').send({ version: before.body.version, year: 2027, notice });
+    assert.equal(denied.status, 403);
+
+    const imported = await admin.post('/api/settings/calendar/imports').send({ version: before.body.version, year: 2027, notice });
+    assert.equal(imported.status, 200, JSON.stringify(imported.body));
+    assert.equal(imported.body.days.length, 13);
+    assert.deepEqual(imported.body.coverage, { until: '2027-12-31', daysLeft: 394, endingSoon: false });
+    const february = await admin.get('/api/settings/calendar?month=2027-02');
+    assert.deepEqual(day(february.body.days, '2027-02-08'), { date: '2027-02-08', weekday: 1, working: false, kind: 'holiday', source: 'statutory', name: '春节' });
+    assert.deepEqual(day(february.body.days, '2027-02-14'), { date: '2027-02-14', weekday: 7, working: true, kind: 'adjusted_workday', source: 'statutory', name: '春节' });
+    const audit = await admin.get('/api/audit?entityType=settings');
+    assert.ok(audit.body.items.some((e: { action: string; changes: { year: number } }) => e.action === 'settings.calendar.import' && e.changes.year === 2027));
+
+    const weekday = await admin.post('/api/settings/calendar/imports').send({
+      version: imported.body.version, year: 2027, holidays: [{ name: '元旦', from: '2027-01-01', to: '2027-01-03' }], workdays: [{ name: '元旦', date: '2027-01-04' }],
+    });
+    assert.equal(weekday.status, 400);
+    assert.equal(weekday.body.error.code, 'INVALID_HOLIDAY_NOTICE');
+    assert.equal(weekday.body.error.details.field, 'workdays[0].date');
+    const both = await admin.post('/api/settings/calendar/imports').send({ version: imported.body.version, year: 2027, notice, holidays: [{ name: '元旦', from: '2027-01-01', to: '2027-01-01' }] });
+    assert.equal(both.status, 400);
+    assert.equal(both.body.error.code, 'VALIDATION_FAILED');
+
+    const items = await admin.post('/api/settings/calendar/imports').send({ version: imported.body.version, year: 2027, holidays: [{ name: '元旦', from: '2027-01-01', to: '2027-01-01' }], workdays: [] });
+    assert.equal(items.status, 200, JSON.stringify(items.body));
+    const replaced = await admin.get('/api/settings/calendar?month=2027-02');
+    assert.equal(day(replaced.body.days, '2027-02-08').working, true, 'a new import of a year replaces the earlier one');
+  });
 });

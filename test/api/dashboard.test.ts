@@ -66,7 +66,8 @@ describe('API: the supervisors dashboard, from the roll-ups', () => {
     assert.equal(row(other.id).rates.response, 0);
     assert.equal(row(lead.id).rank, 1);
     assert.equal(row(lead.id).top, true);
-    assert.deepEqual(body.ranking.top, [lead.id, other.id]);
+    // Two ranked: one praised, one named, neither both.
+    assert.deepEqual([body.ranking.top, body.ranking.bottom], [[lead.id], [other.id]]);
     assert.equal(row(street.id), undefined, 'a department with nothing open and nothing to score is left out');
 
     assert.deepEqual(body.hotspots.categories.map((h: { key: string; count: number; previous: number; rise: number }) => [h.key, h.count, h.previous, h.rise]), [[category.id, 3, 0, 3]]);

@@ -1,4 +1,4 @@
-import { systemActor } from '../../core/accounts/access.js';
+import { systemActor, type Actor } from '../../core/accounts/access.js';
 import type { Role } from '../../core/accounts/roles.js';
 import type { DepartmentInput } from '../../core/departments/departments.js';
 import type { CategoryInput } from '../../core/categories/categories.js';
@@ -25,4 +25,27 @@ export async function aUser(services: Services, roles: Role[], overrides: { depa
 
 export async function aCategory(services: Services, overrides: Partial<CategoryInput> = {}) {
   return services.categories.create(asSystem(), { name: `类别${next()}`, ...overrides });
+}
+
+export interface ArchivedTicketInput {
+  content: string;
+  reply: string;
+  requester: { name?: string; phone: string; address?: string; confidential?: boolean };
+  requestType?: 'complaint' | 'report';
+}
+
+/** A ticket taken in at `now`, handled by `departmentId`, called back satisfied and archived; returns its id. */
+export async function anArchivedTicket(services: Services, now: Date, input: ArchivedTicketInput, departmentId: string): Promise<string> {
+  const staff: Actor = { userId: 'staff', username: 'staff', roles: ['department_staff'], departmentId, via: 'session' };
+  const centre = { actor: systemActor, now };
+  const { id } = await services.tickets.intake(centre, {
+    channel: 'phone', requestType: input.requestType ?? 'complaint', requester: input.requester, subject: '楼道堆放杂物', content: input.content,
+  });
+  await services.tickets.act(centre, id, 'dispatch', { lead: departmentId });
+  await services.tickets.act({ actor: staff, now }, id, 'accept', {});
+  await services.tickets.act({ actor: staff, now }, id, 'reply', { text: input.reply });
+  await services.tickets.act(centre, id, 'approve_reply', {});
+  await services.tickets.act(centre, id, 'callback', { resolved: true, satisfaction: 'satisfied', via: 'phone' });
+  await services.tickets.act(centre, id, 'archive', {});
+  return id;
 }

@@ -43,7 +43,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     number: '20260302000001', channel: 'phone', requestType: 'complaint', categoryId: null, categoryPath: null, urgency: 'normal',
     requester: { name: '张三', phone: '13800138000', email: null, address: null, confidential: false },
     location: { address: null, departmentId: null, coordinates: null },
-    ...text, attachments: [], callId: null, intakeBy: 'u-operator',
+    ...text, attachments: [], callId: null, external: null, intakeBy: 'u-operator',
     routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
     state, version: 3, assignments,
     scope: assignments.flatMap((a) => [a.departmentId, ...a.departmentAncestors]),

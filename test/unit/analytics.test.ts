@@ -49,4 +49,34 @@ describe('Analytics: counters from events and the three rates', () => {
     assert.equal(ranking.rows.at(-1)?.departmentId, 'idle');
     assert.equal(ranking.rows.at(-1)?.rank, 0);
   });
+
+  it('when fewer departments are ranked than twice the number named, then each side gets half and nobody is both praised and named', () => {
+    const totals = new Map<string, Counters>();
+    for (let i = 1; i <= 5; i++) totals.set(`d${i}`, counters({ dispatched: 10, acceptedOnTime: i }));
+    const five = rankDepartments(totals);
+    assert.deepEqual(five.top.map((r) => r.departmentId), ['d5', 'd4']);
+    assert.deepEqual(five.bottom.map((r) => r.departmentId), ['d1', 'd2']);
+    totals.delete('d5');
+    totals.delete('d4');
+    totals.delete('d3');
+    const two = rankDepartments(totals);
+    assert.deepEqual([two.top.map((r) => r.departmentId), two.bottom.map((r) => r.departmentId)], [['d2'], ['d1']]);
+    totals.delete('d2');
+    const one = rankDepartments(totals);
+    assert.deepEqual([one.rows[0]?.rank, one.top, one.bottom], [1, [], []]);
+  });
+
+  it('when the administrator sets the weights, the number named and a minimum volume, then the ranking follows them', () => {
+    const totals = new Map<string, Counters>([
+      // Quick to accept, poorly rated; slow to accept, well rated; and one with too few tickets to rank.
+      ['quick', counters({ dispatched: 10, acceptedOnTime: 10, satisfactionAnswered: 10, satisfied: 2 })],
+      ['liked', counters({ dispatched: 10, acceptedOnTime: 2, satisfactionAnswered: 10, satisfied: 10 })],
+      ['small', counters({ dispatched: 2, acceptedOnTime: 2, satisfactionAnswered: 2, satisfied: 2 })],
+    ]);
+    const byDefault = rankDepartments(totals);
+    assert.deepEqual(byDefault.rows.map((r) => r.departmentId), ['small', 'liked', 'quick']);
+    const responseFirst = rankDepartments(totals, { weights: { response: 0.8, resolution: 0.1, satisfaction: 0.1 }, named: 1, minimumDispatched: 5 });
+    assert.deepEqual(responseFirst.rows.map((r) => [r.departmentId, r.rank]), [['quick', 1], ['liked', 2], ['small', 0]]);
+    assert.deepEqual([responseFirst.top.map((r) => r.departmentId), responseFirst.bottom.map((r) => r.departmentId)], [['quick'], ['liked']]);
+  });
 });

@@ -126,13 +126,14 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
     const notDue = await intakeAt('2026-03-02T10:03:00');
     const sweep = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 2, concurrency: 3 });
     const report = await sweep.run(at('2026-03-02T10:04:00'));
-    assert.deepEqual(report, { examined: 5, warned: 5, supervised: 0, conflicts: 0 });
+    // The next deadline stored: the five's red, before the sixth's yellow (10:06:45).
+    assert.deepEqual(report, { examined: 5, warned: 5, supervised: 0, conflicts: 0, nextDueAt: at('2026-03-02T10:05:00') });
     assert.deepEqual(await warnings(due), Array(5).fill('yellow'));
     const untouched = await t.services.tickets.tickets.findById(notDue).lean();
     assert.equal(untouched?.version, 1);
     assert.deepEqual(await warnings([notDue]), ['']);
     for (const id of due) assert.ok((await t.services.tickets.tickets.findById(id).lean())!.nextDeadlineAt! > at('2026-03-02T10:04:00'));
-    assert.deepEqual(await sweep.run(at('2026-03-02T10:04:00')), { examined: 0, warned: 0, supervised: 0, conflicts: 0 });
+    assert.deepEqual(await sweep.run(at('2026-03-02T10:04:00')), { examined: 0, warned: 0, supervised: 0, conflicts: 0, nextDueAt: at('2026-03-02T10:05:00') });
   });
 
   it('when two sweeps run at once (two workers), then each due ticket is warned once', async () => {
@@ -140,9 +141,10 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
     const other = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 3, concurrency: 2 });
     const now = at('2026-03-02T11:06:00');
     const [a, b] = await Promise.all([t.services.deadlineSweep.run(now), other.run(now)]);
-    // Red now: the six new tickets, and the six of the first test.
-    assert.equal(a.warned + b.warned, 12);
-    assert.deepEqual(await warnings(due), Array(6).fill('red'));
+    // Red now: the six new tickets (never yellow: each is warned yellow, then red), and the six of the
+    // first test (five yellow already, one not).
+    assert.equal(a.warned + b.warned, 6 * 2 + 5 + 2);
+    assert.deepEqual(await warnings(due), Array(6).fill('red,yellow'));
     assert.deepEqual(await duplicateWarnings(), []);
     const again = await t.services.deadlineSweep.run(now);
     assert.equal(again.warned, 0);
@@ -156,8 +158,8 @@ describe('Workers: the deadline sweep reads due tickets by their next deadline',
     const late = await intakeAt('2026-03-02T16:50:00');
     const sweep = new DeadlineSweep(t.services.tickets, t.services.repositories.tickets, { batchSize: 1, concurrency: 1 });
     const report = await sweep.run(at('2026-03-02T17:00:00'));
-    assert.deepEqual(report, { examined: 4, warned: 1, supervised: 0, conflicts: 0 });
-    assert.deepEqual(await warnings([late, ...stale]), ['red', '', '', '']);
+    assert.deepEqual(report, { examined: 4, warned: 2, supervised: 0, conflicts: 0, nextDueAt: null });
+    assert.deepEqual(await warnings([late, ...stale]), ['red,yellow', '', '', '']);
     assert.deepEqual((await t.services.tickets.tickets.find({ _id: { $in: stale } }).lean()).map((ticket) => ticket.version), [1, 1, 1]);
   });
 });

@@ -7,7 +7,11 @@ import { render } from '../../templates/render.js';
 const examples = sampleData;
 
 /** What identifies the example in its rendering. */
-const identity = (id: TemplateId): string => ('number' in examples[id] ? (examples[id] as { number: string }).number : '2026-02');
+const identity = (id: TemplateId): string => {
+  const example = examples[id];
+  if ('number' in example) return example.number;
+  return 'until' in example ? example.until : '2026-02';
+};
 
 describe('notice templates', () => {
   for (const id of templateIds) {

@@ -63,12 +63,13 @@ describe('Clocks: the working calendar', () => {
     assert.equal(calendar.isWorkingDay('2025-10-13'), true, 'other calendars keep the statutory days');
   });
 
-  it('when a year is beyond the statutory data, then only weekends are off until an administrator adds its holidays', () => {
+  it('when a year is beyond the statutory data, then weekends and the fixed-date legal holidays are off until its notice is imported; an administrator may still decide a day', () => {
     assert.deepEqual(calendar.statutoryYears, { first: 2004, last: 2026 });
-    assert.equal(calendar.isWorkingDay('2027-01-01'), true);
+    assert.equal(calendar.isWorkingDay('2027-01-01'), false);
     assert.equal(calendar.isWorkingDay('2027-01-02'), false);
-    const with2027 = createWorkingCalendar({ overrides: [{ date: '2027-01-01', working: false, name: '元旦' }] });
-    assert.equal(with2027.isWorkingDay('2027-01-01'), false);
+    assert.equal(calendar.isWorkingDay('2027-01-04'), true);
+    const worked = createWorkingCalendar({ overrides: [{ date: '2027-01-01', working: true, name: '值守' }] });
+    assert.equal(worked.isWorkingDay('2027-01-01'), true);
   });
 
   it('when the segments of a day are asked for, then a working day has the working hours in China time and a day off none', () => {
