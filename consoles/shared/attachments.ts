@@ -42,17 +42,17 @@ export const requesterFileRoutes = (number: string, phone: string): FileRoutes =
 const zh = {
   files: '照片和附件', noFiles: '暂无照片或附件', addFiles: '添加照片或文件',
   filesHint: '可上传照片（JPEG、PNG、WebP）、PDF、Word 或 Excel 文件。照片中的位置等信息会被去除。',
-  uploading: '正在上传 {name}…', uploaded: '已上传 {count} 个文件。', byRequester: '诉求人上传', open: '打开',
+  uploading: '正在上传 {name}…', uploaded: '已上传 {count} 个文件。', byRequester: '诉求人上传',
   tooLarge: '{name}：文件太大（上限 {max} MB）。', typeRefused: '{name}：不支持此类文件。只能上传照片（JPEG、PNG、WebP）、PDF、Word 或 Excel 文件。',
-  unreadable: '{name}：图片已损坏，无法读取。', empty: '{name}：文件是空的。', closed: '{name}：现在不能再添加文件（提交后一小时内，或承办单位请您补充材料时可以添加）。',
+  unreadable: '{name}：图片已损坏，无法读取。', empty: '{name}：文件是空的。', closed: '{name}：现在不能再添加文件（提交后不久，或承办单位请您补充材料时可以添加）。',
   tooMany: '{name}：此工单的文件已达上限。', failed: '{name}：上传失败（{message}）。',
 };
 const en: Record<keyof typeof zh, string> = {
   files: 'Photos and files', noFiles: 'No photos or files yet', addFiles: 'Add photos or files',
   filesHint: 'Photos (JPEG, PNG, WebP), PDF, Word or Excel files. Location and other details are removed from photos.',
-  uploading: 'Uploading {name}…', uploaded: '{count} file(s) uploaded.', byRequester: 'from the requester', open: 'Open',
+  uploading: 'Uploading {name}…', uploaded: '{count} file(s) uploaded.', byRequester: 'from the requester',
   tooLarge: '{name}: the file is too large (at most {max} MB).', typeRefused: '{name}: this kind of file is not accepted. Only photos (JPEG, PNG, WebP), PDF, Word or Excel files.',
-  unreadable: '{name}: the image is damaged and cannot be read.', empty: '{name}: the file is empty.', closed: '{name}: files cannot be added now (within an hour of submitting, or when the department asks you for information).',
+  unreadable: '{name}: the image is damaged and cannot be read.', empty: '{name}: the file is empty.', closed: '{name}: files cannot be added now (soon after submitting, or when the department asks you for information).',
   tooMany: '{name}: this ticket has as many files as it may keep.', failed: '{name}: upload failed ({message}).',
 };
 const m = messages(zh, en);
