@@ -22,6 +22,7 @@ import { open311Router } from './open311/open311.router.js';
 import { calendarRouter } from './settings/calendar.router.js';
 import { publicResultsRouter } from './analytics/public-results.router.js';
 import { templatesRouter } from './templates/templates.router.js';
+import { webhooksRouter } from './webhooks/webhooks.router.js';
 import { softphoneRouter } from '../softphone/serve.js';
 import { consolesRouter } from '../consoles/serve.js';
 import { inboundRouter } from './inbound/inbound.router.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
   app.use(calendarRouter(endpoints, services.settings, clock));
   app.use(templatesRouter(endpoints));
+  app.use(webhooksRouter(endpoints, services.webhooks));
 
   app.use(unknownRoute);
   app.use(errorHandler(logger));

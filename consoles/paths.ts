@@ -3,6 +3,6 @@ import { fileURLToPath } from 'node:url';
 
 export { consoles, type ConsoleName } from './shared/pages.js';
 
-/** consoles/ (the pages) and where their bundles go (git-ignored; served at /console/assets/). */
+/** consoles/ (the sources) and where their build goes (git-ignored): the pages, and the bundles in assets/ (served at /console/assets/). */
 export const consolesDir = path.dirname(fileURLToPath(import.meta.url));
 export const consolesBuildDir = path.resolve(consolesDir, '../api/public/build/consoles');

@@ -1,6 +1,7 @@
 import path from 'node:path';
-import express, { Router } from 'express';
-import { consoles, consolesBuildDir, consolesDir, type ConsoleName } from './paths.js';
+import { Router } from 'express';
+import { builtAssets, sendBuilt } from '../infra/bundles/serve.js';
+import { consoles, consolesBuildDir, type ConsoleName } from './paths.js';
 
 /** Same origin only: the consoles talk to the API and to nothing else. */
 const csp = [
@@ -18,15 +19,17 @@ const csp = [
 ].join(';');
 
 /**
- * The console pages (see consoles/shared/pages.ts) and their bundles at /console/assets/. Middleware
- * rather than routes: pages are no API endpoints (the OpenAPI document lists those). `/` leads citizens to the portal and
- * `/console/` lists the staff consoles.
+ * The console pages (see consoles/shared/pages.ts) as consoles/build.ts wrote them, and their
+ * bundles at /console/assets/, compressed. A page is checked again on each visit (it names the
+ * bundles of the latest build), a bundle is kept for a year (its name changes with its content).
+ * Middleware rather than routes: pages are no API endpoints (the OpenAPI document lists those).
+ * `/` leads citizens to the portal and `/console/` lists the staff consoles.
  */
 export function consolesRouter(): Router {
   const router = Router();
   const pages = new Map<string, string>([
-    ...(Object.entries(consoles) as [ConsoleName, string][]).map(([name, at]): [string, string] => [at, path.join(consolesDir, name, 'index.html')]),
-    ['/console/', path.join(consolesDir, 'index.html')],
+    ...(Object.entries(consoles) as [ConsoleName, string][]).map(([name, at]): [string, string] => [at, `${name}.html`]),
+    ['/console/', 'index.html'],
   ]);
   router.use((req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return next();
@@ -35,9 +38,8 @@ export function consolesRouter(): Router {
     if (!file) return next();
     if (!req.path.endsWith('/')) return res.redirect(301, `${req.path}/`);
     res.setHeader('Content-Security-Policy', csp);
-    res.setHeader('Cache-Control', 'no-cache');
-    res.sendFile(file);
+    sendBuilt(req, res, next, consolesBuildDir, file, 'no-cache');
   });
-  router.use('/console/assets', express.static(consolesBuildDir, { index: false, fallthrough: true, maxAge: 0 }));
+  router.use('/console/assets', builtAssets(path.join(consolesBuildDir, 'assets')));
   return router;
 }

@@ -39,6 +39,7 @@ import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
 import { Attachments, attachmentSettingsFrom, type AttachmentSettings } from './attachments/attachments.js';
+import { Webhooks } from './webhooks/webhooks.js';
 import { InboundMessages } from './inbound/inbound-messages.js';
 import { InboundMail } from './inbound/inbound-mail.js';
 import { InboundSms } from './inbound/inbound-sms.js';
@@ -101,6 +102,9 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const counters = new DepartmentCounters(connection);
   const callRecords = new CallRecords(connection, repositories.tickets, counters);
   const missedCalls = new MissedCalls(connection);
+  const webhooks = new Webhooks(connection, {
+    departments: repositories.departments, users: repositories.users, outbox, audit, locale: noticeSettings.locale,
+  });
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
@@ -108,6 +112,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'roll-ups', apply: (_ticket, effect) => counters.record(effect.id, effect.rollups) },
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
+      { name: 'webhooks', apply: async (_ticket, effect) => void (await webhooks.record(effect)) },
     ],
   });
   const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
@@ -144,6 +149,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     knowledge: new KnowledgeBase(articlesModel, repositories.departments, repositories.categories, audit),
     callRecords,
     missedCalls,
+    webhooks,
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),

@@ -12,7 +12,8 @@ import { softphoneBuildDir } from '../softphone/paths.js';
  * `npm run build`: what production runs, in dist/ (git-ignored). tsc compiles the server side
  * (tsconfig.build.json: api/, workers/, core/, infra/, scripts/, templates/ and what they import)
  * to ESM in the same layout; the files the compiled code reads beside itself are copied next to
- * it; the softphone and the consoles are bundled, minified, where the compiled API serves them.
+ * it; the softphone and the consoles are bundled, minified and compressed, with their pages, where
+ * the compiled API serves them.
  * dist/build.json comes last: `npm start` in production refuses a dist/ without it, or one older
  * than the sources it lists.
  */
@@ -23,9 +24,9 @@ const serverDirs = ['api', 'workers', 'core', 'infra', 'scripts', 'templates'];
 const pageDirs = ['consoles', 'softphone'];
 /**
  * What the compiled code reads relative to its own file: e-mail and SMS templates, the classifier
- * model, the category data, kamailio.cfg, the pages' HTML.
+ * model, the category data, kamailio.cfg. (The pages' HTML is written with their bundles.)
  */
-const assetExtensions = new Set(['.hbs', '.json', '.csv', '.cfg', '.html']);
+const assetExtensions = new Set(['.hbs', '.json', '.csv', '.cfg']);
 
 rmSync(dist, { recursive: true, force: true });
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
@@ -36,7 +37,7 @@ if (compiled.status !== 0) {
 }
 
 let assets = 0;
-for (const dir of [...serverDirs, ...pageDirs]) {
+for (const dir of serverDirs) {
   for (const file of filesUnder(path.join(projectRoot, dir))) {
     if (!assetExtensions.has(path.extname(file))) continue;
     const target = path.join(dist, path.relative(projectRoot, file));
@@ -47,14 +48,14 @@ for (const dir of [...serverDirs, ...pageDirs]) {
 }
 
 const inDist = (dir: string) => path.join(dist, path.relative(projectRoot, dir));
-await buildSoftphone({ minify: true, outdir: inDist(softphoneBuildDir) });
-await buildConsoles({ minify: true, stopBuilder: true, outdir: inDist(consolesBuildDir) });
+await buildSoftphone({ production: true, outdir: inDist(softphoneBuildDir) });
+await buildConsoles({ production: true, stopBuilder: true, outdir: inDist(consolesBuildDir) });
 
 // What the freshness check reads: the sources, less the bundles development builds among them.
 const sources = [...serverDirs, ...pageDirs, 'package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'];
 const notSources = [softphoneBuildDir, consolesBuildDir].map((dir) => path.relative(projectRoot, dir));
 writeFileSync(path.join(dist, 'build.json'), `${JSON.stringify({ startedAt, sources, notSources }, null, 2)}\n`);
-console.log(`[build] dist/ in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: the compiled server, ${assets} files beside it, the minified softphone and consoles`);
+console.log(`[build] dist/ in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: the compiled server, ${assets} files beside it, the minified and compressed softphone and consoles`);
 
 function* filesUnder(dir: string): Generator<string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,9 +1,12 @@
 import path from 'node:path';
-import express, { Router } from 'express';
-import { softphoneBuildDir, softphoneDir } from './paths.js';
+import { Router } from 'express';
+import { builtAssets, sendBuilt } from '../infra/bundles/serve.js';
+import { softphoneBuildDir } from './paths.js';
 
 /**
- * The softphone page at /softphone/ and its bundle at /softphone/assets/. The page's CSP is
+ * The softphone page at /softphone/ and its bundle at /softphone/assets/, as softphone/build.ts
+ * wrote them (compressed; the page checked again on each visit, the bundle kept for a year: see
+ * consoles/serve.ts). The page's CSP is
  * helmet's default plus `connect-src ws: wss:`: sip.js talks to Kamailio's WebSocket, which is
  * another origin (another port, or another host behind TLS) than the API.
  */
@@ -28,11 +31,10 @@ export function softphoneRouter(): Router {
     if ((req.method !== 'GET' && req.method !== 'HEAD') || req.path !== '/') return next();
     if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '/softphone/');
     res.setHeader('Content-Security-Policy', csp);
-    res.setHeader('Cache-Control', 'no-cache');
     // The microphone for this page only.
     res.setHeader('Permissions-Policy', 'microphone=(self), camera=()');
-    res.sendFile(path.join(softphoneDir, 'index.html'));
+    sendBuilt(req, res, next, softphoneBuildDir, 'index.html', 'no-cache');
   });
-  router.use('/softphone/assets', express.static(softphoneBuildDir, { index: false, fallthrough: true, maxAge: 0 }));
+  router.use('/softphone/assets', builtAssets(path.join(softphoneBuildDir, 'assets')));
   return router;
 }

@@ -51,6 +51,8 @@ export interface TemplateData {
   /** To administrators, 60 days before the statutory holidays run out: import the next year's State Council notice. */
   'calendar-ending': { until: string; daysLeft: number; nextYear: number; calendarUrl: string };
   'monthly-ranking': { month: string; named: number; rows: RankingRow[]; top: RankingRow[]; bottom: RankingRow[] };
+  /** To the administrators: the workers turned a webhook subscription off after its receiver kept failing. */
+  'webhook-disabled': { partner: string; url: string; failures: number; lastError: string | null; disabledAt: Date };
 }
 export type TemplateId = keyof TemplateData;
 
@@ -107,6 +109,10 @@ export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
     channels: ['email'],
     subject: { 'zh-CN': '{{month}} 承办单位三率排名', en: 'Department ranking for {{month}}: the three rates' },
   },
+  'webhook-disabled': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【系统】{{partner}} 的 Webhook 推送已自动停用', en: '[System] Webhook deliveries to {{partner}} were turned off' },
+  },
 };
 
 export const templateIds = Object.keys(catalogue) as TemplateId[];
@@ -139,5 +145,8 @@ export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
     rows: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1), sampleRow(3, '市城市管理委员会', 90.4), sampleRow(4, '市住房和城乡建设委员会', 84.7)],
     top: [sampleRow(1, '市交通委员会', 95.2), sampleRow(2, '望京街道', 93.1)],
     bottom: [sampleRow(4, '市住房和城乡建设委员会', 84.7), sampleRow(3, '市城市管理委员会', 90.4)],
+  },
+  'webhook-disabled': {
+    partner: '市交通委业务系统', url: 'https://jtw.example.gov.cn/hotline/events', failures: 12, lastError: 'HTTP 503', disabledAt: new Date('2026-03-02T08:15:00Z'),
   },
 };

@@ -5,11 +5,12 @@ import type { Clock } from '../core/platform/clock.js';
 import type { Logger } from '../core/platform/logger.js';
 import { chinaDateKey } from '../core/clocks/index.js';
 import type { NoticeSender } from '../core/notifications/notice-sender.js';
+import type { WebhookSender } from '../core/webhooks/webhook-sender.js';
 
 type Handlers = { [N in JobName]: (payload: JobPayloads[N]) => Promise<void> };
 
 /** Every job handler and every schedule of the worker process. */
-export async function registerJobs(agenda: Agenda, deps: { services: Services; clock: Clock; logger: Logger; noticeSender: NoticeSender }): Promise<void> {
+export async function registerJobs(agenda: Agenda, deps: { services: Services; clock: Clock; logger: Logger; noticeSender: NoticeSender; webhookSender: WebhookSender }): Promise<void> {
   const { services, clock, logger } = deps;
   // Periodic use cases are idempotent by construction; the job only runs them and logs what they did.
   const reporting = <R extends object>(job: JobName, run: () => Promise<R>, worthLogging: (report: R) => boolean) => async () => {
@@ -31,6 +32,7 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
     'tickets.sweep-deadlines': reporting('tickets.sweep-deadlines', sweepAndWake, (r) => r.examined > 0),
     'tickets.sweep-at-due': reporting('tickets.sweep-at-due', sweepAndWake, (r) => r.examined > 0),
     'notifications.send': reporting('notifications.send', () => deps.noticeSender.sendDue(clock), (r) => r.sent + r.retried + r.failed + r.recovered > 0),
+    'webhooks.deliver': reporting('webhooks.deliver', () => deps.webhookSender.deliverDue(clock), (r) => r.delivered + r.failed + r.disabled + r.recovered > 0),
     'tickets.route-new': reporting('tickets.route-new', () => services.routing.routePending(clock.now()), (r) => r.proposed + r.skipped > 0),
     'callbacks.send-surveys': reporting('callbacks.send-surveys', () => services.callbacks.sendSurveys(clock.now()), (r) => r.sent + r.noContact > 0),
     'callbacks.follow-up': reporting('callbacks.follow-up', () => services.callbacks.followUpAll(clock.now()), (r) => r.archived + r.reopened > 0),

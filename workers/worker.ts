@@ -9,6 +9,7 @@ import { createServices, serviceSettings } from '../core/services.js';
 import { openDatabaseServer } from '../infra/database-server.js';
 import { NoticeSender } from '../core/notifications/notice-sender.js';
 import { transportsFromConfig } from '../core/notifications/transports.js';
+import { WebhookSender, webhookSenderSettings } from '../core/webhooks/webhook-sender.js';
 import { registerJobs } from './register-jobs.js';
 
 // Composition root of the worker process: the only place here that reads the environment.
@@ -25,7 +26,8 @@ const agenda = new Agenda({
   name: `worker-${process.pid}`,
 });
 const noticeSender = new NoticeSender(services.outbox, transportsFromConfig(config), { name: `worker-${process.pid}` });
-await registerJobs(agenda, { services, clock: systemClock, logger, noticeSender });
+const webhookSender = new WebhookSender(services.webhooks, { name: `worker-${process.pid}`, ...webhookSenderSettings(config) });
+await registerJobs(agenda, { services, clock: systemClock, logger, noticeSender, webhookSender });
 await agenda.start();
 logger.info({ engine: server.engine }, 'workers started');
 // In the background: on a database from before search terms it reads every ticket once.

@@ -27,7 +27,7 @@ export const userView = z
   })
   .meta({ id: 'User' });
 
-const sessionView = z
+export const sessionView = z
   .object({ user: userView.pick({ id: true, username: true, roles: true, departmentId: true }).extend({ displayName: z.string().optional() }), csrfToken: z.string().nullable(), expiresAt: z.date().nullable() })
   .meta({ id: 'Session' });
 

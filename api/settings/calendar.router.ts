@@ -21,7 +21,7 @@ const coverage = z
   })
   .meta({ id: 'CalendarCoverage' });
 
-const calendarMonthView = z
+export const calendarMonthView = z
   .object({
     month: z.string(),
     /** The settings version to name when changing an override. */

@@ -6,11 +6,11 @@ import { render } from '../../templates/render.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
 import { ValidationError } from '../http/validation-error.js';
 
-const templateView = z
+export const templateView = z
   .object({ id: z.enum(templateIds), channels: z.array(z.enum(noticeChannels)), locales: z.array(z.enum(locales)) })
   .meta({ id: 'NoticeTemplate' });
 
-const previewView = z
+export const previewView = z
   .object({
     id: z.enum(templateIds),
     locale: z.enum(locales),

@@ -1,12 +1,15 @@
-import { api } from '../shared/api.js';
+import type { z } from 'zod';
+import type { calendarMonthView } from '../../api/settings/calendar.router.js';
+import { api, type Json } from '../shared/api.js';
 import { $, h } from '../shared/dom.js';
 import { today } from '../shared/format.js';
 import { m, type MessageKey } from './messages.js';
 import { blankToNull, field, heading, save, select, type SettingsView } from './ui.js';
 
-interface CalendarDay { date: string; weekday: number; working: boolean; kind: string; source: string; name?: string }
-export interface CalendarCoverage { until: string; daysLeft: number; endingSoon: boolean }
-interface CalendarMonth { month: string; version: number; statutoryYears: { first: number; last: number }; coverage: CalendarCoverage; days: CalendarDay[] }
+/** What GET /api/calendar answers. */
+type CalendarMonth = Json<z.output<typeof calendarMonthView>>;
+type CalendarDay = CalendarMonth['days'][number];
+export type CalendarCoverage = CalendarMonth['coverage'];
 
 const shiftMonth = (month: string, by: number): string => {
   const [year, index] = month.split('-').map(Number) as [number, number];

@@ -1,14 +1,13 @@
-import { COMPLEX_CATEGORY_LIMITS, type LimitOverrides } from '../../core/clocks/default-limits.js';
-import { api } from '../shared/api.js';
+import { COMPLEX_CATEGORY_LIMITS } from '../../core/clocks/default-limits.js';
+import type { CategoryView } from '../../core/categories/category.js';
+import { api, type Json } from '../shared/api.js';
 import { $, h } from '../shared/dom.js';
 import { m } from './messages.js';
 import { limitsTable, limitText, readLimits, slotOf } from './limits-form.js';
 import { blankToNull, departmentOptions, field, heading, save, select, type Department, type SettingsView } from './ui.js';
 
-interface Category {
-  id: string; code: string; name: string; nameEn: string | null; level: number; parentId: string | null; ancestors: string[];
-  path: string; defaultDepartmentId: string | null; complex: boolean; limits: LimitOverrides | null; active: boolean; version: number;
-}
+/** What GET /api/categories answers. */
+type Category = Json<CategoryView>;
 
 /**
  * What a category gets for a limit it leaves empty, as the ticket clocks decide it, limit by limit:

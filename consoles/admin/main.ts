@@ -10,6 +10,7 @@ import { m } from './messages.js';
 import { drawRouting } from './routing.js';
 import { drawTemplates } from './templates.js';
 import { drawUsers } from './users.js';
+import { drawWebhooks } from './webhooks.js';
 
 /** Each section is a hash route, `#/calendar/2026-10`: the part after the section is its own (the calendar's month). */
 const sections = {
@@ -20,6 +21,7 @@ const sections = {
   limits: drawLimits,
   calendar: drawCalendar,
   templates: drawTemplates,
+  webhooks: drawWebhooks,
 } satisfies Record<string, (root: HTMLElement, argument?: string) => Promise<void>>;
 type SectionName = keyof typeof sections;
 

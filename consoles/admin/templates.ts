@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { previewView, templateView } from '../../api/templates/templates.router.js';
 import { api } from '../shared/api.js';
 import { $, h } from '../shared/dom.js';
 import { lang } from '../shared/i18n.js';
@@ -5,8 +7,9 @@ import { showError } from '../shared/shell.js';
 import { m, type MessageKey } from './messages.js';
 import { field, heading, select } from './ui.js';
 
-interface Template { id: string; channels: string[]; locales: string[] }
-interface Preview { id: string; locale: string; channel: string; subject: string; text: string; html: string | null }
+/** What GET /api/templates and its previews answer. */
+type Template = z.output<typeof templateView>;
+type Preview = z.output<typeof previewView>;
 
 const templateName = (id: string) => m.t(`template_${id.replaceAll('-', '_')}` as MessageKey);
 const localeName = (locale: string) => m.t(locale === 'en' ? 'locale_en' : 'locale_zh');
@@ -42,7 +45,7 @@ export async function drawTemplates(root: HTMLElement): Promise<void> {
   const value = (name: string) => $<HTMLSelectElement>(`[name=${name}]`, form).value;
   // Only the channels the chosen template is sent by.
   const limitChannels = () => {
-    const channels = items.find((t) => t.id === value('id'))?.channels ?? [];
+    const channels: readonly string[] = items.find((t) => t.id === value('id'))?.channels ?? [];
     for (const option of $<HTMLSelectElement>('[name=channel]', form).options) option.disabled = !channels.includes(option.value);
     if (!channels.includes(value('channel'))) $<HTMLSelectElement>('[name=channel]', form).value = channels[0] ?? 'email';
   };

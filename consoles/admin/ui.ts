@@ -1,23 +1,15 @@
-import type { LimitTable } from '../../core/clocks/default-limits.js';
-import { ApiError } from '../shared/api.js';
+import type { DepartmentView } from '../../core/departments/department.js';
+import type { CurrentSettings } from '../../core/settings/hotline-settings.js';
+import { ApiError, type Json } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { showError, showNotice } from '../shared/shell.js';
 import { m, type MessageKey } from './messages.js';
 
-/** What the API answers for the records this console edits (the fields it reads). */
-export interface Department {
-  id: string; code: string; name: string; nameEn: string | null; kind: string; parentId: string | null; ancestors: string[];
-  contacts: { emails: string[]; phone: string | null }; active: boolean; version: number;
-}
+/** What the API answers for the records this console edits. */
+export type Department = Json<DepartmentView>;
 
-export interface SettingsView {
-  calendarOverrides: { date: string; working: boolean; name?: string }[];
-  limits: LimitTable;
-  thresholds: { yellow: number; red: number };
-  routingKeywords: { keyword: string; departmentId: string }[];
-  autoDispatchThreshold: number;
-  version: number;
-}
+/** What GET and PATCH /api/settings answer: the current settings but the calendar built from them. */
+export type SettingsView = Json<Omit<CurrentSettings, 'calendar'>>;
 
 let hints = 0;
 

@@ -1,14 +1,13 @@
 import { roleLabels, roles, type Role } from '../../core/accounts/roles.js';
-import { api } from '../shared/api.js';
+import type { UserView } from '../../core/accounts/users.js';
+import { api, type Json } from '../shared/api.js';
 import { $, h } from '../shared/dom.js';
 import { lang } from '../shared/i18n.js';
 import { m } from './messages.js';
 import { blankToNull, departmentOptions, field, heading, save, select, type Department } from './ui.js';
 
-interface User {
-  id: string; username: string; displayName: string; email: string | null; phone: string | null;
-  roles: Role[]; departmentId: string | null; active: boolean; version: number;
-}
+/** What GET /api/users answers. */
+type User = Json<UserView>;
 
 const roleLabel = (role: Role) => roleLabels[role][lang() === 'en' ? 'en' : 'zh'];
 

@@ -1,15 +1,11 @@
+import type { PublicCategory as ServerPublicCategory } from '../../core/categories/categories.js';
+import type { Json } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { lang } from '../shared/i18n.js';
 import { m, type Key } from './text.js';
 
 /** One node of GET /api/public/categories. */
-export interface PublicCategory {
-  id: string;
-  name: string;
-  nameEn: string | null;
-  level: number;
-  parentId: string | null;
-}
+export type PublicCategory = Json<ServerPublicCategory>;
 
 const levels: readonly Key[] = ['level1', 'level2', 'level3'];
 const maxResults = 8;

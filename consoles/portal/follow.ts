@@ -1,4 +1,5 @@
-import { api, ApiError, query } from '../shared/api.js';
+import type { Tickets } from '../../core/tickets/tickets.js';
+import { api, ApiError, query, type Json } from '../shared/api.js';
 import { FilesPanel, requesterFileRoutes } from '../shared/attachments.js';
 import { h } from '../shared/dom.js';
 import { dateTime } from '../shared/format.js';
@@ -8,15 +9,7 @@ import { m, type Key } from './text.js';
 import type { View } from './view.js';
 
 /** GET /api/public/tickets/:number: what the requester may see of their ticket. */
-interface FollowedTicket {
-  number: string;
-  state: string;
-  subject: string;
-  createdAt: string;
-  reply: string | null;
-  informationRequested: string[];
-  steps: { action: string; at: string; state: string }[];
-}
+type FollowedTicket = Json<Awaited<ReturnType<Tickets['follow']>>>;
 
 /** The hotline's states in the citizen's words: the centre's internal steps (review, returns) read as "being handled". */
 const stateWords: Record<string, Key> = {

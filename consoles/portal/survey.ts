@@ -1,4 +1,5 @@
-import { api, ApiError } from '../shared/api.js';
+import type { Callbacks } from '../../core/callbacks/callbacks.js';
+import { api, ApiError, type Json } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { dateTime } from '../shared/format.js';
 import { showError } from '../shared/shell.js';
@@ -7,12 +8,7 @@ import { m } from './text.js';
 import type { View } from './view.js';
 
 /** GET /api/public/surveys/:token. */
-interface Survey {
-  number: string;
-  subject: string;
-  reply: string | null;
-  expiresAt: string;
-}
+type Survey = Json<Awaited<ReturnType<Callbacks['survey']>>>;
 
 type Screen =
   | { kind: 'loading' }

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import type { sessionView } from '../../api/accounts/accounts.router.js';
 /** The hotline API, same origin: the session cookie, plus the CSRF header on writes. */
 export class ApiError extends Error {
   constructor(
@@ -56,8 +58,13 @@ export function query(params: Record<string, string | number | boolean | null | 
   return text ? `?${text}` : '';
 }
 
-export interface SessionView {
-  user: { id: string; username: string; roles: string[]; departmentId: string | null; displayName?: string };
-  csrfToken: string | null;
-  expiresAt: string | null;
-}
+/**
+ * A server type as JSON carries it: dates (and ids) become the strings their toJSON gives. The
+ * consoles type the API's answers as Json<…> of the server's own types (the presenters' return
+ * types in core/, or the zod schema a router answers with), imported with `import type` (esbuild
+ * erases them): a server change that breaks a console fails the type check instead of the page.
+ */
+export type Json<T> = T extends { toJSON(): infer R } ? R : T extends readonly (infer U)[] ? Json<U>[] : T extends object ? { [K in keyof T]: Json<T[K]> } : T;
+
+/** What GET /api/auth/session and POST /api/auth/login answer. */
+export type SessionView = Json<z.output<typeof sessionView>>;

@@ -1,3 +1,4 @@
+import type { Role } from '../../core/accounts/roles.js';
 import { api, ApiError, setCsrfToken, type SessionView } from './api.js';
 import { $, formValues, h } from './dom.js';
 import { lang, messages, onLangChange, setLang } from './i18n.js';
@@ -17,7 +18,7 @@ const shell = messages(
 );
 
 /** Which roles may use which staff console; the API enforces the same through its permissions. */
-const consoleRoles: Record<Exclude<ConsoleName, 'portal'>, readonly string[]> = {
+const consoleRoles: Record<Exclude<ConsoleName, 'portal'>, readonly Role[]> = {
   workspace: ['department_staff', 'department_head'],
   supervisor: ['dispatcher', 'supervisor'],
   admin: ['administrator'],

@@ -2,7 +2,8 @@ import { BarChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import * as echarts from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { api, query } from '../shared/api.js';
+import type { DashboardView as ServerDashboardView } from '../../core/analytics/dashboard.js';
+import { api, query, type Json } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { percent, today } from '../shared/format.js';
 import { lang } from '../shared/i18n.js';
@@ -11,21 +12,9 @@ import { label, m, type MessageKey } from './messages.js';
 
 echarts.use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
-type Rate = number | null;
-interface Hotspot { key: string; label: string; labelEn: string | null; count: number; previous: number; rise: number }
-export interface DashboardView {
-  period: { from: string; to: string };
-  previous: { from: string; to: string };
-  today: string;
-  intake: { day: string; total: number; cells: { channel: string; hour: number; received: number }[] } | null;
-  dispatchQueue: { open: number; overdue: number } | null;
-  departments: {
-    departmentId: string; name: string; nameEn: string | null; open: number; overdue: number; rank: number; top: boolean; bottom: boolean;
-    rates: { response: Rate; resolution: Rate; satisfaction: Rate; composite: Rate }; counters: Record<string, number>;
-  }[];
-  hotspots: { categories: Hotspot[]; streets: Hotspot[]; words: Hotspot[] } | null;
-  operators: { operatorId: string; username: string | null; answered: number; averageAnswerSeconds: number; averageHandleSeconds: number; resolvedOnCallRate: number }[] | null;
-}
+/** What GET /api/analytics/dashboard answers. */
+type DashboardView = Json<ServerDashboardView>;
+type Hotspot = NonNullable<DashboardView['hotspots']>['categories'][number];
 
 /** Where a number leads: the console's ticket list with the filters that select the tickets behind it. */
 export type TicketLink = { filters: Record<string, string>; search?: string; what: string };
@@ -212,7 +201,7 @@ export function dashboardCsv(view: DashboardView): string {
   if (view.dispatchQueue) rows.push([m.t('dispatchQueue'), m.t('open'), view.dispatchQueue.open, m.t('overdue'), view.dispatchQueue.overdue], []);
   rows.push([m.t('rates')], [m.t('rank'), m.t('department'), m.t('open'), m.t('overdue'), m.t('dispatched'), m.t('response'), m.t('resolution'), m.t('satisfaction'), m.t('composite'), '']);
   for (const d of view.departments) {
-    const rate = (r: Rate) => (r === null ? '' : r.toFixed(4));
+    const rate = (r: number | null) => (r === null ? '' : r.toFixed(4));
     rows.push([d.rank || '', name(d), d.open, d.overdue, d.counters.dispatched ?? 0, rate(d.rates.response), rate(d.rates.resolution), rate(d.rates.satisfaction), rate(d.rates.composite), d.top ? m.t('topThree') : d.bottom ? m.t('bottomThree') : '']);
   }
   if (view.hotspots) {

@@ -3,7 +3,7 @@ import './supervisor.css';
 import { h } from '../shared/dom.js';
 import { today } from '../shared/format.js';
 import { showError, startConsole } from '../shared/shell.js';
-import { renderDashboard, type TicketLink } from './dashboard.js';
+import type { TicketLink } from './dashboard.js';
 import { m } from './messages.js';
 import { allActions, Departments, renderWorkArea, workAreas } from './work.js';
 
@@ -45,6 +45,8 @@ async function draw(main: HTMLElement): Promise<void> {
     const end = today();
     const period = { from: params.get('from') ?? `${end.slice(0, 8)}01`, to: params.get('to') ?? end };
     dashboardPeriod = period;
+    // The dashboard's charts (ECharts, most of this console's code) load when it is first opened.
+    const { renderDashboard } = await import('./dashboard.js');
     await renderDashboard(view, period, showTickets, (p) => go('dashboard', p));
   } else if (area === 'tickets') {
     await renderTickets(view, params);

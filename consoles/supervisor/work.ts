@@ -1,41 +1,15 @@
-import { api, query } from '../shared/api.js';
+import type { DepartmentView } from '../../core/departments/department.js';
+import type { TicketSummary as ServerTicketSummary, TicketView as ServerTicketView } from '../../core/tickets/ticket-view.js';
+import { api, query, type Json } from '../shared/api.js';
 import { h } from '../shared/dom.js';
 import { dateTime, percent } from '../shared/format.js';
 import { showError, showNotice } from '../shared/shell.js';
 import { label, m, type MessageKey } from './messages.js';
 
-export interface Department {
-  id: string;
-  name: string;
-  nameEn: string | null;
-  active: boolean;
-}
-
-export interface TicketSummary {
-  id: string;
-  number: string;
-  state: string;
-  channel: string;
-  categoryPath: string | null;
-  urgency: string;
-  subject: string;
-  warning: string;
-  dueAt: string | null;
-  leadDepartmentId: string | null;
-  createdAt: string;
-}
-
-interface TicketView extends TicketSummary {
-  content: string;
-  version: number;
-  location: { address: string | null };
-  routing: { suggestions: { departmentId: string; label: string; confidence: number }[] };
-  assignments: { departmentId: string; role: 'lead' | 'assist'; state: string; reply: string | null }[];
-  pendingExtension: { until: string; reason: string } | null;
-  urgeCount: number;
-  supervisedAt: string | null;
-  allowedActions: string[];
-}
+/** What the API answers (GET /api/departments, /api/tickets, /api/tickets/:id). */
+export type Department = Json<DepartmentView>;
+export type TicketSummary = Json<ServerTicketSummary>;
+type TicketView = Json<ServerTicketView>;
 
 type Action = 'dispatch' | 'approve_return' | 'reject_return' | 'approve_extension' | 'deny_extension' | 'approve_reply' | 'send_back' | 'urge' | 'supervise';
 

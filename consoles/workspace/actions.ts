@@ -65,7 +65,7 @@ function control(action: string, field: FieldSpec, drafts: Drafts): HTMLElement 
  */
 export function actionForms(ticket: Ticket, drafts: Drafts, done: (action: string) => Promise<void>): HTMLElement[] {
   return Object.entries(departmentActions)
-    .filter(([action]) => ticket.allowedActions.includes(action))
+    .filter(([action]) => ticket.allowedActions.some((allowed) => allowed === action))
     .map(([action, spec]) => {
       const button = h('button', { type: 'submit', class: spec.style || null }, word('a', action));
       const form = h('form', { id: `action-${action}`, class: 'card action', 'aria-labelledby': `action-${action}-title` },

@@ -1,79 +1,17 @@
-import { api, query, type SessionView } from '../shared/api.js';
+import type { DepartmentView } from '../../core/departments/department.js';
+import type { TicketEvent as ServerTicketEvent } from '../../core/tickets/ticket-events.js';
+import type { TicketSummary, TicketView } from '../../core/tickets/ticket-view.js';
+import { api, query, type Json, type SessionView } from '../shared/api.js';
 import { lang } from '../shared/i18n.js';
 
-/** What the API answers, as far as the workspace reads it (api/tickets/tickets.router.ts). */
-export type Warning = 'none' | 'yellow' | 'red';
-
-export interface TicketRow {
-  id: string;
-  number: string;
-  state: string;
-  urgency: string;
-  subject: string;
-  warning: Warning;
-  dueAt: string | null;
-  workingMinutesLeft?: number | null;
-  leadDepartmentId: string | null;
-  confidential: boolean;
-}
-
-export interface Part {
-  departmentId: string;
-  role: 'lead' | 'assist';
-  state: string;
-  acceptDueAt: string | null;
-  replyDueAt: string | null;
-  replyPaused: boolean;
-  replyWarning: Warning;
-  acceptWorkingMinutesLeft: number | null;
-  replyWorkingMinutesLeft: number | null;
-  reply: string | null;
-}
-
-export interface Ticket {
-  id: string;
-  number: string;
-  state: string;
-  version: number;
-  channel: string;
-  requestType: string;
-  urgency: string;
-  categoryPath: string | null;
-  requester: { name: string | null; phone: string | null; email: string | null; address: string | null; confidential: boolean };
-  requesterMasked: boolean;
-  location: { address: string | null };
-  subject: string;
-  content: string;
-  attachments: { name: string; url: string | null }[];
-  assignments: Part[];
-  warning: Warning;
-  dueAt: string | null;
-  workingMinutesLeft: number | null;
-  infoRequest: { items: string[]; requestedAt: string; receivedAt: string | null } | null;
-  pendingExtension: { until: string; reason: string } | null;
-  urgeCount: number;
-  supervisedAt: string | null;
-  allowedActions: string[];
-  createdAt: string;
-}
-
-export interface TicketEvent {
-  version: number;
-  at: string;
-  actor: { username: string; departmentId: string | null };
-  action: string;
-  from: string | null;
-  to: string;
-  reason: string | null;
-  data: Record<string, unknown>;
-}
-
-interface Department {
-  id: string;
-  name: string;
-  nameEn: string | null;
-  ancestors: string[];
-}
+/** What the API answers (api/tickets/tickets.router.ts, api/departments/departments.router.ts). */
+export type Ticket = Json<TicketView>;
+export type Part = Ticket['assignments'][number];
+export type Warning = Ticket['warning'];
+/** A list row: the summary, with the working time left when the list reads it. */
+export type TicketRow = Json<TicketSummary & { workingMinutesLeft?: number | null }>;
+export type TicketEvent = Json<ServerTicketEvent>;
+type Department = Json<DepartmentView>;
 
 /** Department names by id, each asked for once. */
 export class Departments {

@@ -48,6 +48,8 @@ const policy = {
   'settings.manage': { administrator: 'all' },
   /** The notice templates and their preview with sample data. */
   'templates.read': { administrator: 'all' },
+  /** Webhook subscriptions, their secrets and delivery logs. */
+  'webhooks.manage': { administrator: 'all' },
   /** Rates and rankings: the centre sees every department, a head their own. */
   'analytics.read': { administrator: 'all', supervisor: 'all', dispatcher: 'all', department_head: 'own_department' },
   'tickets.intake': { operator: 'all', dispatcher: 'all', supervisor: 'all', administrator: 'all' },

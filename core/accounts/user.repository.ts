@@ -1,5 +1,6 @@
 import type { Model, Types } from 'mongoose';
 import type { User } from './account-models.js';
+import type { Role } from './roles.js';
 
 /** What other areas read of the users; changes go through `Users`. */
 export class UserRepository {
@@ -10,21 +11,23 @@ export class UserRepository {
   }
 
   /** The e-mail of every active supervisor who has one. */
-  async supervisorEmails(): Promise<string[]> {
-    const rows = await this.model.find({ roles: 'supervisor', active: true, email: { $ne: null } }, { email: 1 }).lean();
-    return rows.map((u) => u.email!);
+  supervisorEmails(): Promise<string[]> {
+    return this.emailsOf('supervisor');
   }
 
   /** The e-mail of every active administrator who has one. */
-  async administratorEmails(): Promise<string[]> {
-    const rows = await this.model.find({ roles: 'administrator', active: true, email: { $ne: null } }, { email: 1 }).lean();
+  administratorEmails(): Promise<string[]> {
+    return this.emailsOf('administrator');
+  }
+
+  private async emailsOf(role: Role): Promise<string[]> {
+    const rows = await this.model.find({ roles: role, active: true, email: { $ne: null } }, { email: 1 }).lean();
     return rows.map((u) => u.email!);
   }
 
   /** The e-mail of every active department head who has one. */
-  async departmentHeadEmails(): Promise<string[]> {
-    const rows = await this.model.find({ roles: 'department_head', active: true, email: { $ne: null } }, { email: 1 }).lean();
-    return rows.map((u) => u.email!);
+  departmentHeadEmails(): Promise<string[]> {
+    return this.emailsOf('department_head');
   }
 
   /** Who hears of a supervised ticket: every active supervisor and the department's heads, with an e-mail. */

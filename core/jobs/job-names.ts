@@ -14,6 +14,8 @@ export interface JobPayloads {
   'tickets.route-new': Record<string, never>;
   /** Sends due notices from the outbox and recovers attempts of senders that died; any number may run at once. */
   'notifications.send': Record<string, never>;
+  /** Delivers webhook deliveries in order per ticket, with back-off per receiver; any number may run at once. */
+  'webhooks.deliver': Record<string, never>;
   /** Sends satisfaction surveys for accepted replies; queues requesters without mobile or e-mail for a phone callback. */
   'callbacks.send-surveys': Record<string, never>;
   /** Archives satisfied tickets and reopens dissatisfied or unresolved ones after their callback. */
@@ -36,6 +38,7 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'tickets.sweep-deadlines', every: '* * * * *' },
   { name: 'tickets.route-new', every: '10 seconds' },
   { name: 'notifications.send', every: '10 seconds' },
+  { name: 'webhooks.deliver', every: '5 seconds' },
   { name: 'callbacks.send-surveys', every: '10 seconds' },
   { name: 'callbacks.follow-up', every: '10 seconds' },
   { name: 'inbound.poll-mailbox', every: '30 seconds' },

@@ -7,6 +7,8 @@ export interface StepExtras {
   push?: Record<string, unknown>;
   /** Fields set to the database's own clock (for TTL indexes, which follow that clock). */
   currentDate?: string[];
+  /** Fields removed (e.g. a TTL stamp that no longer applies). */
+  unset?: string[];
 }
 
 /**
@@ -25,6 +27,7 @@ export async function compareAndSet<T extends { version: number }>(
   const update: Record<string, unknown> = { $set: { ...set, version: expectedVersion + 1 } };
   if (extras.push) update.$push = extras.push;
   if (extras.currentDate) update.$currentDate = Object.fromEntries(extras.currentDate.map((field) => [field, true]));
+  if (extras.unset) update.$unset = Object.fromEntries(extras.unset.map((field) => [field, '']));
   const updated = await model.findOneAndUpdate({ _id: id, version: expectedVersion } as never, update as never, { returnDocument: 'after' }).lean();
   if (!updated) {
     const current = await model.findById(id, { version: 1 }).lean();

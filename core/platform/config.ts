@@ -78,6 +78,13 @@ export const configSchema = z.object({
   SIP_CREDENTIAL_TTL_HOURS: positiveInt.max(168).default(12),
   /** How long an operator's phone rings before the call counts as missed. */
   RING_SECONDS: z.coerce.number().int().min(1).max(300).default(20),
+  /** Webhooks: failed attempts in a row after which a subscription is turned off (and administrators told). */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(1000).default(12),
+  /** Webhooks: the wait after a receiver's first failure, doubling with each further one up to WEBHOOK_RETRY_MAX_MS. */
+  WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(100).max(86_400_000).default(3_600_000),
+  /** Webhooks: how long a receiver may take to answer. */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   /** The Open311 jurisdiction_id we answer to; by default PUBLIC_URL's host without "www." (the specification's suggestion). */
   OPEN311_JURISDICTION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ and - only').optional(),
   /** How often the API looks for newly dispatched tickets to push to the open consoles. */

@@ -1,64 +1,20 @@
-/** The hotline API as every page calls it (consoles/shared/api.ts), and what the softphone reads from it. */
-export { api, ApiError, setCsrfToken } from '../../consoles/shared/api.js';
+import type { z } from 'zod';
+import type { agentStateView, browserReport, missedCallView, sipCredentials } from '../../api/calls/calls.schemas.js';
+import type { Json } from '../../consoles/shared/api.js';
+import type { DepartmentView } from '../../core/departments/department.js';
+import type { TicketSummary as ServerTicketSummary } from '../../core/tickets/ticket-view.js';
 
-export interface SessionView {
-  user: { id: string; username: string; roles: string[] };
-  csrfToken: string | null;
-}
+/**
+ * The hotline API as every page calls it (consoles/shared/api.ts), and what the softphone reads
+ * from it and sends, typed from the server's schemas and presenters (see `Json` there).
+ */
+export { api, ApiError, setCsrfToken, type SessionView } from '../../consoles/shared/api.js';
 
-export interface SipCredentials {
-  username: string;
-  password: string;
-  expiresAt: string;
-  sipUri: string;
-  wsUrl: string;
-  domain: string;
-  hotlineNumber: string;
-}
+export type SipCredentials = Json<z.output<typeof sipCredentials>>;
+export type AgentStateView = Json<z.output<typeof agentStateView>>;
+export type MissedCall = Json<z.output<typeof missedCallView>>;
+export type TicketSummary = Json<ServerTicketSummary>;
+export type DepartmentSummary = Json<DepartmentView>;
+/** POST /api/calls/:callId/report. */
+export type CallReport = z.input<typeof browserReport>;
 
-export interface AgentStateView {
-  state: string;
-  callId: string | null;
-}
-
-export interface TicketSummary {
-  id: string;
-  number: string;
-  state: string;
-  subject: string;
-  requestType: string;
-  categoryPath: string | null;
-  createdAt: string;
-}
-
-export interface DepartmentSummary {
-  id: string;
-  name: string;
-  nameEn: string | null;
-  contacts: { phone: string | null };
-}
-
-export interface MissedCall {
-  id: string;
-  caller: string;
-  lastMissedAt: string;
-  state: string;
-}
-
-export interface CallReport {
-  direction?: 'inbound' | 'outbound' | 'internal';
-  caller?: string;
-  callee?: string;
-  ringingAt?: string;
-  answeredAt?: string;
-  endedAt?: string;
-  endedBy?: 'local' | 'remote' | 'failed';
-  sipStatus?: number;
-  error?: string;
-  holdSeconds?: number;
-  muted?: boolean;
-  transferredTo?: string;
-  transferredToDepartmentId?: string;
-  audio?: { codec?: string; packetsSent?: number; packetsReceived?: number; packetsLost?: number; jitterMs?: number; roundTripMs?: number };
-  userAgent?: string;
-}

@@ -22,8 +22,8 @@ describe('API: notice templates listed and previewed with their sample data', ()
 
   for (const id of templateIds) {
     it(`when ${id} is previewed on each channel in each language, then its sample renders with nothing unfilled`, async () => {
-      const sample = sampleData[id] as { number?: string; month?: string };
-      const identity = sample.number ?? sample.month ?? '';
+      const sample = sampleData[id] as { number?: string; month?: string; partner?: string };
+      const identity = sample.number ?? sample.month ?? sample.partner ?? '';
       for (const channel of catalogue[id].channels) {
         for (const locale of locales) {
           const res = await admin.get(`/api/templates/${id}/preview?locale=${locale}&channel=${channel}`);

@@ -4,7 +4,7 @@ import { systemActor } from '../../core/accounts/access.js';
 import { aUser } from '../builders/builders.js';
 import { useBrowserApp } from '../helpers/browser.js';
 
-describe('Administration console: an administrator keeps users, departments, categories, rules, limits, calendar and templates', function () {
+describe('Administration console: an administrator keeps users, departments, categories, rules, limits, calendar, templates and webhooks', function () {
   this.timeout(90_000);
   const b = useBrowserApp();
   let page: Page;
@@ -234,6 +234,35 @@ describe('Administration console: an administrator keeps users, departments, cat
     await page.waitForSelector('#template-preview[data-channel="sms"]');
     assert.equal(await page.locator('#preview-html').count(), 0);
     assert.deepEqual(violations, []);
+  });
+
+  it('subscribes a receiver to webhooks: the secret shows once, the delivery log lists a ticket\'s intake, and the subscription can be turned off', async () => {
+    await open('#/webhooks');
+    const form = page.locator('#new-webhook');
+    await form.getByLabel('接收方名称').fill('区网格化管理平台');
+    await form.getByLabel('接收地址（http/https）').fill('https://grid.example.gov.cn/hotline');
+    await form.getByRole('checkbox', { name: '归档' }).uncheck();
+    await submit(form.getByRole('button', { name: '新建' }));
+    await noticeSays(/已创建/);
+    const secret = (await page.locator('#secret-value').textContent()) ?? '';
+    const [stored] = await b.t.services.webhooks.list(systemActor);
+    assert.ok(stored && secret.startsWith(stored.secretHint.slice(0, 10)) && secret.length > 40, secret);
+    assert.ok(!stored.events.includes('ticket.archived') && stored.events.includes('ticket.created'));
+
+    await b.t.services.tickets.intake({ actor: systemActor, now: b.t.clock.now() }, {
+      channel: 'web', requestType: 'help', subject: '路灯不亮', content: '路口路灯坏了。', requester: {},
+    });
+    const row = page.locator('#webhooks tr[data-partner="区网格化管理平台"]');
+    await row.getByRole('button', { name: '推送记录' }).click();
+    await page.waitForSelector('#webhook-deliveries tr[data-delivery]');
+    assert.match((await page.textContent('#webhook-deliveries tbody')) ?? '', /受理.*待推送/s);
+    await b.screenshot(page, 'admin-webhooks');
+
+    await submit(row.getByRole('button', { name: '停用' }));
+    await noticeSays(/已保存/);
+    await page.waitForSelector('#webhooks tr[data-partner="区网格化管理平台"] button:text("启用")');
+    assert.equal(await page.locator('#secret-value').count(), 0, 'the secret is gone once the page is redrawn');
+    assert.equal((await b.t.services.webhooks.get(systemActor, stored.id)).enabled, false);
   });
 
   it('is usable from the keyboard: a tab followed with Enter lands on its section heading', async () => {

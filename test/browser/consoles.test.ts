@@ -14,7 +14,8 @@ describe('Consoles: one shell for every staff console, and the portal without si
     }
     const root = await fetch(`${b.baseUrl()}/`, { redirect: 'manual' });
     assert.equal(root.headers.get('location'), '/portal/');
-    assert.equal((await fetch(`${b.baseUrl()}/console/assets/workspace.js`)).status, 200);
+    const script = /src="(\/console\/assets\/workspace-\w+\.js)"/.exec(await (await fetch(`${b.baseUrl()}/console/workspace/`)).text())?.[1];
+    assert.equal((await fetch(`${b.baseUrl()}${script}`)).status, 200);
   });
 
   it('signs in through the form, shows only the consoles the role may open, switches to English and signs out', async () => {

@@ -177,7 +177,8 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     const csp = res.headers.get('content-security-policy') ?? '';
     assert.match(csp, /connect-src 'self' ws: wss:/);
     assert.match(csp, /script-src 'self'(;|$)/);
-    assert.equal((await fetch(`${baseUrl()}/softphone/assets/softphone.js`)).status, 200);
+    const script = /src="(\/softphone\/assets\/softphone-\w+\.js)"/.exec(await res.text())?.[1];
+    assert.equal((await fetch(`${baseUrl()}${script}`)).status, 200);
   });
 
   it('an operator signs in, goes ready, sees the caller\'s earlier tickets while it rings, answers with audio, holds, writes the ticket and hangs up', async () => {

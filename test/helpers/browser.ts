@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { buildConsoles } from '../../consoles/build.js';
 import { testPassword } from '../builders/builders.js';
+import { headlessChromium } from './first-screen.js';
 import { useTestApp, type TestContext } from './test-app.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -25,10 +26,11 @@ export interface BrowserContextHelpers {
 }
 
 /**
- * A real API on a loopback port (the test app: real FerretDB, fixed clock), the consoles built, and
- * headless Debian Chromium driven by playwright-core. Call inside `describe`.
+ * A real API on a loopback port (the test app: real FerretDB, fixed clock), the consoles built (as
+ * `npm run build` builds them for production with `production`), and headless Debian Chromium
+ * driven by playwright-core. Call inside `describe`.
  */
-export function useBrowserApp(options: { at?: string } = {}): BrowserContextHelpers {
+export function useBrowserApp(options: { at?: string; production?: boolean } = {}): BrowserContextHelpers {
   const t = useTestApp(options);
   let server: Server;
   let browser: Browser;
@@ -40,14 +42,10 @@ export function useBrowserApp(options: { at?: string } = {}): BrowserContextHelp
     mkdirSync(artifactsDir, { recursive: true });
     server = createServer((req, res) => t.app(req, res));
     await Promise.all([
-      buildConsoles(),
+      buildConsoles({ production: options.production ?? false }),
       new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve)),
     ]);
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--no-sandbox'],
-    });
+    browser = await chromium.launch(headlessChromium);
   });
 
   afterEach(function () {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Connection } from 'mongoose';
 import WebSocket from 'ws';
+import { buildConsoles } from '../../consoles/build.js';
 import { connectDatabase } from '../../core/platform/database.js';
 import { createServices } from '../../core/services.js';
 import { freePort } from '../../infra/free-port.js';
@@ -134,6 +135,7 @@ describe('System: nginx terminating TLS in front of two API processes and Kamail
     const openssl = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(openssl.status, 0, openssl.stderr);
     ca = readFileSync(cert);
+    await buildConsoles();
 
     [httpsPort, httpPort] = [await freePort(), await freePort()];
     for (let i = 0; i < 2; i++) apiPorts.push(await freePort());
@@ -183,6 +185,8 @@ describe('System: nginx terminating TLS in front of two API processes and Kamail
       'http {',
       `  client_body_temp_path ${temp('body')}; proxy_temp_path ${temp('proxy')}; fastcgi_temp_path ${temp('fastcgi')};`,
       `  uwsgi_temp_path ${temp('uwsgi')}; scgi_temp_path ${temp('scgi')};`,
+      // As Debian's nginx.conf: nginx may compress what it passes on, and must leave compressed bundles as they are.
+      '  gzip on;',
       `  include ${path.join(dir, 'hotline12345.conf')};`,
       '}',
       '',
@@ -304,5 +308,23 @@ describe('System: nginx terminating TLS in front of two API processes and Kamail
     await waitUntil('the closed live feed and WebSocket in the access log', () => Promise.resolve(/"GET \/sip" 101 /.test(log()) && /"GET \/api\/live\/tickets" 200 /.test(log())), 10_000, log);
     for (const port of apiPorts) assert.ok(log().includes(`upstream=127.0.0.1:${port}`), `access log names 127.0.0.1:${port}`);
     assert.doesNotMatch(log(), /callId=/, 'no query strings in the access log');
+  });
+
+  it('when a browser loads a console through nginx, then the page and its bundles arrive compressed as the API sent them, the hashed bundles kept a year and the page checked again', async () => {
+    const page = await https('/console/supervisor/', { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(page.status, 200);
+    assert.equal(page.headers['cache-control'], 'no-cache');
+    const script = /src="(\/console\/assets\/supervisor-[A-Z0-9]{8}\.js)"/.exec(page.text)?.[1];
+    assert.ok(script, page.text);
+    const compressedPage = await https('/console/supervisor/', { headers: { 'accept-encoding': 'gzip, deflate, br' } });
+    assert.equal(compressedPage.headers['content-encoding'], 'br');
+    for (const [offered, encoding] of [['gzip, deflate, br', 'br'], ['gzip', 'gzip'], ['identity', undefined]] as const) {
+      const bundle = await https(script, { headers: { 'accept-encoding': offered } });
+      assert.equal(bundle.status, 200, `${script} ${offered}`);
+      assert.equal(bundle.headers['content-encoding'], encoding, offered);
+      assert.equal(bundle.headers['cache-control'], 'public, max-age=31536000, immutable');
+      assert.match(String(bundle.headers.vary), /Accept-Encoding/);
+      assert.match(String(bundle.headers['content-type']), /javascript/);
+    }
   });
 });

@@ -88,15 +88,18 @@ describe('System: the production build', function () {
       assert.doesNotMatch(args, /tsx/, args);
       assert.match(args, /dist\/api\/server\.js$/);
 
-      for (const [page, bundle] of [['/portal/', '/console/assets/portal.js'], ['/console/workspace/', '/console/assets/workspace.js'], ['/softphone/', '/softphone/assets/softphone.js']] as const) {
+      for (const [page, entry, built] of [['/portal/', '/console/assets/portal', 'consoles'], ['/console/workspace/', '/console/assets/workspace', 'consoles'], ['/softphone/', '/softphone/assets/softphone', 'softphone']] as const) {
         const html = await fetch(`${base}${page}`);
         assert.equal(html.status, 200, page);
-        assert.ok((await html.text()).includes(`src="${bundle}"`), `${page} loads ${bundle}`);
-        const js = await fetch(`${base}${bundle}`);
+        const text = await html.text();
+        const bundle = new RegExp(`src="(${entry}-[A-Z0-9]{8}\\.js)"`).exec(text)?.[1];
+        assert.ok(bundle, `${page} loads ${entry}-<hash>.js:\n${text}`);
+        const js = await fetch(`${base}${bundle}`, { headers: { 'accept-encoding': 'identity' } });
         assert.equal(js.status, 200, bundle);
         assert.match(js.headers.get('content-type') ?? '', /javascript/);
-        const built = path.join(dist, 'api/public/build', bundle.replace(/^\/console\/assets\//, 'consoles/').replace(/^\/softphone\/assets\//, ''));
-        assert.equal(await js.text(), readFileSync(built, 'utf8'), `${bundle} is the minified bundle of dist/`);
+        const file = path.join(dist, 'api/public/build', built, 'assets', path.basename(bundle));
+        assert.equal(await js.text(), readFileSync(file, 'utf8'), `${bundle} is the minified bundle of dist/`);
+        assert.ok(existsSync(`${file}.br`) && existsSync(`${file}.gz`), `${bundle} is precompressed in dist/`);
       }
     } finally {
       await stop(api);

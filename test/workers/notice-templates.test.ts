@@ -8,9 +8,8 @@ const examples = sampleData;
 
 /** What identifies the example in its rendering. */
 const identity = (id: TemplateId): string => {
-  const example = examples[id];
-  if ('number' in example) return example.number;
-  return 'until' in example ? example.until : '2026-02';
+  const example = examples[id] as { number?: string; month?: string; partner?: string; until?: string };
+  return example.number ?? example.until ?? example.month ?? example.partner ?? '';
 };
 
 describe('notice templates', () => {

@@ -9,6 +9,7 @@ import type { JobName } from '../../core/jobs/job-names.js';
 import { fileTransport } from '../../core/notifications/file-transport.js';
 import { NoticeSender } from '../../core/notifications/notice-sender.js';
 import { createLogger } from '../../core/platform/logger.js';
+import { WebhookSender } from '../../core/webhooks/webhook-sender.js';
 import { registerJobs } from '../../workers/register-jobs.js';
 import { useTestApp } from '../helpers/test-app.js';
 
@@ -26,7 +27,8 @@ describe('Workers: warnings land at their instant, yellow always before red', fu
       email: fileTransport(path.join(os.tmpdir(), `hotline12345-on-time-mail-${process.pid}.jsonl`)),
     }, { name: 'sweep-on-time-test' });
     // The handlers as the worker registers them, run here by hand at the fixed clock's instants.
-    await registerJobs(agenda, { services: t.services, clock: t.clock, logger: createLogger('silent'), noticeSender });
+    const webhookSender = new WebhookSender(t.services.webhooks, { name: 'sweep-on-time-test', disableAfterFailures: 12, retryBaseMs: 30_000, retryMaxMs: 3_600_000, timeoutMs: 10_000 });
+    await registerJobs(agenda, { services: t.services, clock: t.clock, logger: createLogger('silent'), noticeSender, webhookSender });
   });
 
   const intakeAt = async (china: string) =>

@@ -12,12 +12,14 @@ import { fixedClock } from '../../core/platform/clock.js';
 import { testDatabaseUri } from '../helpers/global-setup.js';
 import { startSmtpCapture, type SmtpCapture } from '../helpers/smtp-capture.js';
 import { useTestApp } from '../helpers/test-app.js';
+import { startWebhookReceiver } from '../helpers/webhook-receiver.js';
+import { systemActor } from '../../core/accounts/access.js';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
 const from = '12345 热线 <noreply@hotline12345.test>';
 const noticeCount = 40;
 
-describe('Workers: real worker processes sharing one outbox', function () {
+describe('Workers: real worker processes sharing one database (outbox, webhooks)', function () {
   this.timeout(150_000);
   const t = useTestApp();
   let capture: SmtpCapture;
@@ -91,6 +93,23 @@ describe('Workers: real worker processes sharing one outbox', function () {
     assert.equal(copies.size, noticeCount, `distinct messages delivered: ${copies.size}`);
     assert.deepEqual([...copies.entries()].filter(([, n]) => n > 1), [], 'no message twice');
     assert.equal(await outbox.countDocuments({ state: 'sent' }), noticeCount);
+  });
+
+  it('when a worker process runs, then its webhooks.deliver job sends each ticket change to the receiver, signed, in order', async () => {
+    const receiver = await startWebhookReceiver(() => new Date());
+    try {
+      const subscription = await t.services.webhooks.create({ actor: systemActor, now: new Date() }, { partner: '市交通委业务系统', url: receiver.url, events: ['ticket.created', 'ticket.cancelled'] });
+      receiver.secret = subscription.secret;
+      const ticket = await t.services.tickets.intake({ actor: systemActor, now: new Date() }, { channel: 'web', requestType: 'help', subject: '井盖缺失', content: '路口井盖丢失。', requester: {} });
+      await t.services.tickets.act({ actor: systemActor, now: new Date() }, ticket.id, 'cancel', { reason: '重复来电' });
+      const worker = startWorker();
+      await waitFor(() => receiver.arrivals.length >= 2, 60_000, () => worker.output.join(''));
+      await stop(worker.child, 'SIGTERM');
+      assert.deepEqual(receiver.rejected, []);
+      assert.deepEqual(receiver.events().map((e) => [e.type, e.body.id]), [['ticket.created', `${ticket.id}:1`], ['ticket.cancelled', `${ticket.id}:2`]]);
+    } finally {
+      await receiver.close();
+    }
   });
 });
 
