@@ -30,7 +30,8 @@ const ownCollections = {
         const source = node.source.value;
         if (typeof source !== 'string' || !source.startsWith('.')) return;
         const there = areaOf(path.resolve(path.dirname(context.filename), source));
-        // core/platform owns no collection: its `defineModel` and generic helpers are for every area.
+        // core/platform owns no area's collection: its `defineModel` and generic helpers (the migrations
+        // record of `runOnce` included) are for every area.
         if (!there || there === here || !there.startsWith('core/') || there === 'core/platform') return;
         for (const spec of node.specifiers) {
           const imported = spec.type === 'ImportSpecifier' ? (spec.imported.name ?? spec.imported.value) : spec.local.name;

@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadCommittedClassifier } from '../core/routing/classifier.js';
 import type { RoutingClassifier } from '../core/routing/classifier.js';
-import { defaultDataDir, readCsvRecords, readLabelledCsv } from '../scripts/routing/evaluate.js';
+import { readCsvRecords, readLabelledCsv } from '../core/routing/labelled-csv.js';
+import { defaultDataDir } from '../scripts/routing/evaluate.js';
 
 const RUNS = 5;
 const RAW_MESSAGES = 1000;

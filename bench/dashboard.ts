@@ -181,7 +181,7 @@ async function run({ services, connection, size, spawnApi }: BenchDatabase): Pro
     const endedAt = new Date(answeredAt.getTime() + talk);
     const times = { arrivedAt, offeredAt, answeredAt, endedAt, outcome: 'answered' as const };
     return {
-      _id: callKey(callId), callId, direction: 'inbound', caller: `138${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345',
+      _id: callKey(callId), callId, direction: 'inbound', caller: `138${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345', callerWithheld: false,
       operatorId: operator.id, operatorUsername: operator.username, operatorSipUser: `op-${operator.username}`,
       ...times, ...durations(times), reason: 'bye', endedBy: random() < 0.6 ? 'caller' : 'callee',
       afterCallWorkSeconds: Math.round(5 + random() * 85), ticketIds: [ticketId], resolvedOnCall,
@@ -195,7 +195,7 @@ async function run({ services, connection, size, spawnApi }: BenchDatabase): Pro
     const operator = nobody ? null : operators[Math.floor(random() * operators.length)]!;
     const times = { arrivedAt, offeredAt, answeredAt: null, endedAt, outcome: 'missed' as const };
     return {
-      _id: callKey(`bench-missed-${i}`), callId: `bench-missed-${i}`, direction: 'inbound', caller: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345',
+      _id: callKey(`bench-missed-${i}`), callId: `bench-missed-${i}`, direction: 'inbound', caller: `139${String(Math.floor(random() * 1e8)).padStart(8, '0')}`, callee: '12345', callerWithheld: false,
       operatorId: operator?.id ?? null, operatorUsername: operator?.username ?? null, operatorSipUser: operator ? `op-${operator.username}` : null,
       ...times, ...durations(times), reason: nobody ? 'no-operator-ready' : 'no-answer', endedBy: null,
       afterCallWorkSeconds: null, ticketIds: [], resolvedOnCall: false, browser: null, version: 3, updatedAt: endedAt, effects: [], effectsDueAt: null,

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Connection } from 'mongoose';
 import { accountModels } from './accounts/account-models.js';
 import { ActorCache } from './accounts/actor-cache.js';
@@ -26,11 +27,14 @@ import { Outbox } from './notifications/outbox.js';
 import { noticeSettingsFrom, TicketNotices, type NoticeSettings } from './notifications/ticket-notices.js';
 import { DeadlineSweep } from './sla/deadline-sweep.js';
 import { TicketRouting } from './routing/ticket-routing.js';
-import { loadCommittedClassifier, type RoutingClassifier } from './routing/classifier.js';
+import { RoutingCorrections } from './routing/routing-corrections.js';
+import { RoutingModelStore } from './routing/model-store.js';
+import { RoutingRetraining } from './routing/retraining.js';
 import { knowledgeArticleModel } from './knowledge/knowledge-article.js';
 import { KnowledgeArticleRepository } from './knowledge/knowledge-article.repository.js';
 import { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { backfillSearchTerms } from './search/backfill-search-terms.js';
+import { canonicalizePhones } from './requesters/canonicalize-phones.js';
 import { ticketModel } from './tickets/ticket.js';
 import { TicketRepository } from './tickets/ticket.repository.js';
 import { ticketTermsModel } from './tickets/ticket-terms.js';
@@ -59,6 +63,8 @@ export interface ServiceSettings {
   inbound?: InboundSettings;
   /** Without them (tests), the configuration's defaults. */
   open311?: Open311Settings;
+  /** Where a retrained routing model is kept and the corpus it is trained from; left out: the committed model, no retraining. */
+  routing?: { modelDir: string; dataDir: string | null };
 }
 
 export const serviceSettings = (config: Config): ServiceSettings => ({
@@ -68,13 +74,8 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   attachments: attachmentSettingsFrom(config),
   inbound: inboundSettingsFrom(config),
   open311: open311SettingsFrom(config),
+  routing: { modelDir: path.join(config.DATA_DIR, 'routing'), dataDir: config.ROUTING_DATA_DIR ?? null },
 });
-
-/** The model is 4 MB of JSON: only the process that routes (the workers) pays for loading it. */
-function lazyClassifier(): () => Promise<RoutingClassifier> {
-  let loading: Promise<RoutingClassifier> | undefined;
-  return () => (loading ??= loadCommittedClassifier());
-}
 
 /** The use cases over one database, shared by the API, the workers, the scripts and the tests. */
 export async function createServices(connection: Connection, settings: ServiceSettings) {
@@ -105,6 +106,9 @@ export async function createServices(connection: Connection, settings: ServiceSe
   const webhooks = new Webhooks(connection, {
     departments: repositories.departments, users: repositories.users, outbox, audit, locale: noticeSettings.locale,
   });
+  const routingCorrections = new RoutingCorrections(connection, repositories.categories);
+  // The model is 6 MB of JSON: only the process that routes (the workers) pays for loading it, on first use.
+  const routingModels = new RoutingModelStore(settings.routing?.modelDir ?? null);
   // A ticket change's consequences, each a named reaction applied from the ticket as written.
   const tickets = new Tickets(connection, repositories.departments, repositories.categories, hotlineSettings, {
     rollupsOf: (event, ticket, previous, terms) => ticketRollups(event, ticket, previous, hotspotWords(terms)),
@@ -113,6 +117,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
       { name: 'notices', apply: async (ticket, effect) => void (await notices.enqueueFor(ticket, effect.event)) },
       { name: 'calls', apply: (ticket, effect) => callRecords.ticketEvent(ticket, effect.event) },
       { name: 'webhooks', apply: async (_ticket, effect) => void (await webhooks.record(effect)) },
+      { name: 'routing-corrections', apply: (ticket, effect) => routingCorrections.recordFrom(ticket, effect.event) },
     ],
   });
   const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
@@ -134,7 +139,9 @@ export async function createServices(connection: Connection, settings: ServiceSe
     outbox,
     notices,
     deadlineSweep: new DeadlineSweep(tickets, repositories.tickets),
-    routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, lazyClassifier()),
+    routing: new TicketRouting(tickets, repositories.tickets, repositories.categories, repositories.departments, hotlineSettings, () => routingModels.classifier()),
+    routingRetraining: new RoutingRetraining(routingCorrections, routingModels, settings.routing?.dataDir ?? null),
+    routingCorrections,
     counters,
     callbacks,
     attachments,
@@ -152,6 +159,8 @@ export async function createServices(connection: Connection, settings: ServiceSe
     webhooks,
     /** On a database from before search terms: fills them in and drops the old postings. */
     backfillSearchTerms: () => backfillSearchTerms(connection, repositories),
+    /** On a database from before canonical phone numbers: rewrites the stored ones, once. */
+    canonicalizePhones: (now: Date) => canonicalizePhones(connection, { tickets: repositories.tickets, calls: callRecords, missedCalls }, now),
     telephony: new Telephony(connection, settings.telephony ?? null, callRecords, missedCalls, audit),
     open311: new Open311(tickets, repositories.tickets, repositories.categories, repositories.departments, settings.open311 ?? open311SettingsFrom(loadConfig({}))),
   };

@@ -42,6 +42,8 @@ export interface TemplateData {
   /** To the department heads and the supervisors. */
   'ticket-supervised': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
   /** To the department that returned the ticket. `newLead` names the department it went to when approved. */
+  /** The centre took back a ticket the routing job had dispatched: the department need not handle it. */
+  'dispatch-withdrawn': { number: string; subject: string; departmentName: string; reason: string | null };
   'return-decided': { number: string; subject: string; departmentName: string; approved: boolean; newLead: string | null; reason: string | null };
   'extension-decided': { number: string; subject: string; departmentName: string; approved: boolean; until: Date | null; reason: string | null };
   'reply-sent-back': { number: string; subject: string; departmentName: string; deadline: Date | null; reason: string | null };
@@ -78,6 +80,10 @@ export const catalogue: { [I in TemplateId]: CatalogueEntry } = {
   'ticket-supervised': {
     channels: ['email'],
     subject: { 'zh-CN': '【督办】工单 {{number}}（{{departmentName}}）', en: '[Supervised] Ticket {{number}} ({{departmentName}})' },
+  },
+  'dispatch-withdrawn': {
+    channels: ['email'],
+    subject: { 'zh-CN': '【撤回派单】工单 {{number}}：{{subject}}', en: '[Dispatch withdrawn] Ticket {{number}}: {{subject}}' },
   },
   'return-decided': {
     channels: ['email'],
@@ -134,6 +140,7 @@ export const sampleData: { [I in TemplateId]: TemplateData[I] } = {
   },
   'ticket-urged': { number: '20260302000003', subject: '噪音扰民', departmentName: '朝阳区望京街道', deadline: sampleDeadline, urgeCount: 2, reason: '已超过办理时限' },
   'ticket-supervised': { number: '20260302000004', subject: '占道经营', departmentName: '市交通委员会', deadline: sampleDeadline, reason: '超过办理时限一个工作日仍未办结' },
+  'dispatch-withdrawn': { number: '20260302000009', subject: '公交站牌损坏', departmentName: '市住房和城乡建设委员会', reason: '应由市交通委员会办理' },
   'return-decided': { number: '20260302000005', subject: '非本单位职责', departmentName: '市住房和城乡建设委员会', approved: true, newLead: '市交通委员会', reason: '属交通委职责' },
   'extension-decided': { number: '20260302000006', subject: '老旧小区改造', departmentName: '市住房和城乡建设委员会', approved: true, until: new Date('2026-03-20T10:00:00Z'), reason: null },
   'reply-sent-back': { number: '20260302000007', subject: '供暖不热', departmentName: '市城市管理委员会', deadline: sampleDeadline, reason: '答复未回应诉求人的问题' },

@@ -43,6 +43,7 @@ export async function registerJobs(agenda: Agenda, deps: { services: Services; c
     }, (r) => r.dropped > 0),
     'analytics.monthly-ranking': reporting('analytics.monthly-ranking', () => services.ranking.mailPreviousMonth(clock.now()), () => true),
     'settings.calendar-coverage': reporting('settings.calendar-coverage', () => services.calendarCoverage.warnAdministrators(clock.now()), (r) => r.notices > 0),
+    'routing.retrain': reporting('routing.retrain', () => services.routingRetraining.run(clock.now()), () => true),
   };
   for (const [name, handle] of Object.entries(handlers) as [JobName, (payload: never) => Promise<void>][]) {
     agenda.define(name, async (job) => handle(job.attrs.data as never));

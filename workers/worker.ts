@@ -35,6 +35,11 @@ void services.backfillSearchTerms().then(
   (filled) => filled.tickets + filled.articles > 0 && logger.info(filled, 'search terms backfilled'),
   (err: unknown) => logger.error({ err }, 'search terms backfill failed; it runs again at the next start'),
 );
+// Also in the background: on a database from before canonical phone numbers, once.
+void services.canonicalizePhones(systemClock.now()).then(
+  (changed) => changed && logger.info(changed, 'stored phone numbers made canonical'),
+  (err: unknown) => logger.error({ err }, 'making stored phone numbers canonical failed; it runs again at the next start'),
+);
 
 let stopping = false;
 async function shutdown(signal: string) {

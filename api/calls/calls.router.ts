@@ -115,7 +115,7 @@ export function telephonySwitchRouter(endpoints: EndpointRegistry, { telephony, 
     tags: ['telephony (Kamailio)'], auth: 'public', errors: [401, 503], headers: telephonyTokenHeaders, query: routeQuery, response: routeAnswer,
     async handle({ headers, query }) {
       telephony.authenticateSwitch(headers['x-telephony-token']);
-      return telephony.route(query.callId, query.caller, clock.now());
+      return telephony.route(query, clock.now());
     },
   });
 

@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { agentStates, chosenAgentStates } from '../../core/calls/agent-state.js';
 import { callDirections, callOutcomes, callSides } from '../../core/calls/call-record.js';
 import { missedCallOutcomes, missedCallStates } from '../../core/calls/missed-call.js';
-import { instant, objectId } from '../http/common-schemas.js';
+import { instant, objectId, queryBoolean } from '../http/common-schemas.js';
 
 export const callId = z.string().min(1).max(200).meta({ description: 'The SIP Call-ID' });
 /** A SIP URI's user part: a phone number, an `op-…` staff user, the hotline number; empty when withheld. */
 const sipUser = z.string().max(128);
+/**
+ * Who called, as Kamailio saw it: any form of a number, `anonymous`, or whatever a trunk sent.
+ * Longer than any SIP user we name, and still taken: an odd caller id must not cost the citizen the call.
+ */
+const callerId = z.string().max(2048).meta({ description: 'The caller: P-Asserted-Identity from a trunk, else the From user; stored in canonical form' });
+const callerWithheld = { description: 'The trunk sent Privacy: id; the number is still the caller\'s for history and callbacks' };
 
 export const callIdParams = z.strictObject({ callId });
 
@@ -16,7 +22,7 @@ export const telephonyTokenHeaders = z.object({
   'x-telephony-token': z.string().optional().meta({ description: "Required: the token shared with Kamailio (TELEPHONY_TOKEN). Missing or wrong: 401" }),
 });
 
-export const routeQuery = z.strictObject({ callId, caller: sipUser.default('') });
+export const routeQuery = z.strictObject({ callId, caller: callerId.default(''), callerWithheld: queryBoolean.optional().meta(callerWithheld) });
 
 export const routeAnswer = z
   .object({
@@ -28,8 +34,9 @@ export const routeAnswer = z
 export const switchEvent = z.strictObject({
   event: z.enum(['answered', 'ended', 'missed']),
   callId,
-  caller: sipUser,
-  callee: sipUser,
+  caller: callerId,
+  callee: callerId,
+  callerWithheld: z.boolean().optional().meta(callerWithheld),
   direction: z.enum(callDirections),
   operator: z.string().min(1).max(128).optional().meta({ description: 'SIP user of the staff member on the call' }),
   reason: z.string().min(1).max(64).optional().meta({ description: 'Why missed (no-operator-ready, no-answer, …) or how ended (bye, connection-lost, timeout)' }),
@@ -129,8 +136,8 @@ const count = z.number().int().min(0);
 /** What the softphone saw; each report is merged over the earlier ones. */
 export const browserReport = z.strictObject({
   direction: z.enum(callDirections).optional().meta({ description: 'Only used when the server has no record of the call' }),
-  caller: sipUser.optional(),
-  callee: sipUser.optional(),
+  caller: callerId.optional(),
+  callee: callerId.optional(),
   ringingAt: instant.optional(),
   answeredAt: instant.optional(),
   endedAt: instant.optional(),
@@ -162,6 +169,7 @@ export const callView = z
     direction: z.enum(callDirections),
     caller: z.string(),
     callee: z.string(),
+    callerWithheld: z.boolean().meta(callerWithheld),
     operatorId: z.string().nullable(),
     operatorUsername: z.string().nullable(),
     arrivedAt: z.date(),

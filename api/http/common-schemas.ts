@@ -52,4 +52,10 @@ export const idParams = z.strictObject({ id: objectId });
 export const version = z.number().int().positive().meta({ description: 'The version you read; a stale one gets 409 VERSION_CONFLICT' });
 export const queryBoolean = z.enum(['true', 'false']).transform((v) => v === 'true');
 export const email = z.email().max(200);
-export const phone = z.string().regex(/^\+?[0-9-]{3,20}$/, 'must be a phone number (digits, optional + and -)');
+/** A phone number as people write it (`+86 138-0013-8000`, `(010) 6234 5678`); core stores its canonical form. */
+export const phone = z
+  .string()
+  .trim()
+  .max(40)
+  .regex(/^\(?\+?[0-9\s\-().]+$/, 'must be a phone number (digits, optional +, spaces, - . and parentheses)')
+  .refine((value) => value.replace(/\D/g, '').length >= 3, 'must have at least 3 digits');

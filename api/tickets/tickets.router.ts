@@ -13,6 +13,8 @@ import { withWorkingTimeLeft } from '../../core/tickets/ticket-view.js';
 import { rateLimit } from '../http/rate-limit.js';
 import { actionBodies, actionSummaries, type HttpAction, idempotencyHeaders, intakeBody, listQuery, publicIntakeBody, settingsBody } from './tickets.schemas.js';
 
+/** What the softphone got as the caller: a number in any form, `anonymous`, a SIP name, or a trunk's overlong id. */
+const callerId = z.string().max(2048).meta({ description: 'The caller id: +8613800138000, 010-62345678, anonymous, …' });
 const warning = z.enum(['none', 'yellow', 'red']);
 const minutesLeft = (of: string) => z.number().int().nullable().meta({ description: `Working minutes until ${of}; negative once overdue, null while it does not run` });
 
@@ -49,6 +51,7 @@ const ticketSummary = z
   .object({
     id: z.string(), number: z.string(), state: z.enum(ticketStates), channel: z.string(), requestType: z.string(), categoryPath: z.string().nullable(),
     urgency: z.string(), subject: z.string(), warning, dueAt: z.date().nullable(), workingMinutesLeft: minutesLeft('dueAt').optional(), leadDepartmentId: z.string().nullable(),
+    autoDispatchedAt: z.date().nullable().meta({ description: 'Set while an automatic dispatch stands and may be undone' }),
     requesterPhone: z.string().nullable().meta({ description: 'masked; null when confidential' }), confidential: z.boolean(), createdAt: z.date(),
   })
   .catchall(z.unknown())
@@ -82,7 +85,8 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
     method: 'get', path: '/api/tickets', summary: 'Tickets you may see, with filters and cursor pagination', tags: ['tickets'], auth: 'user',
     errors: [403], query: listQuery, response: z.object({ items: z.array(ticketSummary), nextCursor: z.string().nullable() }),
     async handle({ actor, query }) {
-      const page = await tickets.list(actor, query);
+      const { undoable, ...filter } = query;
+      const page = await tickets.list(actor, { ...filter, undoableAt: undoable ? clock.now() : undefined });
       return { ...page, items: withWorkingTimeLeft(page.items, clock.now(), (await deps.settings.current()).calendar) };
     },
   });
@@ -141,8 +145,9 @@ export function ticketsRouter(endpoints: EndpointRegistry, deps: { tickets: Tick
   });
 
   endpoints.mount(router, {
-    method: 'get', path: '/api/callers/:phone/tickets', summary: "A caller's earlier tickets (the softphone's pop-up)", tags: ['tickets'],
-    auth: 'user', errors: [403], params: z.strictObject({ phone }), response: z.object({ items: z.array(ticketSummary) }),
+    method: 'get', path: '/api/callers/:phone/tickets',
+    summary: "A caller's earlier tickets (the softphone's pop-up): the number in any form; a withheld caller or a caller id that is no number has none", tags: ['tickets'],
+    auth: 'user', errors: [403], params: z.strictObject({ phone: callerId }), response: z.object({ items: z.array(ticketSummary) }),
     async handle({ actor, params }) {
       return { items: await tickets.byPhone(actor, params.phone, clock.now()) };
     },

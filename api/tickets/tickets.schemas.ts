@@ -65,6 +65,7 @@ export type HttpAction = Exclude<TicketAction, 'warn' | 'propose_routing' | 'sen
 export const actionBodies = {
   resolve_on_call: z.strictObject({ answer: text(5000), knowledgeArticleId: objectId.nullable().optional(), version: expectedVersion }),
   dispatch: z.strictObject({ ...departmentIds, reason: reason.nullable().optional(), version: expectedVersion }),
+  undo_auto_dispatch: z.strictObject({ reason, version: expectedVersion }),
   accept: z.strictObject({ version: expectedVersion }),
   request_info: z.strictObject({ items: z.array(text(500)).min(1).max(20), version: expectedVersion }),
   receive_info: z.strictObject({ note: text(5000).nullable().optional(), version: expectedVersion }),
@@ -98,6 +99,7 @@ export const actionBodies = {
 export const actionSummaries: Record<HttpAction, string> = {
   resolve_on_call: '直办：answered on the call; the ticket goes to callback',
   dispatch: '派单：assign the lead and assisting departments',
+  undo_auto_dispatch: '撤回自动派单：take an automatic dispatch back into the queue within the undo window; the department is told',
   accept: '签收：the department acknowledges its part',
   request_info: '补充材料：ask the requester once for everything missing (the clock pauses)',
   receive_info: '材料已补：the information arrived (the clock runs again)',
@@ -130,6 +132,7 @@ export const listQuery = z.strictObject({
   street: objectId.optional().meta({ description: 'The department of the place (street) the request is about' }),
   handledBy: objectId.optional().meta({ description: 'Tickets in which this very department has a part still to accept or reply (not the departments below it)' }),
   extensionPending: queryBoolean.optional().meta({ description: "Tickets whose extension request waits for the centre's decision" }),
+  undoable: queryBoolean.optional().meta({ description: 'Automatic dispatches still within the undo window (the setting autoDispatchUndoMinutes)' }),
   channel: z.enum(channels).optional(),
   urgency: z.enum(urgencies).optional(),
   warning: z.enum(['none', 'yellow', 'red']).optional(),
@@ -184,4 +187,5 @@ export const settingsBody = z.strictObject({
       showReplies: z.boolean(),
     })
     .optional(),
+  autoDispatchUndoMinutes: z.number().int().min(0).max(1440).meta({ description: 'Minutes during which dispatchers may undo an automatic dispatch' }).optional(),
 });

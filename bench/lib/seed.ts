@@ -146,7 +146,7 @@ export class TicketFactory {
 
   env(now: Date, limits: LimitOverrides = {}): LifecycleEnv {
     const s = this.world.settings;
-    return { now, calendar: s.calendar, limits: s.limits, thresholds: s.thresholds, returnCap: s.returnCap, categoryLimits: limits };
+    return { now, calendar: s.calendar, limits: s.limits, thresholds: s.thresholds, returnCap: s.returnCap, categoryLimits: limits, autoDispatchUndoMinutes: s.autoDispatchUndoMinutes };
   }
 
   /** An ObjectId whose time is the ticket's intake, so `_id` order is intake order as in production. */

@@ -32,6 +32,7 @@ export const m = messages(
     // routing
     keywords: '关键词派单', keyword: '关键词', addKeyword: '添加关键词', removeKeyword: '移除关键词 {keyword}', noKeywords: '还没有关键词规则。',
     autoDispatch: '自动派单', autoDispatchThreshold: '自动派单置信度阈值（0–1，1 表示不自动派单）',
+    modelThreshold: '按预测分类派单时，置信度还须达到模型在验证集上为 98% 准确率选定的阈值。', autoDispatchUndoMinutes: '自动派单可撤回时长（分钟）',
     streetRouting: '诉求人所在街道是“街道”或“区”类部门时，工单按街道派给该部门；街道在“部门”中维护。',
     // calendar
     month: '月份', previousMonth: '上个月', nextMonth: '下个月', weekday1: '一', weekday2: '二', weekday3: '三', weekday4: '四', weekday5: '五', weekday6: '六', weekday7: '日',
@@ -48,12 +49,12 @@ export const m = messages(
     secretOnce: '签名密钥（只显示这一次，请立即保存）：', failing: '失败 {count} 次', disabledByFailures: '因连续失败已停用', enable: '启用', disable: '停用', rotateSecret: '更换密钥', deliveries: '推送记录',
     deliveriesOf: '{partner} 的推送记录', event: '事件', ticket: '工单', state: '状态', attempts: '尝试次数', responseCode: '响应码', lastError: '最近错误', replay: '重新推送', replayed: '已重新排队。', noDeliveries: '还没有推送记录。',
     delivery_pending: '待推送', delivery_sending: '推送中', delivery_delivered: '已送达', noWebhooks: '还没有订阅。', confirmDelete: '删除 {partner} 的订阅及其推送记录？',
-    event_created: '受理', event_resolved_on_call: '直办', event_dispatched: '派单', event_accepted: '签收', event_returned: '退单', event_return_rejected: '退单被驳回', event_info_requested: '补充材料', event_info_received: '材料已补充', event_interim_replied: '阶段性答复', event_replied: '答复', event_assist_released: '协办解除', event_reply_approved: '答复审核通过', event_reply_sent_back: '答复退回', event_extension_requested: '延期申请', event_extension_decided: '延期审核', event_warned: '红黄牌预警', event_urged: '催办', event_supervised: '督办', event_callback_recorded: '回访', event_reopened: '重办', event_archived: '归档', event_merged: '并单', event_cancelled: '作废', event_requester_wrote: '诉求人来信',
+    event_created: '受理', event_resolved_on_call: '直办', event_dispatched: '派单', event_accepted: '签收', event_returned: '退单', event_return_rejected: '退单被驳回', event_info_requested: '补充材料', event_info_received: '材料已补充', event_interim_replied: '阶段性答复', event_replied: '答复', event_assist_released: '协办解除', event_reply_approved: '答复审核通过', event_reply_sent_back: '答复退回', event_extension_requested: '延期申请', event_extension_decided: '延期审核', event_warned: '红黄牌预警', event_urged: '催办', event_supervised: '督办', event_callback_recorded: '回访', event_reopened: '重办', event_archived: '归档', event_merged: '并单', event_cancelled: '作废', event_requester_wrote: '诉求人来信', event_dispatch_withdrawn: '撤回自动派单',
     // templates
     template: '模板', channels: '渠道', locale: '语言', channel: '渠道', preview: '预览', subject: '主题', textPart: '纯文本', htmlPart: '邮件（HTML）',
     previewOf: '{id} 的预览', channel_email: '邮件', channel_sms: '短信', locale_zh: '中文', locale_en: '英文',
     template_ticket_received: '受理回执', template_ticket_dispatched: '派单通知', template_ticket_urged: '催办通知', template_ticket_supervised: '督办通知',
-    template_return_decided: '退单审核结果', template_extension_decided: '延期审核结果', template_reply_sent_back: '答复退回', template_callback_survey: '满意度回访',
+    template_dispatch_withdrawn: '撤回自动派单', template_return_decided: '退单审核结果', template_extension_decided: '延期审核结果', template_reply_sent_back: '答复退回', template_callback_survey: '满意度回访',
     template_monthly_ranking: '月度三率排名', template_calendar_ending: '工作日历即将到期', template_webhook_disabled: 'Webhook 自动停用',
   },
   {
@@ -81,6 +82,7 @@ export const m = messages(
     defaultLimits: 'Default time limits (by urgency and request type)', thresholds: 'Warning thresholds', yellow: 'Yellow (share of the limit used, 0–1)', red: 'Red (share of the limit used, 0–1)',
     keywords: 'Keyword routing', keyword: 'Keyword', addKeyword: 'Add keyword', removeKeyword: 'Remove keyword {keyword}', noKeywords: 'No keyword rules yet.',
     autoDispatch: 'Automatic dispatch', autoDispatchThreshold: 'Automatic dispatch confidence threshold (0–1; 1 turns it off)',
+    modelThreshold: 'A predicted category must also reach the threshold the model chose on the dev set for 98 % precision.', autoDispatchUndoMinutes: 'Minutes during which an automatic dispatch may be undone',
     streetRouting: "When the requester's street is a department of kind street or district, the ticket goes to it; streets are kept under Departments.",
     month: 'Month', previousMonth: 'Previous month', nextMonth: 'Next month', weekday1: 'Mon', weekday2: 'Tue', weekday3: 'Wed', weekday4: 'Thu', weekday5: 'Fri', weekday6: 'Sat', weekday7: 'Sun',
     kind_workday: 'Working day', kind_weekend: 'Weekend', kind_holiday: 'Holiday', kind_adjusted_workday: 'Adjusted working day',
@@ -97,11 +99,11 @@ export const m = messages(
     secretOnce: 'Signing secret (shown this once: store it now): ', failing: '{count} failures', disabledByFailures: 'turned off after repeated failures', enable: 'Enable', disable: 'Disable', rotateSecret: 'New secret', deliveries: 'Deliveries',
     deliveriesOf: 'Deliveries to {partner}', event: 'Event', ticket: 'Ticket', state: 'State', attempts: 'Attempts', responseCode: 'Response', lastError: 'Last error', replay: 'Send again', replayed: 'Queued again.', noDeliveries: 'No deliveries yet.',
     delivery_pending: 'waiting', delivery_sending: 'sending', delivery_delivered: 'delivered', noWebhooks: 'No subscriptions yet.', confirmDelete: 'Delete the subscription of {partner} with its delivery log?',
-    event_created: 'Intake', event_resolved_on_call: 'Resolved on call', event_dispatched: 'Dispatched', event_accepted: 'Accepted', event_returned: 'Returned', event_return_rejected: 'Return rejected', event_info_requested: 'Information requested', event_info_received: 'Information received', event_interim_replied: 'Interim reply', event_replied: 'Replied', event_assist_released: 'Assist released', event_reply_approved: 'Reply approved', event_reply_sent_back: 'Reply sent back', event_extension_requested: 'Extension requested', event_extension_decided: 'Extension decided', event_warned: 'Warning', event_urged: 'Urged', event_supervised: 'Supervised', event_callback_recorded: 'Callback', event_reopened: 'Reopened', event_archived: 'Archived', event_merged: 'Merged', event_cancelled: 'Cancelled', event_requester_wrote: 'Requester wrote',
+    event_created: 'Intake', event_resolved_on_call: 'Resolved on call', event_dispatched: 'Dispatched', event_accepted: 'Accepted', event_returned: 'Returned', event_return_rejected: 'Return rejected', event_info_requested: 'Information requested', event_info_received: 'Information received', event_interim_replied: 'Interim reply', event_replied: 'Replied', event_assist_released: 'Assist released', event_reply_approved: 'Reply approved', event_reply_sent_back: 'Reply sent back', event_extension_requested: 'Extension requested', event_extension_decided: 'Extension decided', event_warned: 'Warning', event_urged: 'Urged', event_supervised: 'Supervised', event_callback_recorded: 'Callback', event_reopened: 'Reopened', event_archived: 'Archived', event_merged: 'Merged', event_cancelled: 'Cancelled', event_requester_wrote: 'Requester wrote', event_dispatch_withdrawn: 'Automatic dispatch withdrawn',
     template: 'Template', channels: 'Channels', locale: 'Language', channel: 'Channel', preview: 'Preview', subject: 'Subject', textPart: 'Plain text', htmlPart: 'Mail (HTML)',
     previewOf: 'Preview of {id}', channel_email: 'e-mail', channel_sms: 'SMS', locale_zh: 'Chinese', locale_en: 'English',
     template_ticket_received: 'Receipt', template_ticket_dispatched: 'Dispatch notice', template_ticket_urged: 'Urge notice', template_ticket_supervised: 'Supervision notice',
-    template_return_decided: 'Return decided', template_extension_decided: 'Extension decided', template_reply_sent_back: 'Reply sent back', template_callback_survey: 'Satisfaction survey',
+    template_dispatch_withdrawn: 'Automatic dispatch withdrawn', template_return_decided: 'Return decided', template_extension_decided: 'Extension decided', template_reply_sent_back: 'Reply sent back', template_callback_survey: 'Satisfaction survey',
     template_monthly_ranking: 'Monthly ranking of the three rates', template_calendar_ending: 'Working calendar running out', template_webhook_disabled: 'Webhook turned off',
   },
 );

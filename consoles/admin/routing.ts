@@ -3,7 +3,7 @@ import { $, h } from '../shared/dom.js';
 import { m } from './messages.js';
 import { departmentOptions, field, heading, numberValue, save, select, type Department, type SettingsView } from './ui.js';
 
-/** Keywords → department (rules come before the classifier) and the automatic-dispatch threshold. */
+/** Keywords → department (rules come before the classifier), the automatic-dispatch threshold and its undo window. */
 export async function drawRouting(root: HTMLElement): Promise<void> {
   const [settings, { items: departments }] = await Promise.all([
     api<SettingsView>('GET', '/api/settings'),
@@ -37,6 +37,7 @@ export async function drawRouting(root: HTMLElement): Promise<void> {
   for (const rule of settings.routingKeywords) addRow(rule);
 
   const threshold = h('input', { name: 'autoDispatchThreshold', type: 'number', min: '0', max: '1', step: '0.01', value: settings.autoDispatchThreshold });
+  const undoMinutes = h('input', { name: 'autoDispatchUndoMinutes', type: 'number', min: '0', max: '1440', step: '1', value: settings.autoDispatchUndoMinutes });
   const form = h('form', { class: 'card', id: 'routing' },
     h('h3', {}, m.t('keywords')),
     h('table', { class: 'compact' },
@@ -46,6 +47,8 @@ export async function drawRouting(root: HTMLElement): Promise<void> {
     h('div', { class: 'row' }, h('button', { type: 'button', id: 'add-keyword', onclick: () => addRow(null).focus() }, m.t('addKeyword'))),
     h('h3', {}, m.t('autoDispatch')),
     field(m.t('autoDispatchThreshold'), threshold),
+    h('p', { class: 'muted' }, m.t('modelThreshold')),
+    field(m.t('autoDispatchUndoMinutes'), undoMinutes),
     h('p', { class: 'muted' }, m.t('streetRouting')),
     h('button', { type: 'submit', class: 'primary' }, m.t('save')),
   );
@@ -55,7 +58,9 @@ export async function drawRouting(root: HTMLElement): Promise<void> {
       keyword: $<HTMLInputElement>('[data-part=keyword]', row).value.trim(),
       departmentId: $<HTMLSelectElement>('[data-part=departmentId]', row).value,
     }));
-    void save(form, () => api<SettingsView>('PATCH', '/api/settings', { version, routingKeywords, autoDispatchThreshold: numberValue(threshold) }), 'saved')
+    void save(form, () => api<SettingsView>('PATCH', '/api/settings', {
+      version, routingKeywords, autoDispatchThreshold: numberValue(threshold), autoDispatchUndoMinutes: numberValue(undoMinutes),
+    }), 'saved')
       .then((saved) => { if (saved) version = saved.version; });
   });
   root.replaceChildren(heading('routing'), form);

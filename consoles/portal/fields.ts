@@ -97,8 +97,8 @@ export class FieldErrors {
   }
 }
 
-/** Phone numbers as the API takes them: digits, an optional leading + and dashes; spaces typed between groups are dropped. */
+/** Phone numbers as the API takes them, in any usual form (it stores them canonical); spaces typed between groups are dropped. */
 export const normalizePhone = (value: string): string => value.replace(/\s+/g, '');
 
-/** The API's pattern, plus enough digits to be a number someone can call back. */
-export const validPhone = (value: string): boolean => /^\+?[0-9-]{3,20}$/.test(value) && value.replace(/\D/g, '').length >= 7;
+/** The API's pattern (`+86 138-0013-8000`, `(010)6234-5678`), plus enough digits to be a number someone can call back. */
+export const validPhone = (value: string): boolean => value.length <= 40 && /^\(?\+?[0-9\-().]+$/.test(value) && value.replace(/\D/g, '').length >= 7;

@@ -11,15 +11,15 @@ export type Department = Json<DepartmentView>;
 export type TicketSummary = Json<ServerTicketSummary>;
 type TicketView = Json<ServerTicketView>;
 
-type Action = 'dispatch' | 'approve_return' | 'reject_return' | 'approve_extension' | 'deny_extension' | 'approve_reply' | 'send_back' | 'urge' | 'supervise';
+type Action = 'dispatch' | 'undo_auto_dispatch' | 'approve_return' | 'reject_return' | 'approve_extension' | 'deny_extension' | 'approve_reply' | 'send_back' | 'urge' | 'supervise';
 
 /** Actions whose reason the API requires, and those that choose departments. */
-const needsReason: readonly Action[] = ['reject_return', 'deny_extension', 'send_back', 'supervise'];
+const needsReason: readonly Action[] = ['undo_auto_dispatch', 'reject_return', 'deny_extension', 'send_back', 'supervise'];
 const choosesDepartments: readonly Action[] = ['dispatch', 'approve_return'];
 /** The others take no reason (their bodies are strict). */
 const takesReason: readonly Action[] = [...needsReason, ...choosesDepartments, 'urge'];
 const actionLabel: Record<Action, MessageKey> = {
-  dispatch: 'dispatch', approve_return: 'approveReturn', reject_return: 'rejectReturn', approve_extension: 'approveExtension',
+  dispatch: 'dispatch', undo_auto_dispatch: 'undoAutoDispatch', approve_return: 'approveReturn', reject_return: 'rejectReturn', approve_extension: 'approveExtension',
   deny_extension: 'denyExtension', approve_reply: 'approveReply', send_back: 'sendBack', urge: 'urge', supervise: 'supervise',
 };
 
@@ -30,7 +30,11 @@ export interface WorkArea {
 }
 
 export const workAreas: Record<'queue' | 'decisions' | 'review' | 'oversee', WorkArea> = {
-  queue: { lists: [{ title: 'queue', query: { state: 'received', sort: 'oldest' } }], actions: ['dispatch'] },
+  // What the routing job dispatched on its own stays in view while it may still be undone.
+  queue: {
+    lists: [{ title: 'queue', query: { state: 'received', sort: 'oldest' } }, { title: 'autoDispatched', query: { undoable: 'true', sort: 'newest' } }],
+    actions: ['dispatch', 'undo_auto_dispatch'],
+  },
   decisions: {
     lists: [
       { title: 'returnedTickets', query: { state: 'returned', sort: 'oldest' } },
@@ -42,7 +46,7 @@ export const workAreas: Record<'queue' | 'decisions' | 'review' | 'oversee', Wor
   oversee: { lists: [{ title: 'overdueTickets', query: { warning: 'red', sort: 'due' } }], actions: ['urge', 'supervise'] },
 };
 
-export const allActions: readonly Action[] = ['dispatch', 'approve_return', 'reject_return', 'approve_extension', 'deny_extension', 'approve_reply', 'send_back', 'urge', 'supervise'];
+export const allActions: readonly Action[] = ['dispatch', 'undo_auto_dispatch', 'approve_return', 'reject_return', 'approve_extension', 'deny_extension', 'approve_reply', 'send_back', 'urge', 'supervise'];
 
 export class Departments {
   private byId = new Map<string, Department>();

@@ -110,9 +110,9 @@ export class Callbacks {
     return { number: ticket.number, outcome: outcome ?? 'archived' };
   }
 
-  /** The survey round awaiting an answer from one of these phone numbers (the newest), or null. */
-  async awaitingAnswerFrom(phones: string[]): Promise<{ ticketId: string; round: number } | null> {
-    const ticket = await this.ticketRows.awaitingSurveyAnswer(phones);
+  /** The survey round awaiting an answer from this phone number (canonical; the newest round), or null. */
+  async awaitingAnswerFrom(phone: string): Promise<{ ticketId: string; round: number } | null> {
+    const ticket = await this.ticketRows.awaitingSurveyAnswer(phone);
     return ticket ? { ticketId: String(ticket._id), round: ticket.reopenCount } : null;
   }
 

@@ -3,6 +3,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import { defineModel } from '../platform/database.js';
 import type { OwedEffect } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
+import { canonicalPhone } from '../requesters/phone-number.js';
 
 export const callDirections = ['inbound', 'outbound', 'internal'] as const;
 export type CallDirection = (typeof callDirections)[number];
@@ -19,9 +20,14 @@ export interface CallRecord {
   /** The SIP Call-ID. */
   callId: string;
   direction: CallDirection;
-  /** SIP user parts: the citizen's number, an operator's `op-…` user, or the hotline number. */
+  /**
+   * `callParty`: the citizen's number in its canonical form (from P-Asserted-Identity when a trunk
+   * sent one), an operator's `op-…` user, the hotline number, or what a withheld caller sent.
+   */
   caller: string;
   callee: string;
+  /** The trunk asked to withhold the caller's number (`Privacy: id`); staff still see it. */
+  callerWithheld: boolean;
   operatorId: string | null;
   operatorUsername: string | null;
   operatorSipUser: string | null;
@@ -59,6 +65,15 @@ export interface CallEffect extends OwedEffect {
   rollups: RollupDelta[];
 }
 
+/** Longer than any SIP user we name: a caller id past it is kept cut, never refused. */
+const maxPartyLength = 128;
+
+/**
+ * A caller or callee as recorded: a number in its canonical form, whatever form the trunk or the
+ * softphone gave; anything else (`op-…`, `anonymous`) as given, cut to 128 characters.
+ */
+export const callParty = (user: string): string => canonicalPhone(user) ?? user.slice(0, maxPartyLength);
+
 /**
  * The record's `_id` for a Call-ID. Not the Call-ID itself: it may contain the `:` that separates
  * the parts of a compare-and-set claim id, and it is the caller's to choose.
@@ -72,6 +87,7 @@ const callSchema = new Schema<CallRecord>(
     direction: { type: String, enum: callDirections, required: true },
     caller: { type: String, default: '' },
     callee: { type: String, default: '' },
+    callerWithheld: { type: Boolean, default: false },
     operatorId: { type: String, default: null },
     operatorUsername: { type: String, default: null },
     operatorSipUser: { type: String, default: null },
@@ -119,7 +135,7 @@ export function durations(record: Pick<CallRecord, 'arrivedAt' | 'offeredAt' | '
 
 export function presentCall(record: CallRecord) {
   const { _id, updatedAt: _updatedAt, ...fields } = record;
-  // Records written before `endedBy` existed lack it (lean reads skip schema defaults).
-  return { ...fields, endedBy: fields.endedBy ?? null };
+  // Records written before `endedBy` and `callerWithheld` existed lack them (lean reads skip schema defaults).
+  return { ...fields, endedBy: fields.endedBy ?? null, callerWithheld: fields.callerWithheld ?? false };
 }
 export type CallView = ReturnType<typeof presentCall>;

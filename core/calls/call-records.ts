@@ -8,8 +8,9 @@ import { DomainError } from '../platform/errors.js';
 import type { TicketEvent } from '../tickets/ticket-events.js';
 import type { TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
-import { callKey, callRecordModel, durations, presentCall, type CallDirection, type CallEffect, type CallRecord, type CallSide, type CallView } from './call-record.js';
+import { callKey, callParty, callRecordModel, durations, presentCall, type CallDirection, type CallEffect, type CallRecord, type CallSide, type CallView } from './call-record.js';
 import { mergeUpdate, type MergeEffects } from '../platform/merge-update.js';
+import { rewriteEach } from '../platform/migrations.js';
 import { relayOwedEffects } from '../platform/owed-effects.js';
 import { sipUserFor } from './sip-credentials.js';
 
@@ -25,6 +26,8 @@ export interface CallFacts {
   direction: CallDirection;
   caller: string;
   callee: string;
+  /** Kamailio's word that the trunk sent `Privacy: id`; left out by those who cannot know. */
+  callerWithheld?: boolean;
 }
 
 /** A call event as Kamailio reports it (kamailio.cfg, "Contract with the API" 2). */
@@ -100,7 +103,7 @@ export class CallRecords {
     try {
       await this.model.create({
         _id: callKey(facts.callId),
-        ...facts,
+        ...recorded(facts),
         ...operatorFields(operator ?? null),
         arrivedAt,
         offeredAt: offeredAt ?? null,
@@ -137,7 +140,7 @@ export class CallRecords {
         next = { endedAt: at, outcome: 'missed', reason: reason ?? null, offeredAt: current.offeredAt ?? (rang ? current.arrivedAt : null) };
       }
       // Kamailio's facts win over a browser's guesses; an event without operator keeps the offered one.
-      Object.assign(next, facts, operator ? operatorFields(operator) : {});
+      Object.assign(next, recorded(facts), operator ? operatorFields(operator) : {});
       return { ...next, ...durations({ ...current, ...next }), updatedAt: now };
     });
     return updated!;
@@ -262,10 +265,26 @@ export class CallRecords {
     reactions: [{ name: 'operator-days', apply: (_record, effect) => this.operatorDays.record(effect.id, effect.rollups) }],
   };
 
+  /**
+   * Rewrites callers and callees stored before numbers were canonical into their recorded form
+   * (`callParty`); returns how many records. Not a step of the call: only the spelling changes.
+   */
+  canonicalizeNumbers(): Promise<number> {
+    return rewriteEach<CallRecord, Pick<CallRecord, '_id' | 'caller' | 'callee'>>(this.model, {}, { caller: 1, callee: 1 }, ({ caller, callee }) => {
+      const set = { caller: callParty(caller), callee: callParty(callee) };
+      return set.caller === caller && set.callee === callee ? null : { onlyWhile: { caller, callee }, set };
+    });
+  }
+
   /** Finishes the operator-day deltas of writes whose writer died before applying them; for the workers. */
   relayEffects(now: Date, onFailure: (err: unknown) => void): Promise<number> {
     return relayOwedEffects(this.model, this.effects.reactions, now, onFailure);
   }
+}
+
+/** The facts as stored: both parties in their recorded form (`callParty`). */
+function recorded(facts: CallFacts): CallFacts {
+  return { ...facts, caller: callParty(facts.caller), callee: callParty(facts.callee) };
 }
 
 function operatorFields(operator: CallOperator | null) {

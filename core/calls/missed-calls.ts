@@ -5,6 +5,7 @@ import { compareAndSet } from '../platform/compare-and-set.js';
 import { notFound } from '../platform/documents.js';
 import { DomainError, isDomainError } from '../platform/errors.js';
 import { mergeUpdate } from '../platform/merge-update.js';
+import { canonicalPhone } from '../requesters/phone-number.js';
 import {
   callbackNumberModel, missedCallModel, presentMissedCall,
   type CallbackNumber, type MissedCall, type MissedCallOutcome, type MissedCallState, type MissedCallView,
@@ -22,8 +23,44 @@ export class MissedCalls {
     this.numbers = callbackNumberModel(connection);
   }
 
-  /** A missed call joins its number's unfinished item, so a citizen who tried five times is called back once. */
-  async add(caller: string, callId: string, at: Date, now: Date): Promise<void> {
+  /**
+   * A missed call joins its number's unfinished item, so a citizen who tried five times is called
+   * back once. `number` is canonical (`canonicalPhone`): every form of it is one citizen.
+   */
+  add(number: string, callId: string, at: Date, now: Date): Promise<void> {
+    return this.join(number, { callIds: [callId], firstMissedAt: at, lastMissedAt: at }, now);
+  }
+
+  /**
+   * Brings items stored before numbers were canonical under their canonical number: a finished
+   * item only has its `caller` rewritten; an unfinished one joins its number's unfinished item (or
+   * opens it, back in the queue if it was claimed) and goes, so a citizen queued under two forms of
+   * their number is called back once.
+   * Idempotent; returns how many items it moved or rewrote.
+   */
+  async canonicalizeNumbers(now: Date): Promise<number> {
+    let changed = 0;
+    for await (const { _id, caller, state } of this.model.find({}, { caller: 1, state: 1 }).lean().cursor()) {
+      const number = canonicalPhone(caller);
+      if (!number || number === caller) continue;
+      if (state === 'done') {
+        changed += (await this.model.updateOne({ _id, caller }, { $set: { caller: number } })).modifiedCount;
+        continue;
+      }
+      const item = await this.model.findById(_id).lean();
+      if (!item || item.state === 'done') continue;
+      await this.join(number, { callIds: item.callIds, firstMissedAt: item.firstMissedAt, lastMissedAt: item.lastMissedAt }, now);
+      // Only as read: a call that joined it meanwhile is in no canonical item yet; the next run moves it.
+      changed += (await this.model.deleteOne({ _id, version: item.version })).deletedCount;
+    }
+    // Rounds counted under another form of a number serve nothing any more.
+    for await (const { _id } of this.numbers.find({}, { _id: 1 }).lean().cursor()) {
+      if (canonicalPhone(_id) !== _id) await this.numbers.deleteOne({ _id });
+    }
+    return changed;
+  }
+
+  private async join(caller: string, missed: Pick<MissedCall, 'callIds' | 'firstMissedAt' | 'lastMissedAt'>, now: Date): Promise<void> {
     for (let attempt = 0; attempt < 10; attempt++) {
       const number = await this.numbers.findById(caller).lean();
       if (!number) {
@@ -32,14 +69,19 @@ export class MissedCalls {
       }
       const id = `${caller}-${number.round}`;
       const joined = await mergeUpdate(this.model, id, entity, now, (current) => {
-        if (current.state === 'done' || current.callIds.includes(callId)) return null;
-        return { callIds: [...current.callIds, callId], lastMissedAt: at > current.lastMissedAt ? at : current.lastMissedAt, updatedAt: now };
+        const callIds = [...new Set([...current.callIds, ...missed.callIds])];
+        if (current.state === 'done' || callIds.length === current.callIds.length) return null;
+        return {
+          callIds,
+          firstMissedAt: missed.firstMissedAt < current.firstMissedAt ? missed.firstMissedAt : current.firstMissedAt,
+          lastMissedAt: missed.lastMissedAt > current.lastMissedAt ? missed.lastMissedAt : current.lastMissedAt,
+          updatedAt: now,
+        };
       });
       if (!joined) {
         try {
-          await this.model.create({
-            _id: id, caller, round: number.round, callIds: [callId], firstMissedAt: at, lastMissedAt: at, state: 'open', version: 1, updatedAt: now,
-          });
+          const { callIds, firstMissedAt, lastMissedAt } = missed;
+          await this.model.create({ _id: id, caller, round: number.round, callIds, firstMissedAt, lastMissedAt, state: 'open', version: 1, updatedAt: now });
           return;
         } catch (err) {
           // Another missed call from the number opened this round first: join it.
@@ -47,11 +89,11 @@ export class MissedCalls {
           continue;
         }
       }
-      if (joined.state !== 'done' || joined.callIds.includes(callId)) return;
+      if (joined.state !== 'done' || missed.callIds.every((callId) => joined.callIds.includes(callId))) return;
       // Called back already: the number starts its next round (whoever advances it first).
       await compareAndSet(this.numbers, caller, number.version, { round: number.round + 1 }, 'callback number').catch(ignoreConflict);
     }
-    throw new DomainError('VERSION_CONFLICT', `The callback queue for ${caller} kept changing; the missed call ${callId} was not queued.`, { callId });
+    throw new DomainError('VERSION_CONFLICT', `The callback queue for ${caller} kept changing; the missed calls ${missed.callIds.join(', ')} were not queued.`, { callIds: missed.callIds });
   }
 
   /** Oldest first: the citizen who has waited longest is called back first. */

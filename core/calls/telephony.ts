@@ -12,6 +12,7 @@ import { mergeUpdate } from '../platform/merge-update.js';
 import type { MissedCalls } from './missed-calls.js';
 import { issueSipCredentials, sipUserFor } from './sip-credentials.js';
 import { HOTLINE_NUMBER, type TelephonySettings } from './telephony-settings.js';
+import { canonicalPhone } from '../requesters/phone-number.js';
 
 /** A call event with the SIP user of the staff member on the call, as Kamailio names them. */
 export interface SwitchEvent extends CallEvent {
@@ -28,8 +29,6 @@ export interface RouteAnswer {
  * declined, softphone gone): they become not ready instead of being offered the next call.
  */
 const offerRefusals = new Set(['no-answer', 'rejected', 'operator-not-registered']);
-/** Only a number can be called back; a withheld caller or a SIP name cannot. */
-const callableNumber = /^\+?\d{3,20}$/;
 const entity = 'agent state';
 
 /**
@@ -105,11 +104,12 @@ export class Telephony {
    * Which operator takes a call to the hotline: the one ready longest, claimed by compare-and-set
    * so that two calls arriving together never ring the same operator. No target: nobody is ready.
    */
-  async route(callId: string, caller: string, now: Date): Promise<RouteAnswer> {
+  async route(call: { callId: string; caller: string; callerWithheld?: boolean }, now: Date): Promise<RouteAnswer> {
     const settings = this.enabled();
+    const { callId } = call;
     // Asked again for the same call, the answer stays the same.
     const agent = (await this.agents.findOne({ callId, state: 'ringing' }).lean()) ?? (await this.claimLongestReady(callId, now));
-    const facts = { callId, direction: 'inbound' as const, caller, callee: HOTLINE_NUMBER };
+    const facts = { ...call, direction: 'inbound' as const, callee: HOTLINE_NUMBER };
     await this.calls.open(facts, now, agent ? operatorOf(agent) : undefined, agent ? now : undefined);
     return { targets: agent ? [`sip:${agent.sipUser}@${settings.sipDomain}`] : [], ringSeconds: settings.ringSeconds };
   }
@@ -140,8 +140,10 @@ export class Telephony {
     } else {
       const refused = offerRefusals.has(event.reason ?? '');
       await this.releaseRinging(callId, now, () => (refused ? { state: 'not_ready', readySince: null, stateSince: at } : { state: 'ready' }));
-      if (event.direction === 'inbound' && event.callee === HOTLINE_NUMBER && callableNumber.test(event.caller)) {
-        await this.missedCalls.add(event.caller, callId, at, now);
+      // Only a number can be called back, in whatever form the trunk gave it; a withheld caller cannot.
+      const number = canonicalPhone(event.caller);
+      if (event.direction === 'inbound' && event.callee === HOTLINE_NUMBER && number) {
+        await this.missedCalls.add(number, callId, at, now);
       }
     }
   }

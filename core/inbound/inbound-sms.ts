@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Callbacks } from '../callbacks/callbacks.js';
 import { DomainError } from '../platform/errors.js';
-import type { Satisfaction } from '../tickets/ticket.js';
+import { requesterPhone, type Satisfaction } from '../tickets/ticket.js';
 import type { Tickets } from '../tickets/tickets.js';
 import { inboundIntake } from './inbound-intake.js';
 import type { InboundDecision, InboundMessages, InboundOutcome } from './inbound-messages.js';
@@ -10,7 +10,7 @@ import type { InboundDecision, InboundMessages, InboundOutcome } from './inbound
 export interface ReceivedSms {
   /** The gateway's id of the message: a repeated post with it is the same SMS. */
   id: string;
-  /** The sender's number as the gateway gives it (`+8613800138000`, `13800138000`, …). */
+  /** The sender's number as the gateway gives it (`+8613800138000`, `13800138000`, …); matched and stored canonical. */
   from: string;
   text: string;
 }
@@ -48,16 +48,6 @@ export function satisfactionDigit(text: string): Satisfaction | null {
 }
 
 /**
- * The national form of a mainland number (digits only, without the 0086 / +86 prefix of a
- * mobile), as intake stores phones; and the forms a ticket may hold it in.
- */
-export function phoneForms(raw: string): { national: string; forms: string[] } {
-  const digits = raw.replace(/\D/g, '');
-  const national = /^(?:0086|86)(1[3-9]\d{9})$/.exec(digits)?.[1] ?? digits;
-  return { national, forms: [...new Set([national, `+86${national}`, `86${national}`, raw.trim()])] };
-}
-
-/**
  * 受理 by SMS: each text becomes a ticket (channel `sms`), except a satisfaction digit from a
  * number whose survey awaits its answer, which records the callback (and so archives or reopens
  * the ticket as a survey answer on the web would).
@@ -71,10 +61,10 @@ export class InboundSms {
 
   async receive(sms: ReceivedSms, now: Date): Promise<InboundOutcome & { replayed: boolean }> {
     const key = `sms:${sms.id}`;
-    const phone = phoneForms(sms.from);
+    const phone = requesterPhone(sms.from);
     const satisfaction = satisfactionDigit(sms.text);
     const decide = async (): Promise<InboundDecision> => {
-      const survey = satisfaction ? await this.callbacks.awaitingAnswerFrom(phone.forms) : null;
+      const survey = satisfaction && phone ? await this.callbacks.awaitingAnswerFrom(phone) : null;
       return survey && satisfaction ? { kind: 'survey', ...survey, satisfaction } : { kind: 'ticket' };
     };
     return this.inbound.takeOnce(key, now, decide, async (decision) => {
@@ -85,7 +75,7 @@ export class InboundSms {
       const text = sms.text.trim() || '（空短信）';
       return inboundIntake(this.tickets, {
         channel: 'sms',
-        requester: { phone: phone.national },
+        requester: { phone },
         subject: text.replace(/\s+/g, ' ').slice(0, 30),
         content: text,
         attachments: [],

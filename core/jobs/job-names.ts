@@ -28,6 +28,8 @@ export interface JobPayloads {
   'analytics.monthly-ranking': Record<string, never>;
   /** Daily: within 60 days of the end of the known statutory holidays, tells the administrators to import the next notice. */
   'settings.calendar-coverage': Record<string, never>;
+  /** Weekly: retrains the routing classifier with the dispatchers' corrections; the new model is kept only if it does at least as well on the dev set. */
+  'routing.retrain': Record<string, never>;
 }
 
 export type JobName = keyof JobPayloads;
@@ -47,4 +49,6 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
   // Cron: 09:00 each day.
   { name: 'settings.calendar-coverage', every: '0 9 * * *' },
+  // Sunday 03:00: training holds a CPU for minutes, best spent when the hotline is quiet.
+  { name: 'routing.retrain', every: '0 3 * * 0' },
 ];

@@ -76,6 +76,13 @@ export class TicketNotices {
         }));
         return approved ? [...(await this.dispatched(ticket, event)), ...decided] : decided;
       }
+      case 'undo_auto_dispatch': {
+        // The ticket no longer names the departments it was taken from; the dispatch it undoes does.
+        const dispatched = await this.latestEvent(event, 'dispatch');
+        const { lead, assists } = (dispatched?.data ?? {}) as { lead?: string; assists?: string[] };
+        const withdrawn = [lead, ...(assists ?? [])];
+        return this.toDepartments(event, 'dispatch-withdrawn', withdrawn, await this.departments(withdrawn), (name) => ({ ...common, departmentName: name, reason }));
+      }
       case 'approve_extension':
       case 'deny_extension': {
         const approved = event.action === 'approve_extension';
@@ -161,7 +168,7 @@ export class TicketNotices {
   }
 
   /** A notice per contact e-mail of each department; departments without contacts get none. */
-  private toDepartments<I extends 'ticket-dispatched' | 'ticket-urged' | 'return-decided' | 'extension-decided' | 'reply-sent-back'>(
+  private toDepartments<I extends 'ticket-dispatched' | 'ticket-urged' | 'dispatch-withdrawn' | 'return-decided' | 'extension-decided' | 'reply-sent-back'>(
     event: TicketEvent,
     template: I,
     departmentIds: (string | undefined)[],

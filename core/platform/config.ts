@@ -19,6 +19,8 @@ export const configSchema = z.object({
   /** The address citizens and staff reach us at; used in links in mail and SMS. */
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** The folder of the routing corpus (train.csv, dev.csv) the weekly retraining learns from; without it, no retraining. */
+  ROUTING_DATA_DIR: z.string().min(1).optional(),
   /** Where `npm run backup` writes its files. */
   BACKUP_DIR: z.string().min(1).default('.backups'),
   MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),

@@ -5,11 +5,12 @@ import type { FeatureSpec, TermIndex } from './text-features.js';
 
 /**
  * Applies the trained routing model: a linear model over TF-IDF features whose per-category scores
- * become probabilities through a softmax with a temperature fitted on held-out data.
- * scripts/routing/train.ts writes the artifact; this module only reads it.
+ * become probabilities through a softmax with a temperature fitted on held-out data, and carries the
+ * confidence above which its guess may be dispatched without a person (chosen for its precision).
+ * training.ts builds the artifact; this module only reads it.
  */
 
-export const MODEL_VERSION = 1;
+export const MODEL_VERSION = 2;
 export const committedModelUrl = new URL('./model/classifier.json', import.meta.url);
 
 export interface DataFileDigest {
@@ -34,16 +35,30 @@ export interface Metrics {
   readonly labels: readonly string[];
 }
 
+/** Where the calibrated confidence is cut for automatic dispatch, and what that gives on the dev set. */
+export interface AutoDispatchPoint {
+  readonly threshold: number;
+  /** Share of the messages at or above the threshold whose category is right. */
+  readonly precision: number;
+  /** Share of all messages at or above the threshold. */
+  readonly coverage: number;
+}
+
 export interface ClassifierModel {
   readonly version: typeof MODEL_VERSION;
   readonly trainedAt: string;
   readonly model: string;
-  readonly data: { readonly train: DataFileDigest; readonly dev: DataFileDigest };
+  readonly data: { readonly train: DataFileDigest; readonly dev: DataFileDigest; readonly corrections: number };
   readonly hyperParameters: Readonly<Record<string, number | string | readonly number[]>>;
-  readonly metrics: { readonly dev: Pick<Metrics, 'accuracy' | 'macroF1' | 'confusion'> };
+  readonly metrics: {
+    readonly dev: Pick<Metrics, 'accuracy' | 'macroF1' | 'confusion'> & { readonly ece?: number };
+    /** Out-of-fold figures on the training set: the check on the threshold that dev did not choose. */
+    readonly crossValidated?: Readonly<Record<string, number>>;
+  };
   readonly labels: readonly string[];
   readonly features: FeatureSpec;
   readonly temperature: number;
+  readonly autoDispatch: AutoDispatchPoint & { readonly targetPrecision: number };
   readonly terms: readonly string[];
   readonly idf: readonly number[];
   /** One row of `labels.length` weights per term. */
@@ -62,11 +77,14 @@ export interface Classification extends CategoryConfidence {
 
 export class RoutingClassifier {
   readonly labels: readonly string[];
+  /** Calibrated confidence from which a guess may be dispatched without a dispatcher. */
+  readonly autoDispatchThreshold: number;
   private readonly terms: TermIndex;
   private readonly isKnownWord = (word: string): boolean => this.terms.index.has(wordFeature(word));
 
   constructor(private readonly model: ClassifierModel) {
     this.labels = model.labels;
+    this.autoDispatchThreshold = model.autoDispatch.threshold;
     this.terms = { index: new Map(model.terms.map((term, index) => [term, index])), idf: model.idf };
   }
 
@@ -117,8 +135,14 @@ export function loadClassifier(modelJson: unknown): RoutingClassifier {
   if (!Array.isArray(bias) || bias.length !== labels.length) throw invalid('bias does not match labels');
   if (typeof features?.headWords !== 'number' || !Array.isArray(features.charNgrams)) throw invalid('feature spec missing');
   if (typeof temperature !== 'number' || !(temperature > 0)) throw invalid('temperature must be positive');
+  const threshold = model.autoDispatch?.threshold;
+  if (typeof threshold !== 'number' || !(threshold >= 0 && threshold <= 1)) throw invalid('auto-dispatch threshold must be between 0 and 1');
   return new RoutingClassifier(model as ClassifierModel);
 }
+
+/** One top-level key per line: metadata stays readable and the big arrays do not take a line per number. */
+export const serialiseModel = (model: ClassifierModel): string =>
+  `{\n${Object.entries(model).map(([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`).join(',\n')}\n}\n`;
 
 export async function loadCommittedClassifier(): Promise<RoutingClassifier> {
   return loadClassifier(JSON.parse(await readFile(committedModelUrl, 'utf8')));

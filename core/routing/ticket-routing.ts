@@ -4,7 +4,7 @@ import type { DepartmentRepository } from '../departments/department.repository.
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import { isDomainError } from '../platform/errors.js';
 import type { HotlineSettings } from '../settings/hotline-settings.js';
-import type { TicketDocument } from '../tickets/ticket.js';
+import type { RoutingSuggestion, TicketDocument } from '../tickets/ticket.js';
 import type { Tickets } from '../tickets/tickets.js';
 import type { RoutingClassifier } from './classifier.js';
 import { proposeRouting, type RoutingFacts } from './route-ticket.js';
@@ -18,7 +18,9 @@ export interface RoutingReport {
 /**
  * The routing job's use case: proposes departments for new tickets and dispatches at once when
  * the best proposal is confident enough, well within the 5-minute dispatch limit. Tickets below
- * the threshold wait in the dispatchers' queue with their top three suggestions.
+ * the threshold wait in the dispatchers' queue with their top three suggestions. A classifier's
+ * guess must also reach the model's own threshold, chosen on the dev set for its precision: the
+ * administrator's setting may be stricter, never looser than what the model was measured to bear.
  */
 export class TicketRouting {
   constructor(
@@ -43,7 +45,7 @@ export class TicketRouting {
         await this.tickets.act({ actor: systemActor, now }, id, 'propose_routing', { suggestions });
         report.proposed += 1;
         const best = suggestions[0];
-        if (best && best.confidence >= settings.autoDispatchThreshold) {
+        if (best && best.confidence >= (await this.autoDispatchThreshold(best, settings.autoDispatchThreshold))) {
           await this.tickets.act({ actor: systemActor, now }, id, 'dispatch', { lead: best.departmentId, reason: `自动派单：${best.label}` });
           report.autoDispatched += 1;
         }
@@ -54,6 +56,10 @@ export class TicketRouting {
       }
     }
     return report;
+  }
+
+  private async autoDispatchThreshold(best: RoutingSuggestion, setting: number): Promise<number> {
+    return best.source === 'classifier' ? Math.max(setting, (await this.classifier()).autoDispatchThreshold) : setting;
   }
 
   private async facts(ticket: TicketDocument, keywords: RoutingFacts['keywords'], categoriesByName: RoutingFacts['categoriesByName']): Promise<RoutingFacts> {

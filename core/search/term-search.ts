@@ -1,4 +1,5 @@
 import { Types, type Model } from 'mongoose';
+import { rewriteEach } from '../platform/migrations.js';
 import { tokenizeForIndex } from './tokenize.js';
 
 /** A document searchable by keyword: its `terms` are the tokenizer's terms of its text, kept on write. */
@@ -97,28 +98,15 @@ function rank(idsByTerm: string[][]): string[] {
  * Gives documents written before they carried `terms` their terms (`termsOf` its text fields, as on
  * write); idempotent, so any number of processes may run it at any time. Returns how many it filled.
  */
-export async function backfillTerms<T extends Searchable, K extends keyof T & string>(
+export function backfillTerms<T extends Searchable, K extends keyof T & string>(
   model: Model<T>,
   textFields: K[],
   termsOf: (doc: Pick<T, K>) => string[],
-  batchSize = 500,
 ): Promise<number> {
-  let filled = 0;
-  const projection = Object.fromEntries(textFields.map((field) => [field, 1]));
-  const missing = model.find({ terms: { $exists: false } } as never, projection).lean().cursor({ batchSize });
-  let batch: object[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const result = await model.bulkWrite(batch as never, { ordered: false });
-    filled += result.modifiedCount;
-    batch = [];
-  };
-  for await (const doc of missing) {
-    const row = doc as unknown as Pick<T, K> & { _id: unknown };
-    // Only while still missing: a write of the document meanwhile has set its own.
-    batch.push({ updateOne: { filter: { _id: row._id, terms: { $exists: false } }, update: { $set: { terms: termsOf(row) } } } });
-    if (batch.length === batchSize) await flush();
-  }
-  await flush();
-  return filled;
+  const projection = Object.fromEntries(textFields.map((field) => [field, 1 as const]));
+  // Only while still missing: a write of the document meanwhile has set its own.
+  return rewriteEach<T, Pick<T, K> & { _id: unknown }>(model, { terms: { $exists: false } }, projection, (row) => ({
+    onlyWhile: { terms: { $exists: false } },
+    set: { terms: termsOf(row) },
+  }));
 }

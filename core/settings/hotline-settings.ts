@@ -29,6 +29,8 @@ export interface HotlineSettingsData {
   ranking: RankingPolicy;
   /** What the portal's public results page (结果公示) shows. */
   publicResults: PublicResultsSettings;
+  /** Minutes during which dispatchers see an automatic dispatch and may undo it. */
+  autoDispatchUndoMinutes: number;
 }
 
 interface SettingsDocument extends HotlineSettingsData {
@@ -50,6 +52,7 @@ const settingsSchema = new Schema<SettingsDocument>(
     autoDispatchThreshold: { type: Number, default: 0.9 },
     ranking: { type: Schema.Types.Mixed, default: defaultRankingPolicy },
     publicResults: { type: Schema.Types.Mixed, default: defaultPublicResults },
+    autoDispatchUndoMinutes: { type: Number, default: 30 },
     version: { type: Number, default: 0 },
     updatedAt: { type: Date },
   },
@@ -69,6 +72,7 @@ export const defaultSettings = (): HotlineSettingsData => ({
   autoDispatchThreshold: 0.9,
   ranking: defaultRankingPolicy,
   publicResults: defaultPublicResults,
+  autoDispatchUndoMinutes: 30,
 });
 
 /** Checked on write: every deadline sweep would fail on thresholds where yellow does not come before red. */
@@ -130,6 +134,7 @@ export class HotlineSettings {
       autoDispatchThreshold: data.autoDispatchThreshold,
       ranking: data.ranking,
       publicResults: data.publicResults,
+      autoDispatchUndoMinutes: data.autoDispatchUndoMinutes,
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours, importedYears: data.importedYears }),
     };

@@ -2,7 +2,7 @@ import type { Actor } from '../accounts/access.js';
 import { authorize } from '../accounts/access.js';
 import type { Tickets } from './tickets.js';
 import { summarizeTicket, type TicketSummary } from './ticket-view.js';
-import type { TicketDocument } from './ticket.js';
+import { requesterPhone, type TicketDocument } from './ticket.js';
 
 export interface DuplicateProbe {
   excludeId?: string;
@@ -43,8 +43,9 @@ export async function duplicateCandidates(
     entry.reasons.add(reason);
     reasons.set(id, entry);
   };
-  if (probe.phone) {
-    for (const t of await tickets.tickets.find({ 'requester.phone': probe.phone }).sort({ createdAt: -1 }).limit(50).lean()) note(t as TicketDocument, 'same_phone', 1);
+  const phone = requesterPhone(probe.phone);
+  if (phone) {
+    for (const t of await tickets.tickets.find({ 'requester.phone': phone }).sort({ createdAt: -1 }).limit(50).lean()) note(t as TicketDocument, 'same_phone', 1);
   }
   if (probe.locationDepartmentId && probe.categoryId) {
     const rows = await tickets.tickets.find({ 'location.departmentId': probe.locationDepartmentId, categoryId: probe.categoryId }).sort({ createdAt: -1 }).limit(50).lean();

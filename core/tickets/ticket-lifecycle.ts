@@ -17,6 +17,8 @@ export interface LifecycleEnv {
   returnCap: number;
   /** The ticket's category's own limits (complex categories, administrator overrides). */
   categoryLimits: LimitOverrides;
+  /** Minutes after an automatic dispatch during which the centre may take it back. */
+  autoDispatchUndoMinutes: number;
 }
 
 export interface ActionInputs {
@@ -24,6 +26,8 @@ export interface ActionInputs {
   /** The routing job's proposal: up to three departments with confidence. */
   propose_routing: { suggestions: RoutingSuggestion[] };
   dispatch: { lead: DepartmentRef; assists?: DepartmentRef[]; reason?: string | null };
+  /** The centre takes an automatic dispatch back into its queue. */
+  undo_auto_dispatch: { reason: string };
   accept: Record<string, never>;
   request_info: { items: string[] };
   receive_info: { note?: string | null };
@@ -96,7 +100,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     from: ['received'], who: 'system',
     guard: (t) => (t.routing.status === 'pending' ? null : 'routing was already proposed'),
     apply: (t, input, _actor, env) => {
-      t.routing = { status: 'proposed', suggestions: input.suggestions, proposedAt: env.now, taken: null };
+      t.routing = { status: 'proposed', suggestions: input.suggestions, proposedAt: env.now, autoDispatchedAt: null, taken: null };
       return t.state;
     },
   },
@@ -104,10 +108,28 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     from: ['received'], who: 'centre',
     apply: (t, input, actor, env) => {
       const taken = t.routing.suggestions.findIndex((s) => s.departmentId === input.lead.id);
-      t.routing = { ...t.routing, taken: taken >= 0 ? taken : null, status: actor.via === 'system' && t.routing.status === 'proposed' ? 'auto_dispatched' : t.routing.status };
+      const automatic = actor.via === 'system' && t.routing.status === 'proposed';
+      t.routing = {
+        ...t.routing,
+        taken: taken >= 0 ? taken : null,
+        status: automatic ? 'auto_dispatched' : t.routing.status,
+        autoDispatchedAt: automatic ? env.now : (t.routing.autoDispatchedAt ?? null),
+      };
       t.dispatchClock = null;
       t.assignments = assignmentsFor(t, input.lead, input.assists ?? [], env);
       return 'dispatched';
+    },
+  },
+  undo_auto_dispatch: {
+    from: ['dispatched', 'in_handling'], who: 'centre',
+    guard: undoAutoDispatchGuard,
+    apply: (t, _input, _actor, env) => {
+      t.routing = { ...t.routing, status: 'undone', taken: null };
+      t.pendingExtension = null;
+      t.assignments = [];
+      // Back in the queue with a fresh dispatch clock: the first one ran out while the machine held it.
+      t.dispatchClock = newClock(env.now, resolveLimit('dispatch', t.requestType, t.urgency, env.categoryLimits, env.limits));
+      return 'received';
     },
   },
   accept: {
@@ -343,6 +365,20 @@ export const ticketActions = Object.keys(transitions) as TicketAction[];
 function returnDecisionGuard(t: Ticket, actor: Actor, env: LifecycleEnv): string | null {
   if (t.returnCount > env.returnCap && !actor.roles.some((r) => rolesOf.overseer.includes(r))) {
     return `returned ${t.returnCount} times: only a supervisor decides now`;
+  }
+  return null;
+}
+
+/**
+ * Only the routing job's own dispatch, still with the department it chose (a later redispatch or
+ * approved return is a person's decision), and only within the window the administrator set.
+ */
+function undoAutoDispatchGuard(t: Ticket, _actor: Actor, env: LifecycleEnv): string | null {
+  const at = t.routing.autoDispatchedAt;
+  if (t.routing.status !== 'auto_dispatched' || !at) return 'the ticket was not dispatched automatically';
+  if (leadOf(t)?.dispatchedAt.getTime() !== at.getTime()) return 'the ticket was dispatched again since';
+  if (env.now.getTime() > at.getTime() + env.autoDispatchUndoMinutes * 60_000) {
+    return `the ${env.autoDispatchUndoMinutes}-minute window to undo an automatic dispatch has passed`;
   }
   return null;
 }

@@ -84,6 +84,8 @@ export function summarizeTicket(doc: TicketDocument) {
     dueAt: doc.dueAt,
     leadDepartmentId: lead?.departmentId ?? null,
     leadState: lead?.state ?? null,
+    /** Set while the routing job's own dispatch stands: the dispatcher may still undo it (see the undo window). */
+    autoDispatchedAt: doc.routing.status === 'auto_dispatched' ? doc.routing.autoDispatchedAt : null,
     requesterPhone: doc.requester.confidential ? null : maskPhone(doc.requester.phone),
     confidential: doc.requester.confidential,
     createdAt: doc.createdAt,

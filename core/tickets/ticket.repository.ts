@@ -1,8 +1,9 @@
 import type { Model, Types } from 'mongoose';
 import { isDuplicateKey } from '../platform/documents.js';
+import { rewriteEach } from '../platform/migrations.js';
 import type { TicketEvent } from './ticket-events.js';
 import type { TicketTerms } from './ticket-terms.js';
-import { ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
+import { requesterPhone, ticketTerms, type Channel, type Ticket, type TicketDocument, type TicketState } from './ticket.js';
 
 /** `numbers` alone, or the rest: a filter by number overrides the others. */
 export type ChannelFilter =
@@ -47,9 +48,9 @@ export class TicketRepository {
     return !!(await this.tickets.exists({ _id: ticketId, effects: { $elemMatch: { 'event.action': 'requester_message', 'event.data.messageKey': messageKey } } }));
   }
 
-  /** The newest ticket whose satisfaction survey went to one of these phone numbers and is still unanswered. */
-  async awaitingSurveyAnswer(phones: string[]): Promise<TicketDocument | null> {
-    const [ticket] = await this.tickets.find({ 'requester.phone': { $in: phones }, state: 'awaiting_callback', 'survey.status': 'sent' }).sort({ 'survey.sentAt': -1 }).limit(1).lean();
+  /** The newest ticket whose satisfaction survey went to this phone number (canonical, `requesterPhone`) and is still unanswered. */
+  async awaitingSurveyAnswer(phone: string): Promise<TicketDocument | null> {
+    const [ticket] = await this.tickets.find({ 'requester.phone': phone, state: 'awaiting_callback', 'survey.status': 'sent' }).sort({ 'survey.sentAt': -1 }).limit(1).lean();
     return (ticket as TicketDocument | undefined) ?? null;
   }
 
@@ -134,6 +135,19 @@ export class TicketRepository {
   /** The ticket's latest event of `action` before the given version. */
   latestEventBefore(ticketId: string, action: string, version: number): Promise<TicketEvent | null> {
     return this.events.findOne({ ticketId, action, version: { $lt: version } }).sort({ version: -1 }).lean();
+  }
+
+  /**
+   * Rewrites requester phones stored before they were kept canonical; returns how many. Only
+   * while a ticket still holds the phone read: a change meanwhile has written its own. Not a
+   * version step: the number is the same, only its spelling changes.
+   */
+  canonicalizePhones(): Promise<number> {
+    return rewriteEach<Ticket, { _id: unknown; requester: { phone: string } }>(this.tickets, { 'requester.phone': { $type: 'string' } }, { 'requester.phone': 1 }, (row) => {
+      const stored = row.requester.phone;
+      const phone = requesterPhone(stored);
+      return phone === stored ? null : { onlyWhile: { 'requester.phone': stored }, set: { 'requester.phone': phone } };
+    });
   }
 
   /**

@@ -4,6 +4,7 @@ import { REQUEST_TYPES } from '../clocks/index.js';
 import { defineModel } from '../platform/database.js';
 import type { OwedEffect } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
+import { canonicalPhone } from '../requesters/phone-number.js';
 import { tokenizeForIndex } from '../search/tokenize.js';
 import type { TicketEvent } from './ticket-events.js';
 
@@ -34,12 +35,16 @@ export const partsInHand: readonly PartState[] = ['dispatched', 'accepted'];
 
 export interface Requester {
   name: string | null;
+  /** `requesterPhone`: canonical, so that any form of the number finds the requester. */
   phone: string | null;
   email: string | null;
   address: string | null;
   /** 保密: departments never see name, phone or e-mail. */
   confidential: boolean;
 }
+
+/** A requester's phone as stored and searched: its canonical form; text that is no number as it was written. */
+export const requesterPhone = (phone: string | null | undefined): string | null => canonicalPhone(phone) ?? (phone?.trim() || null);
 
 export interface Assignment {
   departmentId: string;
@@ -78,9 +83,12 @@ export interface RoutingSuggestion {
 }
 
 export interface Routing {
-  status: 'pending' | 'proposed' | 'auto_dispatched';
+  /** `undone`: the centre took an automatic dispatch back; a dispatcher decides now. */
+  status: 'pending' | 'proposed' | 'auto_dispatched' | 'undone';
   suggestions: RoutingSuggestion[];
   proposedAt: Date | null;
+  /** When the routing job dispatched it without a dispatcher: the undo window runs from here. */
+  autoDispatchedAt: Date | null;
   /** Which suggestion the dispatch followed (index), or null when none was: routing accuracy in production. */
   taken: number | null;
 }
@@ -235,9 +243,10 @@ const ticketSchema = new Schema<Ticket>(
       _id: false,
     },
     routing: {
-      status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched'], default: 'pending' },
+      status: { type: String, enum: ['pending', 'proposed', 'auto_dispatched', 'undone'], default: 'pending' },
       suggestions: [{ _id: false, departmentId: String, categoryId: { type: String, default: null }, label: String, confidence: Number, source: String }],
       proposedAt: { type: Date, default: null },
+      autoDispatchedAt: { type: Date, default: null },
       taken: { type: Number, default: null },
     },
     intakeBy: { type: String, default: null },

@@ -12,6 +12,7 @@ import { DomainError, isDomainError } from '../platform/errors.js';
 import { owe, relayOwedEffects, settleEffects, type Reaction } from '../platform/owed-effects.js';
 import type { RollupDelta } from '../analytics/department-counters.js';
 import type { CurrentSettings, HotlineSettings } from '../settings/hotline-settings.js';
+import { canonicalPhone, samePhone } from '../requesters/phone-number.js';
 import { inRankOrder, rankByTerms } from '../search/term-search.js';
 import { requesterReadModel, ticketEventModel, type RequesterRead, type TicketEvent } from './ticket-events.js';
 import { allowedActions, decide, mayRead, settleClocks, type ActionInputs, type LifecycleEnv, type TicketAction } from './ticket-lifecycle.js';
@@ -19,7 +20,7 @@ import { TicketFeed, type TicketFeedOptions } from './ticket-feed.js';
 import { TicketNumbers } from './ticket-numbers.js';
 import { ticketTermsModel, type TicketTerms } from './ticket-terms.js';
 import { presentTicket, seesRequester, summarizeTicket, type TicketSummary, type TicketView } from './ticket-view.js';
-import { openStates, partsInHand, statesInHand, ticketModel, ticketTerms, type Channel, type ExternalOrigin, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
+import { openStates, partsInHand, requesterPhone, statesInHand, ticketModel, ticketTerms, type Channel, type ExternalOrigin, type Ticket, type TicketDocument, type TicketEffect, type TicketSnapshot, type TicketState } from './ticket.js';
 
 export interface IntakeInput {
   channel: Channel;
@@ -56,6 +57,8 @@ export interface TicketFilter {
   handledBy?: string;
   /** Tickets whose extension request waits for the centre's decision. */
   extensionPending?: boolean;
+  /** Automatic dispatches the centre may still undo at this instant. */
+  undoableAt?: Date;
   channel?: Channel;
   urgency?: Urgency;
   warning?: 'none' | 'yellow' | 'red';
@@ -242,10 +245,10 @@ export class Tickets {
     return ticket;
   }
 
-  /** The requester's credentials without an account: the ticket number and the phone given at intake, both matching. */
+  /** The requester's credentials without an account: the ticket number and the phone given at intake (in any form), both matching. */
   async ofRequester(number: string, phone: string): Promise<TicketDocument> {
     const ticket = (await this.tickets.findOne({ number }).lean()) as TicketDocument | null;
-    if (!ticket || !ticket.requester.phone || ticket.requester.phone !== phone) {
+    if (!ticket || !samePhone(ticket.requester.phone, phone)) {
       throw new DomainError('TICKET_NOT_FOUND', 'No ticket with this number and phone.');
     }
     return ticket;
@@ -267,6 +270,12 @@ export class Tickets {
     if (filter.categoryId) query.categoryId = filter.categoryId;
     if (filter.street) query['location.departmentId'] = filter.street;
     if (filter.extensionPending !== undefined) query.pendingExtension = filter.extensionPending ? { $ne: null } : null;
+    if (filter.undoableAt) {
+      const { autoDispatchUndoMinutes } = await this.settings.current();
+      query['routing.status'] = 'auto_dispatched';
+      query['routing.autoDispatchedAt'] = { $gte: new Date(filter.undoableAt.getTime() - autoDispatchUndoMinutes * 60_000) };
+      if (!filter.state?.length) query.state = { $in: ['dispatched', 'in_handling'] };
+    }
     if (filter.handledBy) {
       // Both conditions on the same part: another department's open part must not count.
       query.assignments = { $elemMatch: { departmentId: filter.handledBy, state: { $in: partsInHand } } };
@@ -276,7 +285,7 @@ export class Tickets {
     if (filter.urgency) query.urgency = filter.urgency;
     if (filter.warning) query.warning = filter.warning;
     if (filter.phone) {
-      query['requester.phone'] = filter.phone;
+      query['requester.phone'] = requesterPhone(filter.phone);
       // A department never learns a confidential requester's phone, so it may not use one as a
       // key either: a match would confirm who called. The answer is then the same whether such a
       // ticket exists or not; the department still finds its non-confidential requesters this way.
@@ -319,15 +328,20 @@ export class Tickets {
     return (await inRankOrder(this.tickets, ids, filter)) as TicketDocument[];
   }
 
-  /** The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings. */
+  /**
+   * The caller's earlier tickets, newest first, for the operator's pop-up while the phone rings:
+   * the number in any form finds them; a withheld caller or a caller id that is no number has none.
+   */
   async byPhone(actor: Actor, phone: string, now: Date, limit = 20): Promise<TicketSummary[]> {
     authorize(actor, 'tickets.intake');
-    const rows = await this.tickets.find({ 'requester.phone': phone }).sort({ createdAt: -1 }).limit(limit).lean();
+    const number = canonicalPhone(phone);
+    if (!number) return [];
+    const rows = await this.tickets.find({ 'requester.phone': number }).sort({ createdAt: -1 }).limit(limit).lean();
     if (rows.length) await this.recordRead(actor, rows.map((r) => String(r._id)), now, 'caller_history');
     return rows.map(summarizeTicket);
   }
 
-  /** For the requester without an account: the number and the phone they gave must both match. */
+  /** For the requester without an account: the number and the phone they gave (in any form) must both match. */
   async follow(number: string, phone: string) {
     const ticket = await this.ofRequester(number, phone);
     const events = await this.events.find({ ticketId: String(ticket._id) }).sort({ version: 1 }).lean();
@@ -494,7 +508,7 @@ export type LifecycleEnvs = Map<string, Promise<LifecycleEnv>>;
 const envKey = (now: Date, categoryId: string | null) => `${now.toISOString()} ${categoryId ?? ''}`;
 
 function envOf(now: Date, settings: CurrentSettings, chain: CategoryLink[]): LifecycleEnv {
-  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, categoryLimits: categoryLimits(chain) };
+  return { now, calendar: settings.calendar, limits: settings.limits, thresholds: settings.thresholds, returnCap: settings.returnCap, autoDispatchUndoMinutes: settings.autoDispatchUndoMinutes, categoryLimits: categoryLimits(chain) };
 }
 
 /** A category and its ancestors, nearest first. */
@@ -527,7 +541,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     categoryPath: facts.categoryPath,
     urgency,
     requester: {
-      name: input.requester.name ?? null, phone: input.requester.phone ?? null, email: input.requester.email ?? null,
+      name: input.requester.name ?? null, phone: requesterPhone(input.requester.phone), email: input.requester.email ?? null,
       address: input.requester.address ?? null, confidential: input.requester.confidential ?? false,
     },
     location: { address: input.location?.address ?? null, departmentId: input.location?.departmentId ?? null, coordinates: input.location?.coordinates ?? null },
@@ -536,7 +550,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     attachments: (input.attachments ?? []).map((a) => ({ ...a, url: a.url ?? null })),
     callId: input.callId ?? null,
     external: input.external ?? null,
-    routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
+    routing: { status: 'pending', suggestions: [], proposedAt: null, autoDispatchedAt: null, taken: null },
     intakeBy: facts.intakeBy,
     state: 'received',
     version: 1,

@@ -12,7 +12,7 @@ export const webhookEventTypes = [
   'ticket.info_requested', 'ticket.info_received', 'ticket.interim_replied', 'ticket.replied', 'ticket.assist_released',
   'ticket.reply_approved', 'ticket.reply_sent_back', 'ticket.extension_requested', 'ticket.extension_decided',
   'ticket.warned', 'ticket.urged', 'ticket.supervised', 'ticket.callback_recorded', 'ticket.reopened', 'ticket.archived',
-  'ticket.merged', 'ticket.cancelled', 'ticket.requester_wrote',
+  'ticket.merged', 'ticket.cancelled', 'ticket.requester_wrote', 'ticket.dispatch_withdrawn',
 ] as const;
 export type WebhookEventType = (typeof webhookEventTypes)[number];
 
@@ -52,6 +52,7 @@ const typeOfAction: Record<TicketAction | 'intake', WebhookEventType | null> = {
   archive: 'ticket.archived',
   merge: 'ticket.merged',
   cancel: 'ticket.cancelled',
+  undo_auto_dispatch: 'ticket.dispatch_withdrawn',
 };
 
 export const eventTypeOf = (action: string): WebhookEventType | null => typeOfAction[action as TicketAction | 'intake'] ?? null;

@@ -1,28 +1,17 @@
 /**
  * Scores the committed routing model on a labelled CSV (columns text_tokens, category):
  *   npx tsx scripts/routing/evaluate.ts [file.csv]        (default: ../shared/data/complaints/dev.csv)
- * Also the CSV reader and the report that train.ts prints, so both speak of the same numbers.
+ * Accuracy, macro-F1, per-category figures, and the calibrated confidence's precision and coverage
+ * at the model's auto-dispatch threshold with its expected calibration error.
+ * Also the report that train.ts prints, so both speak of the same numbers.
  */
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { evaluateClassifier, loadCommittedClassifier } from '../../core/routing/classifier.js';
-import { parseCsvRecords } from '../../core/platform/csv.js';
-import type { LabelledText, Metrics } from '../../core/routing/classifier.js';
+import { readLabelledCsv } from '../../core/routing/labelled-csv.js';
+import type { LabelledText, Metrics, RoutingClassifier } from '../../core/routing/classifier.js';
+import { expectedCalibrationError, pointAt, scoredPredictions } from '../../core/routing/training.js';
 
 export const defaultDataDir = fileURLToPath(new URL('../../../shared/data/complaints/', import.meta.url));
-
-export async function readCsvRecords(path: string): Promise<Record<string, string>[]> {
-  return parseCsvRecords(await readFile(path, 'utf8'), path);
-}
-
-export async function readLabelledCsv(path: string): Promise<LabelledText[]> {
-  return (await readCsvRecords(path)).map((record) => {
-    const text = record.text_tokens;
-    const category = record.category;
-    if (text === undefined || category === undefined) throw new Error(`${path} needs the columns text_tokens and category.`);
-    return { text: text.trim(), category: category.trim() };
-  });
-}
 
 // CJK characters take two columns in a terminal.
 const displayWidth = (text: string): number => [...text].reduce((w, c) => w + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0);
@@ -48,6 +37,17 @@ export function formatReport(metrics: Metrics): string {
   return lines.join('\n');
 }
 
+export function formatAutoDispatch(classifier: RoutingClassifier, examples: readonly LabelledText[]): string {
+  const predictions = scoredPredictions(classifier, examples);
+  const threshold = classifier.autoDispatchThreshold;
+  const { precision, coverage } = pointAt(predictions, threshold);
+  return [
+    `auto-dispatch at calibrated confidence >= ${threshold.toFixed(4)}: precision ${precision.toFixed(4)}, coverage ${coverage.toFixed(4)} ` +
+      `(${Math.round(coverage * examples.length)} of ${examples.length} messages)`,
+    `expected calibration error ${expectedCalibrationError(predictions).toFixed(4)} (15 bins)`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const path = process.argv[2] ?? `${defaultDataDir}dev.csv`;
   const classifier = await loadCommittedClassifier();
@@ -55,6 +55,7 @@ async function main(): Promise<void> {
   const metrics = evaluateClassifier(classifier, examples);
   console.log(`${path}: ${examples.length} messages\n`);
   console.log(formatReport(metrics));
+  console.log(`\n${formatAutoDispatch(classifier, examples)}`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) await main();

@@ -62,9 +62,17 @@ export class Call {
     });
   }
 
-  /** The other side's user part: the caller's number on an incoming call. */
+  /**
+   * The other side's user part: the caller's number on an incoming call, from P-Asserted-Identity
+   * when the trunk sent one (Kamailio passes it on from trunks only; with `Privacy: id` From says
+   * "anonymous" but staff still see the number), otherwise From.
+   */
   get remoteUser(): string {
-    return this.session.remoteIdentity.uri.user ?? '';
+    const asserted = this.session instanceof Invitation ? this.session.request.getHeader('P-Asserted-Identity') : undefined;
+    // A sip: or a tel: URI (sip.js's grammar reads only the first), with or without a display name.
+    const uri = asserted ? (/<([^>]*)>/.exec(asserted)?.[1] ?? asserted) : '';
+    const assertedUser = /^(?:sips?|tel):([^@;?]+)/i.exec(uri.trim())?.[1];
+    return assertedUser || (this.session.remoteIdentity.uri.user ?? '');
   }
 
   get state(): SessionState {

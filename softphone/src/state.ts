@@ -181,7 +181,8 @@ export class Softphone {
   }
 
   private async showCallerTickets(phoneNumber: string): Promise<void> {
-    if (!/^\+?[0-9-]{3,20}$/.test(phoneNumber)) return view.showCallerTickets(undefined);
+    // The API matches the number in whatever form it came and gives a withheld caller no tickets.
+    if (!phoneNumber) return view.showCallerTickets(undefined);
     view.showCallerTickets(null);
     try {
       view.showCallerTickets((await api<{ items: TicketSummary[] }>('GET', `/api/callers/${encodeURIComponent(phoneNumber)}/tickets`)).items);

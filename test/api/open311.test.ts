@@ -135,7 +135,7 @@ describe('Open311 GeoReport v2: every endpoint, both formats, the errors', () =>
     assert.equal(ticket.categoryId, pothole.id);
     assert.equal(ticket.subject, '路面坑洞');
     assert.equal(ticket.content, '路面坑洞\n已有车辆受损');
-    assert.deepEqual(ticket.requester, { name: '张三', phone: '1380013-8000', email: 'zhang@example.org', address: null, confidential: false });
+    assert.deepEqual(ticket.requester, { name: '张三', phone: '13800138000', email: 'zhang@example.org', address: null, confidential: false });
     assert.deepEqual(ticket.location.coordinates, { lat: 39.9042, lng: 116.4074 });
     assert.deepEqual(ticket.attachments, [{ name: 'pothole.jpg', contentType: 'image/jpeg', size: 0, url: 'https://photos.example.org/2026/pothole.jpg' }]);
     assert.deepEqual(ticket.external, { partner: '城市随手拍', token: null, accountId: 'acct-7', deviceId: 'device-1', addressId: null });

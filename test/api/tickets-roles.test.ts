@@ -13,6 +13,7 @@ type Who = Role | 'parent_staff' | 'other_staff';
 const cases: Record<HttpAction, { state: TicketState; allowed: Who[]; body: (ids: { lead: string; other: string; parent: string }) => object }> = {
   resolve_on_call: { state: 'received', allowed: ['operator', 'dispatcher', 'supervisor', 'administrator'], body: () => ({ answer: '已答复' }) },
   dispatch: { state: 'received', allowed: ['dispatcher', 'supervisor', 'administrator'], body: (d) => ({ lead: d.lead }) },
+  undo_auto_dispatch: { state: 'dispatched', allowed: ['dispatcher', 'supervisor', 'administrator'], body: () => ({ reason: '派错' }) },
   accept: { state: 'dispatched', allowed: ['department_staff', 'department_head', 'parent_staff'], body: () => ({}) },
   request_info: { state: 'in_handling', allowed: ['department_staff', 'department_head', 'parent_staff'], body: () => ({ items: ['门牌号'] }) },
   receive_info: { state: 'waiting_info', allowed: ['department_staff', 'department_head', 'parent_staff'], body: () => ({}) },
@@ -72,6 +73,7 @@ describe('API: every ticket action by every role', () => {
     if (action === 'approve_extension' || action === 'deny_extension') {
       ticket.pendingExtension = { departmentId: leadDept.id, until: new Date('2026-04-30T01:00:00Z'), reason: '施工', requestedAt: t.clock.now() };
     }
+    if (action === 'undo_auto_dispatch') ticket.routing = { ...ticket.routing, status: 'auto_dispatched', autoDispatchedAt: ticket.assignments[0]!.dispatchedAt };
     if (action === 'archive') ticket.callback = { resolved: true, satisfaction: 'satisfied', comment: null, at: t.clock.now(), via: 'phone' };
     const _id = new Types.ObjectId();
     await t.services.tickets.tickets.create({ ...ticket, _id, number: `20260302${String(900_000 + inserted++)}` });

@@ -149,19 +149,21 @@ describe('Administration console: an administrator keeps users, departments, cat
     await b.screenshot(page, 'admin-categories');
   });
 
-  it('adds a routing keyword to the department and sets the automatic-dispatch threshold', async () => {
+  it('adds a routing keyword to the department and sets the automatic-dispatch threshold and its undo window', async () => {
     await open('#/routing');
     await page.click('#add-keyword');
     const row = page.locator('#routing tbody tr').last();
     await row.getByLabel('关键词', { exact: true }).fill('爆管');
     await row.getByLabel('所属部门').selectOption({ label: '市水务局' });
     await page.getByLabel('自动派单置信度阈值（0–1，1 表示不自动派单）').fill('0.85');
+    await page.getByLabel('自动派单可撤回时长（分钟）').fill('45');
     await submit(page.locator('#routing').getByRole('button', { name: '保存' }));
     await noticeSays(/已保存/);
     const settings = await b.t.services.settings.current();
     const [water] = (await b.t.services.departments.list(systemActor, {})).filter((d) => d.code === 'WATER-01');
     assert.deepEqual(settings.routingKeywords, [{ keyword: '爆管', departmentId: water?.id }]);
     assert.equal(settings.autoDispatchThreshold, 0.85);
+    assert.equal(settings.autoDispatchUndoMinutes, 45);
   });
 
   it('changes a default limit; thresholds out of order are refused with the field named', async () => {

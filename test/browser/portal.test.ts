@@ -146,7 +146,8 @@ describe('Citizen portal: submit on a phone, follow with number and phone, answe
     assert.equal(wrongPhone.status, 404);
     assert.deepEqual([noSuchTicket.status, noSuchTicket.body.error.code, noSuchTicket.body.error.message], [wrongPhone.status, wrongPhone.body.error.code, wrongPhone.body.error.message]);
 
-    await page.fill('#f-phone', '139 0013 9000');
+    // The phone given as 13900139000, typed back the way people write it with the country code.
+    await page.fill('#f-phone', '(+86) 139-0013-9000');
     await page.click('#follow-form button[type=submit]');
     await page.waitForSelector('#ticket');
     assert.equal(await page.textContent('#ticket-state'), '已受理');
@@ -156,7 +157,7 @@ describe('Citizen portal: submit on a phone, follow with number and phone, answe
 
     await page.click('#lang');
     await page.waitForFunction(() => document.querySelector('#ticket-state')?.textContent === 'Received');
-    assert.equal(await page.inputValue('#f-phone'), '139 0013 9000', 'switching the language keeps what was typed');
+    assert.equal(await page.inputValue('#f-phone'), '(+86) 139-0013-9000', 'switching the language keeps what was typed');
     await b.screenshot(page, 'portal-follow-en');
   });
 

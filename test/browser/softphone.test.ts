@@ -16,7 +16,7 @@ import { buildSoftphone } from '../../softphone/build.js';
 import { aDepartment, aUser, testPassword } from '../builders/builders.js';
 import { signIn } from '../helpers/test-app.js';
 import { relayedLegs } from '../telephony/rtpengine-query.js';
-import { sippCall } from '../telephony/sipp.js';
+import { sippCall, type SippCallOptions } from '../telephony/sipp.js';
 import { nobodyReady, useTelephonyApp } from '../telephony/telephony-app.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -134,6 +134,20 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     const page = await signedInPage(name, user.username, inBrowser);
     return { user, page, api: await signIn(t.app, user.username, testPassword) };
   }
+
+  /** A ready operator's page, with an earlier ticket of the citizen's number to show while a call from it rings. */
+  async function readyOperatorKnowing(name: string, number: string, ticket: { requestType: string; subject: string; content: string }) {
+    await nobodyReady(t);
+    const operator = await operatorPage(name);
+    const earlier = await operator.api.post('/api/tickets').send({ channel: 'phone', ...ticket, requester: { phone: number } });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+    await operator.page.click('[data-agent-state="ready"]');
+    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+    return { operator, earlier: earlier.body as { number: string } };
+  }
+
+  /** A trunk caller: SIPp over UDP from 127.0.0.1 dialling the hotline. */
+  const trunkCall = (options: Omit<SippCallOptions, 'target' | 'dialled'>) => sippCall({ ...options, target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345' });
 
   async function signedInPage(name: string, username: string, inBrowser = browser): Promise<Page> {
     const page = await newPage(name, inBrowser);
@@ -293,20 +307,11 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
   it('a citizen on a plain-RTP phone (SIPp over UDP, PCMA) calls through rtpengine: the operator sees their earlier tickets, talks with audio both ways, holds and resumes, writes the ticket and hangs up', async () => {
     assert.ok(kamailio.rtpengineNgPort, 'rtpengine runs (Debian package rtpengine-daemon)');
     const number = '13200132008';
-    await nobodyReady(t);
-    const operator = await operatorPage('operator (plain RTP caller)');
-    const earlier = await operator.api.post('/api/tickets').send({
-      channel: 'phone', requestType: 'help', requester: { phone: number }, subject: '小区路灯不亮', content: '二号楼前的路灯已经一周不亮了。',
-    });
-    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
-    await operator.page.click('[data-agent-state="ready"]');
-    await operator.page.waitForSelector('#agent-state[data-state="ready"]');
+    const { operator, earlier } = await readyOperatorKnowing('operator (plain RTP caller)', number, { requestType: 'help', subject: '小区路灯不亮', content: '二号楼前的路灯已经一周不亮了。' });
 
     // SIPp calls, plays audio until the operator hangs up, and answers the hold and resume re-INVITEs.
     const callId = `sipp-audio-${Date.now()}`;
-    const sipp = sippCall({
-      scenario: 'hotline-call-with-audio.xml', target: `127.0.0.1:${kamailio.sipPort}`, dialled: '12345', caller: number, callId, audioSeconds: 30, timeoutSeconds: 30,
-    });
+    const sipp = trunkCall({ scenario: 'hotline-call-with-audio.xml', caller: number, callId, audioSeconds: 30, timeoutSeconds: 30 });
 
     // While it rings: the caller's number and earlier tickets, before answering.
     await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
@@ -314,7 +319,7 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     assert.equal(await operator.page.textContent('#caller-number'), number);
     assert.equal(await operator.page.textContent('#call-id'), callId);
     const history = await operator.page.textContent('#caller-tickets');
-    assert.ok(history?.includes(earlier.body.number) && history.includes('小区路灯不亮'), `earlier tickets shown: ${history}`);
+    assert.ok(history?.includes(earlier.number) && history.includes('小区路灯不亮'), `earlier tickets shown: ${history}`);
     assert.equal(await operator.page.inputValue('#ticket-form input[name=phone]'), number);
     assert.equal(await operator.page.inputValue('#ticket-form input[name=callId]'), callId);
 
@@ -381,6 +386,26 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     assert.equal(record.browser.audio.codec, 'PCMA');
     const ticket = (await operator.api.get(`/api/tickets/${ticketId}`)).body;
     assert.deepEqual([ticket.channel, ticket.callId, ticket.requester.phone], ['phone', callId, number]);
+  });
+
+  it('a trunk call with the caller withheld (From anonymous, P-Asserted-Identity and Privacy: id): the operator still sees the number and its earlier tickets while it rings', async () => {
+    const number = '13200132009';
+    const { operator, earlier } = await readyOperatorKnowing('operator (withheld caller)', number, { requestType: 'inquiry', subject: '公积金提取', content: '请问提取公积金需要哪些材料？' });
+
+    const callId = `sipp-withheld-${Date.now()}`;
+    const sipp = trunkCall({ scenario: 'hotline-call-asserted.xml', caller: `+86${number}`, callId, talkMs: 1000, timeoutSeconds: 20 });
+    await operator.page.waitForSelector('#call[data-state="ringing"]', { timeout: 10_000 });
+    await operator.page.waitForSelector('#caller-tickets[data-loaded="true"]');
+    assert.equal(await operator.page.textContent('#caller-number'), `+86${number}`);
+    const history = await operator.page.textContent('#caller-tickets');
+    assert.ok(history?.includes(earlier.number), `earlier tickets shown: ${history}`);
+
+    await operator.page.click('#answer');
+    await operator.page.waitForSelector('#call[data-state="ended"]', { timeout: 15_000 });
+    const result = await sipp;
+    assert.equal(result.exitCode, 0, result.diagnostics);
+    const record = (await operator.api.get(`/api/calls/${callId}`)).body;
+    assert.deepEqual([record.caller, record.callerWithheld], [number, true]);
   });
 
   it('with no operator ready the call becomes a missed call, and the operator calls back from the queue on the page', async () => {

@@ -167,4 +167,26 @@ describe('Supervisor console: dispatch, decisions, review, urging and the dashbo
     assert.equal(await page.textContent('[data-area="queue"]'), 'Dispatch queue');
     await b.screenshot(page, 'supervisor-dashboard-en');
   });
+
+  it('a dispatcher sees what the routing job dispatched on its own and undoes it, with a reason, within the window', async () => {
+    const s = b.t.services;
+    const lifts = await aCategory(s, { name: '电梯安全', defaultDepartmentId: transport.id });
+    const { id } = await s.tickets.intake({ actor: systemActor, now: b.t.clock.now() }, {
+      channel: 'web', requestType: 'complaint', categoryId: lifts.id, requester: { phone: '13900002222' },
+      subject: '住宅电梯困人', content: '小区 3 号楼电梯经常困人，物业不修。',
+    });
+    await s.routing.routePending(b.t.clock.now());
+    assert.equal((await ticket(id)).state, 'dispatched');
+    const page = await b.signedInPage('/console/supervisor/', dispatcherName);
+    await page.click(`[data-ticket="${id}"]`);
+    await page.waitForSelector('[data-action="undo_auto_dispatch"]');
+    await b.screenshot(page, 'supervisor-auto-dispatched');
+    await page.fill('#reason', '电梯安全属市场监管局');
+    await page.click('[data-action="undo_auto_dispatch"]');
+    await waitForNotice(page, '撤回自动派单');
+    const undone = await ticket(id);
+    assert.deepEqual([undone.state, undone.routing.status], ['received', 'undone']);
+    await page.waitForSelector(`[data-ticket="${id}"]`);
+    assert.equal(await page.locator(`[data-ticket="${id}"]`).count(), 1, 'back in the queue, no longer in the undoable list');
+  });
 });

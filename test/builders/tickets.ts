@@ -12,7 +12,7 @@ export const otherDept = { id: 'bbbbbbbbbbbbbbbbbbbbbbb1', ancestors: [] as stri
 export const monday10 = new Date('2026-03-02T02:00:00Z');
 
 export const lifecycleEnv = (now = monday10, returnCap = 2): LifecycleEnv => ({
-  now, calendar: createWorkingCalendar(), limits: DEFAULT_LIMITS, thresholds: DEFAULT_WARNING_THRESHOLDS, returnCap, categoryLimits: {},
+  now, calendar: createWorkingCalendar(), limits: DEFAULT_LIMITS, thresholds: DEFAULT_WARNING_THRESHOLDS, returnCap, categoryLimits: {}, autoDispatchUndoMinutes: 30,
 });
 
 export function anActor(roles: Role[], departmentId: string | null = null): Actor {
@@ -44,7 +44,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     requester: { name: '张三', phone: '13800138000', email: null, address: null, confidential: false },
     location: { address: null, departmentId: null, coordinates: null },
     ...text, attachments: [], callId: null, external: null, intakeBy: 'u-operator',
-    routing: { status: 'pending', suggestions: [], proposedAt: null, taken: null },
+    routing: { status: 'pending', suggestions: [], proposedAt: null, autoDispatchedAt: null, taken: null },
     state, version: 3, assignments,
     scope: assignments.flatMap((a) => [a.departmentId, ...a.departmentAncestors]),
     dispatchClock: state === 'received' ? clock(monday10, 5, 'minutes') : null,

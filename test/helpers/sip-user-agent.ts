@@ -111,6 +111,11 @@ export class SipCall {
     return this.session.remoteIdentity.uri.user ?? '';
   }
 
+  /** An incoming call's P-Asserted-Identity header as it reached this phone. */
+  get assertedIdentity(): string | undefined {
+    return this.session instanceof Invitation ? this.session.request.getHeader('P-Asserted-Identity') : undefined;
+  }
+
   get state(): SessionState {
     return this.session.state;
   }
@@ -262,10 +267,10 @@ export class SipUserAgent {
   }
 
   /** Calls `target` (a user part or a full SIP URI); the INVITE goes out at once. */
-  dial(target: string): OutgoingCall {
+  dial(target: string, extraHeaders: string[] = []): OutgoingCall {
     const targetUri = UserAgent.makeURI(target.startsWith('sip:') ? target : `sip:${target}@${this.options.domain}`);
     if (!targetUri) throw new Error(`bad target ${target}`);
-    return new OutgoingCall(new Inviter(this.userAgent, targetUri));
+    return new OutgoingCall(new Inviter(this.userAgent, targetUri, { extraHeaders }));
   }
 
   /** The next incoming call (already received or still to come). */

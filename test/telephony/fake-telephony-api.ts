@@ -8,6 +8,7 @@ export interface TelephonyEvent {
   callId: string;
   caller: string;
   callee: string;
+  callerWithheld?: true;
   direction: 'inbound' | 'outbound' | 'internal';
   operator?: string;
   reason?: string;
@@ -29,7 +30,7 @@ export type RouteBehaviour =
  */
 export class FakeTelephonyApi {
   route: RouteBehaviour = { targets: [] };
-  readonly routeQueries: { callId: string; caller: string }[] = [];
+  readonly routeQueries: { callId: string; caller: string; callerWithheld: string | null }[] = [];
   readonly events: TelephonyEvent[] = [];
   /** Requests that came without the right X-Telephony-Token (answered 401). */
   unauthorized = 0;
@@ -93,7 +94,7 @@ export class FakeTelephonyApi {
     }
     const url = new URL(req.url ?? '/', 'http://api');
     if (req.method === 'GET' && url.pathname === '/internal/telephony/route') {
-      this.routeQueries.push({ callId: url.searchParams.get('callId') ?? '', caller: url.searchParams.get('caller') ?? '' });
+      this.routeQueries.push({ callId: url.searchParams.get('callId') ?? '', caller: url.searchParams.get('caller') ?? '', callerWithheld: url.searchParams.get('callerWithheld') });
       this.answerRoute(res);
       return;
     }

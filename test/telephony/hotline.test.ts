@@ -122,4 +122,89 @@ describe('Telephony end to end (real Kamailio and API on 127.0.0.1, a sip.js sof
     const record = (await operator.get(`/api/calls/${callId}`)).body;
     assert.deepEqual([record.outcome, record.reason], ['missed', 'no-operator-ready']);
   });
+
+  const queueItemOf = async (operator: Staff, callId: string) =>
+    eventually(async () => {
+      const queue = (await operator.get('/api/telephony/missed-calls')).body.items as { id: string; caller: string; callIds: string[] }[];
+      return queue.find((candidate) => candidate.callIds.includes(callId)) ?? null;
+    }, `the missed call ${callId} in the callback queue`);
+
+  const endedRecordOf = (operator: Staff, callId: string) =>
+    eventually(async () => {
+      const res = await operator.get(`/api/calls/${callId}`);
+      return res.status === 200 && res.body.endedAt ? res.body : null;
+    }, `the record of ${callId} to be complete`);
+
+  it('when one citizen misses the hotline as +86…, 0086… and without prefix then the callback queue holds one item for them, and a landline with separators is queued too', async () => {
+    const operator = await aStaffMember(t);
+    const { hotlineNumber } = await softphoneOf(operator);
+    const callIds: string[] = [];
+    for (const form of ['+8613600136000', '008613600136000', '13600136000']) {
+      const { callId, result } = citizenCall('hotline-unanswered.xml', hotlineNumber, form);
+      const sipp = await result;
+      assert.equal(sipp.exitCode, 0, sipp.diagnostics);
+      callIds.push(callId);
+      await queueItemOf(operator, callId);
+    }
+    const queue = (await operator.get('/api/telephony/missed-calls')).body.items as { caller: string; callIds: string[] }[];
+    const items = queue.filter((item) => item.callIds.some((id) => callIds.includes(id)));
+    assert.deepEqual(items.map((item) => [item.caller, [...item.callIds].sort()]), [['13600136000', [...callIds].sort()]]);
+
+    const landline = citizenCall('hotline-unanswered.xml', hotlineNumber, '010-62345670');
+    assert.equal((await landline.result).exitCode, 0);
+    assert.equal((await queueItemOf(operator, landline.callId)).caller, '01062345670');
+  });
+
+  it('when a trunk asserts the caller with Privacy: id then the operator still sees the number, the record holds it marked withheld, and the history finds their tickets', async () => {
+    const operator = await aStaffMember(t);
+    const { phone, hotlineNumber } = await softphoneOf(operator);
+    const earlier = await operator.post('/api/tickets').send({
+      channel: 'phone', requestType: 'complaint', requester: { name: '赵六', phone: '137 0013 7000' }, subject: '噪音', content: '夜间施工噪音扰民。',
+    });
+    assert.equal(earlier.status, 201, JSON.stringify(earlier.body));
+    assert.equal((await operator.put('/api/telephony/agent-state').send({ state: 'ready' })).status, 200);
+
+    const { callId, result } = citizenCall('hotline-call-asserted.xml', hotlineNumber, '+8613700137000');
+    const incoming = await phone.nextIncomingCall();
+    assert.equal(incoming.remoteUser, 'anonymous');
+    assert.match(incoming.assertedIdentity ?? '', /<tel:\+8613700137000>/);
+    await incoming.accept();
+    const sipp = await result;
+    assert.equal(sipp.exitCode, 0, sipp.diagnostics);
+
+    const record = await endedRecordOf(operator, callId);
+    assert.deepEqual([record.caller, record.callerWithheld, record.outcome], ['13700137000', true, 'answered']);
+    for (const form of ['+8613700137000', record.caller]) {
+      const history = await operator.get(`/api/callers/${encodeURIComponent(form)}/tickets`);
+      assert.deepEqual(history.body.items.map((item: { id: string }) => item.id), [earlier.body.id], form);
+    }
+  });
+
+  it('when a trunk asserts a withheld caller and nobody is ready then their number, not "anonymous", waits in the callback queue', async () => {
+    const operator = await aStaffMember(t);
+    const { hotlineNumber } = await softphoneOf(operator);
+    const { callId, result } = citizenCall('hotline-unanswered-asserted.xml', hotlineNumber, '0086-10-62345671');
+    assert.equal((await result).exitCode, 0);
+    assert.equal((await queueItemOf(operator, callId)).caller, '01062345671');
+    const record = (await operator.get(`/api/calls/${callId}`)).body;
+    assert.deepEqual([record.caller, record.callerWithheld, record.reason], ['01062345671', true, 'no-operator-ready']);
+  });
+
+  it('when a caller id is longer than 128 characters then the API still chooses (nobody ready: 480, no ring-all), records it cut, and queues nothing', async () => {
+    const operator = await aStaffMember(t);
+    const { hotlineNumber } = await softphoneOf(operator);
+    const longId = `1${'2345678901'.repeat(30)}`;
+    const { callId, result } = citizenCall('hotline-unanswered.xml', hotlineNumber, longId);
+    const sipp = await result;
+    // Had the API refused the caller id, Kamailio would ring every registered softphone (this
+    // one too) for 20 s instead of answering 480 at once, and the record's reason would differ.
+    assert.equal(sipp.exitCode, 0, sipp.diagnostics);
+    const record = await eventually(async () => {
+      const res = await operator.get(`/api/calls/${callId}`);
+      return res.status === 200 && res.body.outcome ? res.body : null;
+    }, 'the missed call record');
+    assert.deepEqual([record.caller, record.reason], [longId.slice(0, 128), 'no-operator-ready']);
+    const queue = (await operator.get('/api/telephony/missed-calls')).body.items as { callIds: string[] }[];
+    assert.equal(queue.filter((item) => item.callIds.includes(callId)).length, 0);
+  });
 });

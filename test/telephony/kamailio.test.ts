@@ -66,7 +66,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
     return agent;
   }
 
-  function hotlineCall(scenario: 'hotline-call.xml' | 'hotline-call-remote-hangup.xml' | 'hotline-unanswered.xml', caller = '13800138000') {
+  function hotlineCall(scenario: 'hotline-call.xml' | 'hotline-call-asserted.xml' | 'hotline-call-remote-hangup.xml' | 'hotline-unanswered.xml', caller = '13800138000') {
     const callId = `hotline-${randomUUID()}`;
     const result = sippCall({
       scenario,
@@ -171,7 +171,7 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
       assert.equal(sipp.exitCode, 0, sipp.diagnostics);
       assert.equal(await incoming.waitForEnd(), 'remote-bye');
 
-      assert.deepEqual(api.routeQueries.at(-1), { callId, caller: '13800138000' });
+      assert.deepEqual(api.routeQueries.at(-1), { callId, caller: '13800138000', callerWithheld: 'false' });
       const ended = await api.waitForEvent((e) => e.callId === callId && e.event === 'ended');
       assert.deepEqual({ operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy }, { operator: 'op-bob', reason: 'bye', endedBy: 'caller' });
       const answered = api.eventsFor(callId).find((e) => e.event === 'answered');
@@ -197,6 +197,22 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
         { caller: '13900139000', callee: '12345', reason: 'no-operator-ready', operator: undefined },
       );
       assert.equal(api.eventsFor(callId).length, 1, JSON.stringify(api.eventsFor(callId)));
+    });
+
+    it('when a trunk asserts the caller (P-Asserted-Identity with Privacy: id) then the API hears that number, marked withheld, and the operator still gets it', async () => {
+      const bob = await registeredOperator('op-bob');
+      api.route = { targets: [`sip:op-bob@${domain}`], ringSeconds: 10 };
+
+      const { callId, result } = hotlineCall('hotline-call-asserted.xml', '+8613900139005');
+      const incoming = await bob.nextIncomingCall();
+      assert.deepEqual([incoming.remoteUser, incoming.assertedIdentity], ['anonymous', '"Citizen" <tel:+8613900139005>']);
+      await incoming.accept();
+      const sipp = await result;
+      assert.equal(sipp.exitCode, 0, sipp.diagnostics);
+
+      assert.deepEqual(api.routeQueries.at(-1), { callId, caller: '+8613900139005', callerWithheld: 'true' });
+      await api.waitForEvent((e) => e.callId === callId && e.event === 'ended');
+      assert.deepEqual(api.eventsFor(callId).map((e) => [e.event, e.caller, e.callerWithheld]), [['answered', '+8613900139005', true], ['ended', '+8613900139005', true]]);
     });
 
     it('when the named operator does not answer within ringSeconds then the caller gets 480 and the API hears missed', async () => {
@@ -326,6 +342,21 @@ describe('Kamailio telephony (real Kamailio, SIP over WebSocket and UDP on 127.0
         { caller: ended.caller, operator: ended.operator, reason: ended.reason, endedBy: ended.endedBy },
         { caller: 'c-13700137000', operator: 'op-bob', reason: 'connection-lost', endedBy: 'callee' },
       );
+    });
+
+    it('when a browser caller asserts another identity (P-Asserted-Identity, Privacy: id) then Kamailio neither believes nor passes it on: only trunks assert callers', async () => {
+      const bob = await registeredOperator('op-bob');
+      const citizen = await phone('c-13700137004');
+      api.route = { targets: [`sip:op-bob@${domain}`] };
+
+      const call = citizen.dial('12345', ['P-Asserted-Identity: <sip:13800138000@hotline.local>', 'Privacy: id']);
+      const incoming = await bob.nextIncomingCall();
+      assert.deepEqual([incoming.remoteUser, incoming.assertedIdentity], ['c-13700137004', undefined]);
+      assert.deepEqual(api.routeQueries.find((query) => query.callId === call.callId), { callId: call.callId, caller: 'c-13700137004', callerWithheld: 'false' });
+      await incoming.reject();
+      await call.answered();
+      const missed = await api.waitForEvent((e) => e.callId === call.callId && e.event === 'missed');
+      assert.deepEqual([missed.caller, missed.callerWithheld], ['c-13700137004', undefined]);
     });
 
     it("when the citizen's browser dies mid-call then the operator gets BYE and the API hears the caller's connection was lost", async () => {

@@ -101,7 +101,7 @@ describe('Analytics roll-ups: open and overdue gauges, hotspots', () => {
 
   describe('operator days from the writes of a call record', () => {
     const ringing: CallRecord = {
-      _id: 'k', callId: 'c1', direction: 'inbound', caller: '13800138000', callee: '12345', operatorId: 'op-a', operatorUsername: 'alice', operatorSipUser: 'op-alice',
+      _id: 'k', callId: 'c1', direction: 'inbound', caller: '13800138000', callee: '12345', callerWithheld: false, operatorId: 'op-a', operatorUsername: 'alice', operatorSipUser: 'op-alice',
       arrivedAt: new Date('2026-03-02T15:59:50Z'), offeredAt: new Date('2026-03-02T15:59:54Z'), answeredAt: null, endedAt: null, outcome: null, reason: null, endedBy: null,
       queueSeconds: 4, ringSeconds: null, talkSeconds: null, afterCallWorkSeconds: null, ticketIds: [], resolvedOnCall: false, browser: null, version: 2, updatedAt: new Date('2026-03-02T15:59:54Z'),
       effects: [], effectsDueAt: null,

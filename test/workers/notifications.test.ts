@@ -101,7 +101,7 @@ describe('Workers: notices from the outbox, exactly once', () => {
     await tickets().act(ctx(), id, 'dispatch', { lead: lead.id });
     await sender('a').sendDue(t.clock);
     assert.equal(capture.messages.length, 1, 'a landline gets no SMS and there is no e-mail: only the department is told');
-    assert.ok(capture.messages[0]!.text?.includes('赵六 010-62345678'));
+    assert.ok(capture.messages[0]!.text?.includes('赵六 01062345678'));
   });
 
   it('when the same event is enqueued twice and two passes run, then its notice is sent once', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { systemActor } from '../../core/accounts/access.js';
+import { loadCommittedClassifier } from '../../core/routing/classifier.js';
 import { aCategory, aDepartment } from '../builders/builders.js';
 import { useTestApp } from '../helpers/test-app.js';
 
@@ -52,6 +53,20 @@ describe('Workers: routing new tickets', () => {
     assert.equal(routed.routing.suggestions[0]?.departmentId, eco.id);
   });
 
+  it('when the administrator\'s threshold is lower than the model\'s, then a classifier guess is dispatched only at the model\'s own threshold', async () => {
+    await t.services.settings.update(ctx(), { autoDispatchThreshold: 0.3 });
+    const classifier = await loadCommittedClassifier();
+    const clear = { subject: '化工厂夜间偷排废气', content: '我们小区旁边的化工厂每天夜里排放刺鼻废气，空气污染严重，希望环保部门查处。' };
+    const vague = { subject: '反映问题', content: '希望有关部门重视一下，尽快处理。' };
+    assert.ok(classifier.classify(`${clear.subject} ${clear.content}`).confidence >= classifier.autoDispatchThreshold);
+    assert.ok(classifier.classify(`${vague.subject} ${vague.content}`).confidence < classifier.autoDispatchThreshold);
+    const [confident, unsure] = [await intake(clear), await intake(vague)];
+    await t.services.routing.routePending(t.clock.now());
+    assert.equal((await ticket(confident)).routing.status, 'auto_dispatched');
+    const queued = await ticket(unsure);
+    assert.deepEqual([queued.state, queued.routing.status], ['received', 'proposed']);
+  });
+
   it('when no suggestion reaches the threshold, then the ticket waits with its suggestions and the dispatcher\'s choice is recorded', async () => {
     await t.services.settings.update(ctx(), { autoDispatchThreshold: 1.01, routingKeywords: [{ keyword: '停水', departmentId: water.id }] });
     const id = await intake({ subject: '小区停水', content: '望京某小区从早上开始停水，物业说是管道维修，没有提前通知。', location: { departmentId: street.id } });
@@ -66,5 +81,21 @@ describe('Workers: routing new tickets', () => {
     assert.equal((await ticket(id)).routing.taken, 1);
     const again = await t.services.routing.routePending(t.clock.now());
     assert.equal(again.proposed, 0, 'routing a ticket twice changes nothing');
+  });
+
+  it('when a dispatcher sends a guessed ticket to another category\'s department, then a correction is recorded; decisions that confirm the guess (an approved return back to it too) record none', async () => {
+    await t.services.settings.update(ctx(), { autoDispatchThreshold: 1.01, routingKeywords: [] });
+    const dispatcher = { ...ctx(), actor: { userId: 'd1', username: 'dispatcher', roles: ['dispatcher' as const], departmentId: null, via: 'session' as const } };
+    const [corrected, confirmed] = [await intake(), await intake()];
+    await t.services.routing.routePending(t.clock.now());
+    assert.equal((await ticket(corrected)).routing.suggestions[0]?.label, '预测分类：环境保护');
+    await t.services.tickets.act(dispatcher, corrected, 'dispatch', { lead: housing.id });
+    await t.services.tickets.act(dispatcher, confirmed, 'dispatch', { lead: eco.id });
+    const staff = { ...ctx(), actor: { userId: 's1', username: 'staff', roles: ['department_staff' as const], departmentId: housing.id, via: 'session' as const } };
+    await t.services.tickets.act(staff, corrected, 'return', { reason: '属环保职责' });
+    await t.services.tickets.act(dispatcher, corrected, 'approve_return', { lead: eco.id });
+    const corrections = (await t.services.routingCorrections.all()).filter((c) => [corrected, confirmed].includes(c.ticketId));
+    assert.deepEqual(corrections.map((c) => [c.ticketId, c.action, c.category, c.predicted]), [[corrected, 'dispatch', '城乡建设', '环境保护']]);
+    assert.match(corrections[0]!.text, /化工厂夜间偷排废气/u);
   });
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { phoneForms, satisfactionDigit, verifySmsSignature } from '../../../core/inbound/inbound-sms.js';
+import { satisfactionDigit, verifySmsSignature } from '../../../core/inbound/inbound-sms.js';
 import { DomainError } from '../../../core/platform/errors.js';
 
 const now = new Date('2026-03-02T02:00:00Z');
@@ -17,20 +17,13 @@ const codeOf = (fn: () => void) => {
   return 'accepted';
 };
 
-describe('Inbound SMS: survey digits, phone forms and the gateway signature', () => {
+describe('Inbound SMS: survey digits and the gateway signature', () => {
   it('when the text is only 1, 2 or 3 (half or full width), then it is a satisfaction; anything else is not', () => {
     assert.equal(satisfactionDigit('1'), 'satisfied');
     assert.equal(satisfactionDigit(' 2 '), 'basically_satisfied');
     assert.equal(satisfactionDigit('３'), 'dissatisfied');
     assert.equal(satisfactionDigit('3。'), 'dissatisfied');
     for (const text of ['4', '13', '3 不满意', '', '一']) assert.equal(satisfactionDigit(text), null, text);
-  });
-
-  it('when a mainland mobile comes with +86, 0086 or dashes, then its national form is the 11 digits', () => {
-    assert.equal(phoneForms('+8613800138000').national, '13800138000');
-    assert.equal(phoneForms('0086-138-0013-8000').national, '13800138000');
-    assert.equal(phoneForms('13800138000').national, '13800138000');
-    assert.ok(phoneForms('+8613800138000').forms.includes('+8613800138000'));
   });
 
   it('when the signature matches within 300 s it passes; otherwise it names why it is refused', () => {

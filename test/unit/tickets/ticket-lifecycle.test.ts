@@ -9,6 +9,7 @@ const inputs: { [A in TicketAction]: ActionInputs[A] } = {
   resolve_on_call: { answer: '按知识库答复' },
   propose_routing: { suggestions: [{ departmentId: leadDept.id, categoryId: null, label: '城乡建设', confidence: 0.95, source: 'classifier' }] },
   dispatch: { lead: leadDept },
+  undo_auto_dispatch: { reason: '应由交通部门办理' },
   accept: {},
   request_info: { items: ['具体门牌号'] },
   receive_info: {},
@@ -44,6 +45,8 @@ const expected: Record<TicketAction, Partial<Record<TicketState, TicketState>>> 
   resolve_on_call: { received: 'awaiting_callback' },
   propose_routing: { received: 'received' },
   dispatch: { received: 'dispatched' },
+  // Only an automatic dispatch can be undone; its own tests below build one.
+  undo_auto_dispatch: {},
   accept: { dispatched: 'in_handling' },
   request_info: { in_handling: 'waiting_info' },
   receive_info: { waiting_info: 'in_handling' },
@@ -88,6 +91,7 @@ const mayAct: Record<TicketAction, Actor[]> = {
   resolve_on_call: [operator, dispatcher, supervisor, administrator],
   propose_routing: [systemActor],
   dispatch: [dispatcher, supervisor, administrator],
+  undo_auto_dispatch: [dispatcher, supervisor, administrator],
   accept: [leadStaff, leadHead, parentDeptStaff],
   request_info: [leadStaff, leadHead, parentDeptStaff],
   receive_info: [leadStaff, leadHead, parentDeptStaff],
@@ -249,5 +253,52 @@ describe('Ticket lifecycle: the transition table', () => {
       assert.equal(ticket.warning, 'red', state);
       assert.equal(ticket.nextDeadlineAt, null, state);
     }
+  });
+
+  describe('undoing an automatic dispatch', () => {
+    const proposed = (): ReturnType<typeof aTicketIn> =>
+      decide(aTicketIn('received'), 'propose_routing', inputs.propose_routing, systemActor, env).ticket;
+    const autoDispatched = () => decide(proposed(), 'dispatch', { lead: leadDept }, systemActor, env).ticket;
+    const minutesLater = (minutes: number) => lifecycleEnv(new Date(monday10.getTime() + minutes * 60_000));
+
+    it('when the routing job dispatched a ticket, then a dispatcher may take it back within the window and it waits in the queue with a fresh dispatch clock', () => {
+      const ticket = autoDispatched();
+      assert.equal(ticket.routing.status, 'auto_dispatched');
+      assert.equal(ticket.routing.autoDispatchedAt, monday10);
+      const { ticket: undone, event } = decide(ticket, 'undo_auto_dispatch', { reason: '应由交通部门办理' }, dispatcher, minutesLater(30));
+      assert.equal(undone.state, 'received');
+      assert.equal(undone.routing.status, 'undone');
+      assert.deepEqual(undone.assignments, []);
+      assert.deepEqual(undone.scope, []);
+      assert.equal(undone.dispatchClock?.startedAt.getTime(), monday10.getTime() + 30 * 60_000);
+      assert.equal(event.reason, '应由交通部门办理');
+      const redispatched = decide(undone, 'dispatch', { lead: otherDept }, dispatcher, minutesLater(31)).ticket;
+      assert.equal(redispatched.routing.status, 'undone', 'a dispatcher\'s dispatch is not an automatic one');
+    });
+
+    it('when the department already accepted it, then it may still be undone within the window', () => {
+      const accepted = decide(autoDispatched(), 'accept', {}, leadStaff, minutesLater(5)).ticket;
+      assert.equal(decide(accepted, 'undo_auto_dispatch', { reason: '派错' }, supervisor, minutesLater(10)).ticket.state, 'received');
+    });
+
+    it('when the window has passed, then the undo is refused and no longer offered', () => {
+      const late = minutesLater(30.5);
+      assert.equal(refusal(() => decide(autoDispatched(), 'undo_auto_dispatch', { reason: '派错' }, dispatcher, late)).code, 'INVALID_TRANSITION');
+      assert.equal(allowedActions(autoDispatched(), dispatcher, late).includes('undo_auto_dispatch'), false);
+      assert.equal(allowedActions(autoDispatched(), dispatcher, minutesLater(29)).includes('undo_auto_dispatch'), true);
+    });
+
+    it('when a person dispatched the ticket, or redispatched it since, then there is no automatic dispatch to undo', () => {
+      const byHand = decide(proposed(), 'dispatch', { lead: leadDept }, dispatcher, env).ticket;
+      assert.match(refusal(() => decide(byHand, 'undo_auto_dispatch', { reason: '派错' }, dispatcher, env)).message, /not dispatched automatically/u);
+      const redispatched = decide(autoDispatched(), 'redispatch', { lead: otherDept, reason: '改派' }, dispatcher, minutesLater(1)).ticket;
+      assert.match(refusal(() => decide(redispatched, 'undo_auto_dispatch', { reason: '派错' }, dispatcher, minutesLater(2))).message, /dispatched again/u);
+    });
+
+    it('when a department or an operator tries to undo it, then it is forbidden', () => {
+      for (const actor of [operator, leadStaff, leadHead]) {
+        assert.equal(refusal(() => decide(autoDispatched(), 'undo_auto_dispatch', { reason: '派错' }, actor, env)).code, 'FORBIDDEN', actor.username);
+      }
+    });
   });
 });
