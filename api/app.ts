@@ -7,6 +7,7 @@ import type { Logger } from '../core/platform/logger.js';
 import { databaseAnswers } from '../core/platform/database.js';
 import type { DependencyCheck } from '../core/platform/readiness.js';
 import { accountsRouter } from './accounts/accounts.router.js';
+import { attachmentsRouter, publicAttachmentsRouter } from './attachments/attachments.router.js';
 import { auditRouter } from './audit/audit.router.js';
 import { categoriesRouter, publicCategoriesRouter } from './categories/categories.router.js';
 import { departmentsRouter } from './departments/departments.router.js';
@@ -74,6 +75,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(softphoneRouter());
   app.use(consolesRouter());
   app.use(publicTicketsRouter(endpoints, { tickets: services.tickets, clock, submitPerHour: deps.publicSubmitPerHour ?? 20 }));
+  app.use(publicAttachmentsRouter(endpoints, { attachments: services.attachments, clock }));
   app.use(publicSurveyRouter(endpoints, { callbacks: services.callbacks, clock }));
   app.use(publicCategoriesRouter(endpoints, { categories: services.categories, clock }));
   app.use(publicResultsRouter(endpoints, { publicResults: services.publicResults, clock }));
@@ -86,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(auditRouter(endpoints, services.audit));
   app.use(knowledgeRouter(endpoints, services.knowledge, clock));
   app.use(ticketsRouter(endpoints, { tickets: services.tickets, settings: services.settings, clock }));
+  app.use(attachmentsRouter(endpoints, { attachments: services.attachments }));
   app.use(liveRouter(endpoints, services.tickets.feed({ intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
   app.use(accountabilityRouter(endpoints, { accountability: services.accountability, clock }));

@@ -44,8 +44,8 @@ import { CallRecords } from './calls/call-records.js';
 import { MissedCalls } from './calls/missed-calls.js';
 import { Telephony } from './calls/telephony.js';
 import { telephonySettingsFrom, type TelephonySettings } from './calls/telephony-settings.js';
+import { Attachments, attachmentSettingsFrom, type AttachmentSettings } from './attachments/attachments.js';
 import { Webhooks } from './webhooks/webhooks.js';
-import { AttachmentStore } from './attachments/attachment-store.js';
 import { InboundMessages } from './inbound/inbound-messages.js';
 import { InboundMail } from './inbound/inbound-mail.js';
 import { InboundSms } from './inbound/inbound-sms.js';
@@ -59,7 +59,9 @@ export interface ServiceSettings {
   notices?: NoticeSettings;
   /** null or left out: no telephony (no SIP secret or Kamailio token configured). */
   telephony?: TelephonySettings | null;
-  /** Without them (tests), no mailbox, no SMS secret, and DATA_DIR's default. */
+  /** Without them (tests), the configuration's defaults: files under .data/attachments. */
+  attachments?: AttachmentSettings;
+  /** Without them (tests), no mailbox and no SMS secret. */
   inbound?: InboundSettings;
   /** Without them (tests), the configuration's defaults. */
   open311?: Open311Settings;
@@ -71,6 +73,7 @@ export const serviceSettings = (config: Config): ServiceSettings => ({
   authentication: { sessionTtlHours: config.SESSION_TTL_HOURS, maxFailures: config.LOGIN_MAX_FAILURES, lockMinutes: config.LOGIN_LOCK_MINUTES },
   notices: noticeSettingsFrom(config),
   telephony: telephonySettingsFrom(config),
+  attachments: attachmentSettingsFrom(config),
   inbound: inboundSettingsFrom(config),
   open311: open311SettingsFrom(config),
   routing: { modelDir: path.join(config.DATA_DIR, 'routing'), dataDir: config.ROUTING_DATA_DIR ?? null },
@@ -122,7 +125,7 @@ export async function createServices(connection: Connection, settings: ServiceSe
     ],
   });
   const inboundSettings = settings.inbound ?? inboundSettingsFrom(loadConfig({}));
-  const attachments = new AttachmentStore(connection, inboundSettings.dataDir);
+  const attachments = new Attachments(connection, tickets, audit, settings.attachments ?? attachmentSettingsFrom(loadConfig({})));
   const callbacks = new Callbacks(connection, tickets, repositories.tickets, outbox, noticeSettings);
   const inboundMessages = new InboundMessages(connection);
   const inboundMail = new InboundMail(inboundMessages, tickets, repositories.tickets, outbox, attachments);

@@ -47,6 +47,10 @@ export interface Endpoint<
   /** Success status: 200 by default, 201 for creations, 204 for no content. */
   status?: 200 | 201 | 202 | 204;
   response?: ZodType;
+  /** The body is a file's bytes as they are (a middleware reads them into `req.body`), documented as binary. */
+  fileBody?: boolean;
+  /** The success answer is a file of one of these types instead of JSON. */
+  fileResponse?: readonly string[];
   /** Error statuses this endpoint can answer besides 400/401/500. */
   errors?: number[];
   handle(input: HandlerInput<P, Q, B, Auth extends 'user' ? Actor : Actor | null, H>): Promise<unknown>;
@@ -59,6 +63,7 @@ const errorStatusText: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict with the current state or version',
   413: 'Request body too large',
+  415: 'Unsupported type of content',
   429: 'Too many requests',
   500: 'Internal error (request id in the body)',
   503: 'A dependency does not answer (NOT_READY, DATABASE_UNAVAILABLE); retry after Retry-After seconds',
@@ -105,11 +110,13 @@ export class EndpointRegistry {
   ): void {
     this.document(endpoint);
     const status = endpoint.status ?? 200;
-    router[endpoint.method](endpoint.path, ...middleware, async (req: Request, res: Response) => {
+    // Signed in first: a middleware (a file body, say) does its work only for someone who may call the endpoint.
+    const signedIn: RequestHandler = (req, _res, next) => {
+      if (endpoint.auth === 'user' && !req.actor) throw new DomainError('UNAUTHENTICATED', 'Sign in first (session cookie or Bearer token).');
+      next();
+    };
+    router[endpoint.method](endpoint.path, signedIn, ...middleware, async (req: Request, res: Response) => {
       const actor = req.actor ?? null;
-      if (endpoint.auth === 'user' && !actor) {
-        throw new DomainError('UNAUTHENTICATED', 'Sign in first (session cookie or Bearer token).');
-      }
       const headers = check(endpoint.headers, req.headers, 'headers');
       const params = check(endpoint.params, req.params, 'params');
       const query = check(endpoint.query, req.query, 'query');
@@ -126,10 +133,13 @@ export class EndpointRegistry {
 
   private document(endpoint: Endpoint<AnyObject | undefined, AnyObject | undefined, ZodType | undefined, 'public' | 'user', AnyObject | undefined>): void {
     const status = endpoint.status ?? 200;
+    const binary = { type: 'string' as const, format: 'binary' };
     const responses: RouteConfig['responses'] = {
-      [status]: endpoint.response
-        ? { description: 'Success', content: { 'application/json': { schema: endpoint.response } } }
-        : { description: 'Success' },
+      [status]: endpoint.fileResponse
+        ? { description: 'The file', content: Object.fromEntries(endpoint.fileResponse.map((type) => [type, { schema: binary }])) }
+        : endpoint.response
+          ? { description: 'Success', content: { 'application/json': { schema: endpoint.response } } }
+          : { description: 'Success' },
     };
     // 503: any route while the database is away (DATABASE_UNAVAILABLE, with Retry-After).
     const errors = new Set([400, 500, 503, ...(endpoint.auth === 'user' ? [401] : []), ...(endpoint.errors ?? [])]);
@@ -146,7 +156,9 @@ export class EndpointRegistry {
         ...(endpoint.headers ? { headers: endpoint.headers } : {}),
         ...(endpoint.params ? { params: endpoint.params } : {}),
         ...(endpoint.query ? { query: endpoint.query } : {}),
-        ...(endpoint.body ? { body: { required: true, content: { 'application/json': { schema: endpoint.body } } } } : {}),
+        ...(endpoint.fileBody
+          ? { body: { required: true, description: "The file's bytes as they are; its type is told from its content", content: { 'application/octet-stream': { schema: binary } } } }
+          : endpoint.body ? { body: { required: true, content: { 'application/json': { schema: endpoint.body } } } } : {}),
       },
       responses,
     });

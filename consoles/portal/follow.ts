@@ -1,5 +1,6 @@
 import type { Tickets } from '../../core/tickets/tickets.js';
 import { api, ApiError, query, type Json } from '../shared/api.js';
+import { FilesPanel, requesterFileRoutes } from '../shared/attachments.js';
 import { h } from '../shared/dom.js';
 import { dateTime } from '../shared/format.js';
 import { showError } from '../shared/shell.js';
@@ -16,6 +17,8 @@ const stateWords: Record<string, Key> = {
   waiting_info: 's_waiting_info', awaiting_callback: 's_replied', closed: 's_replied', archived: 's_archived', merged: 's_merged', cancelled: 's_cancelled',
 };
 const doneStates = new Set(['awaiting_callback', 'closed', 'archived']);
+/** When the API takes the requester's files: soon after submitting, and when the department asks for information. */
+const addingStates = new Set(['received', 'waiting_info']);
 
 /** The steps the API shows a requester (core/tickets follow), each as the citizen would say it. */
 const stepWords: Record<string, Key> = {
@@ -39,6 +42,7 @@ export function followView(): View {
     form,
   );
   let shown: FollowedTicket | 'not-found' | null = null;
+  let files: FilesPanel | null = null;
 
   const draw = () => {
     if (shown === null) return result.replaceChildren();
@@ -55,15 +59,18 @@ export function followView(): View {
         ? h('div', { class: 'info-needed' }, h('p', {}, m.t('infoNeeded')), h('ul', {}, ...ticket.informationRequested.map((item) => h('li', {}, item))))
         : null,
       ticket.reply ? h('div', { class: 'reply' }, h('h3', {}, m.t('reply')), h('p', { id: 'ticket-reply' }, ticket.reply)) : null,
+      files?.element,
       h('h3', {}, m.t('steps')),
       h('ol', { class: 'history' }, ...ticket.steps.filter((step) => stepWords[step.action]).map((step) => h('li', {}, h('time', { datetime: step.at }, dateTime(step.at)), ' ', m.t(stepWords[step.action]!)))),
     ));
+    files?.draw();
   };
 
   // A result belongs to the number and phone it was asked with; changing either takes it away.
   form.addEventListener('input', () => {
     if (shown === null) return;
     shown = null;
+    files = null;
     draw();
   });
 
@@ -81,9 +88,14 @@ export function followView(): View {
     button.disabled = true;
     button.textContent = m.t('lookingUp');
     api<FollowedTicket>('GET', `/api/public/tickets/${wanted.number}${query({ phone: wanted.phone })}`)
-      .then((ticket) => (shown = ticket))
+      .then(async (ticket) => {
+        files = new FilesPanel(requesterFileRoutes(wanted.number, wanted.phone), addingStates.has(ticket.state));
+        await files.load();
+        shown = ticket;
+      })
       .catch((error: unknown) => {
         shown = null;
+        files = null;
         if (error instanceof ApiError && error.status === 404) shown = 'not-found';
         else showError(error);
       })

@@ -1,4 +1,5 @@
 import { api, ApiError } from '../shared/api.js';
+import { fileInput, refusalText, requesterFileRoutes, uploadFiles } from '../shared/attachments.js';
 import { h } from '../shared/dom.js';
 import { showError } from '../shared/shell.js';
 import { CategoryPicker, type PublicCategory } from './category-picker.js';
@@ -36,6 +37,7 @@ export function submitView(): View {
     name: h('input', { name: 'requester.name', maxlength: 60, autocomplete: 'name' }),
     email: h('input', { name: 'requester.email', type: 'email', maxlength: 200, autocomplete: 'email' }),
     confidential: h('input', { name: 'requester.confidential', type: 'checkbox', id: 'f-requester-confidential', 'aria-describedby': 'f-requester-confidential-hint f-requester-confidential-error' }),
+    files: fileInput('f-files'),
   };
   const button = h('button', { type: 'submit', class: 'primary big', 'data-i18n': 'submit' }, m.t('submit'));
   const form = h('form', { id: 'submit-form', novalidate: true },
@@ -44,6 +46,7 @@ export function submitView(): View {
     field('address', control.address, 'addressHint'),
     field('subject', control.subject, 'subjectHint'),
     field('content', control.content, 'contentHint'),
+    field('photos', control.files, 'photosHint'),
     field('phone', control.phone, 'phoneHint'),
     field('name', control.name),
     field('email', control.email),
@@ -63,6 +66,8 @@ export function submitView(): View {
   const done = h('section', { class: 'card done', id: 'submitted', 'aria-labelledby': 'submitted-title', hidden: true });
   const element = h('div', {}, card, done);
   let received: string | null = null;
+  /** The files sent with the request: how many arrived, and which the API refused and why. */
+  let sent: { count: number; refused: { name: string; error: unknown }[] } = { count: 0, refused: [] };
 
   // The tree is cacheable for minutes; after the API refused a category, ask past the cache.
   const loadTree = async (revalidate = false) => {
@@ -95,6 +100,8 @@ export function submitView(): View {
       h('p', {}, m.t('numberLabel')),
       h('p', { id: 'ticket-number', class: 'ticket-number' }, received),
       h('p', {}, m.t('keepNumber')),
+      ...(sent.count ? [h('p', { class: 'notice-good', id: 'files-sent' }, m.t('photosSent', { count: sent.count }))] : []),
+      ...sent.refused.map(({ name, error }) => h('p', { class: 'notice-bad file-refused', role: 'alert' }, refusalText(name, error))),
       h('div', { class: 'actions' },
         h('a', { class: 'button primary big', href: `#/follow/${received}` }, m.t('followThis')),
         h('button', { type: 'button', class: 'big', onclick: startOver }, m.t('submitAnother')),
@@ -104,6 +111,7 @@ export function submitView(): View {
 
   const startOver = () => {
     received = null;
+    sent = { count: 0, refused: [] };
     form.reset();
     picker.reset();
     errors.clear();
@@ -131,7 +139,13 @@ export function submitView(): View {
     button.disabled = true;
     button.textContent = m.t('submitting');
     api<{ number: string }>('POST', '/api/public/tickets', body)
-      .then(({ number }) => {
+      .then(async ({ number }) => {
+        const files = [...(control.files.files ?? [])];
+        if (files.length) {
+          button.textContent = m.t('sendingPhotos');
+          const { uploaded, refused } = await uploadFiles(requesterFileRoutes(number, body.requester.phone), files);
+          sent = { count: uploaded.length, refused };
+        }
         received = number;
         drawDone();
         card.hidden = true;

@@ -25,7 +25,17 @@ export async function api<T>(method: Method, url: string, body?: unknown): Promi
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const res = await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) });
+  return answer<T>(await fetch(url, { method, headers, credentials: 'same-origin', body: body === undefined ? undefined : JSON.stringify(body) }));
+}
+
+/** A file's bytes as the body, as they are: the API tells the type from the content. */
+export async function upload<T>(url: string, file: Blob): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json', 'content-type': 'application/octet-stream' };
+  if (csrfToken) headers['x-csrf-token'] = csrfToken;
+  return answer<T>(await fetch(url, { method: 'POST', headers, credentials: 'same-origin', body: file }));
+}
+
+async function answer<T>(res: Response): Promise<T> {
   const text = await res.text();
   let json: unknown;
   try {

@@ -1,10 +1,14 @@
 import { api } from '../shared/api.js';
+import { FilesPanel, staffFileRoutes } from '../shared/attachments.js';
 import { h } from '../shared/dom.js';
 import { dateTime } from '../shared/format.js';
 import { actionForms, type Drafts } from './actions.js';
 import { warningBadge } from './inbox.js';
 import { m, word, workingTime, type Key } from './text.js';
 import type { Departments, Part, Ticket, TicketEvent } from './model.js';
+
+/** States in which the API takes no more files. */
+const closedStates = new Set(['archived', 'merged', 'cancelled']);
 
 const facts = (rows: [Key, Node | string | null][]) =>
   h('dl', { class: 'facts' }, ...rows.filter(([, value]) => value !== null && value !== '').flatMap(([key, value]) => [h('dt', {}, m.t(key)), h('dd', {}, value)]));
@@ -13,6 +17,7 @@ const facts = (rows: [Key, Node | string | null][]) =>
 export class TicketPage {
   ticket: Ticket | null = null;
   private history: TicketEvent[] = [];
+  private files: FilesPanel | null = null;
   private readonly drafts: Drafts = {};
 
   constructor(private readonly departments: Departments, private readonly acted: (action: string, ticket: Ticket) => void) {}
@@ -23,6 +28,8 @@ export class TicketPage {
       api<Ticket>('GET', `/api/tickets/${id}`),
       api<{ items: TicketEvent[] }>('GET', `/api/tickets/${id}/history`),
     ]);
+    this.files = new FilesPanel(staffFileRoutes(id), !closedStates.has(ticket.state));
+    await this.files.load();
     const named = history.items.flatMap((e) => [e.actor.departmentId, ...[e.data.lead, e.data.assists].flat().filter((id) => typeof id === 'string')]);
     await this.departments.resolve([...ticket.assignments.map((p) => p.departmentId), ...named]);
     [this.ticket, this.history] = [ticket, history.items];
@@ -30,6 +37,7 @@ export class TicketPage {
 
   draw(): HTMLElement {
     const t = this.ticket!;
+    this.files!.draw();
     const forms = actionForms(t, this.drafts, async (action) => {
       await this.load(t.id);
       this.acted(action, this.ticket!);
@@ -49,6 +57,7 @@ export class TicketPage {
         h('section', { class: 'card', 'aria-labelledby': 'facts-title' }, h('h3', { id: 'facts-title' }, m.t('facts')), this.facts(t)),
         h('section', { class: 'card', id: 'requester', 'aria-labelledby': 'requester-title' }, h('h3', { id: 'requester-title' }, m.t('requester')), this.requester(t)),
       ),
+      this.files!.element,
       h('section', { class: 'card', 'aria-labelledby': 'parts-title' }, h('h3', { id: 'parts-title' }, m.t('parts')), this.parts(t.assignments)),
       h('section', { id: 'actions', 'aria-labelledby': 'actions-title' },
         h('h3', { id: 'actions-title' }, m.t('actions')),

@@ -1,5 +1,5 @@
 import { systemActor } from '../accounts/access.js';
-import type { AttachmentRef } from '../attachments/attachment-store.js';
+import type { AttachmentRef } from '../attachments/attachments.js';
 import { isDomainError } from '../platform/errors.js';
 import type { ActionInputs } from '../tickets/ticket-lifecycle.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';

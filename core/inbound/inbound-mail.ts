@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type AddressObject } from 'mailparser';
-import { attachmentRef, type AttachmentStore } from '../attachments/attachment-store.js';
+import { attachmentRef, type Attachments } from '../attachments/attachments.js';
 import type { Outbox } from '../notifications/outbox.js';
 import { openStates, type TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
@@ -70,7 +70,7 @@ export class InboundMail {
     private readonly tickets: Tickets,
     private readonly ticketRows: TicketRepository,
     private readonly outbox: Outbox,
-    private readonly attachments: AttachmentStore,
+    private readonly attachments: Attachments,
   ) {}
 
   async receive(mail: ReceivedMail, now: Date): Promise<InboundOutcome & { replayed: boolean }> {

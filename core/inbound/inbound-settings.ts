@@ -2,8 +2,6 @@ import { ConfigError, type Config } from '../platform/config.js';
 import type { ImapSettings } from './mailbox-poller.js';
 
 export interface InboundSettings {
-  /** Attachments are kept under `<dataDir>/attachments/`. */
-  dataDir: string;
   /** null: no mailbox is read. */
   imap: ImapSettings | null;
   /** null: the SMS gateway's endpoint is closed. */
@@ -16,7 +14,6 @@ export function inboundSettingsFrom(config: Config): InboundSettings {
     throw new ConfigError([...(user ? [] : ['IMAP_USER']), ...(password ? [] : ['IMAP_PASSWORD'])].map((setting) => ({ setting, message: 'required with IMAP_HOST' })));
   }
   return {
-    dataDir: config.DATA_DIR,
     imap: host ? { host, port: config.IMAP_PORT, tls: config.IMAP_TLS, user: user!, password: password!, mailbox: config.IMAP_MAILBOX } : null,
     smsSecret: config.SMS_INBOUND_SECRET ?? null,
   };

@@ -91,6 +91,12 @@ export const configSchema = z.object({
   OPEN311_JURISDICTION_ID: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'letters, digits, . _ and - only').optional(),
   /** How often the API looks for newly dispatched tickets to push to the open consoles. */
   LIVE_POLL_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  /** Photos and documents of tickets (core/attachments): the largest file, the most pixels an image may decode to, the most files per ticket. */
+  ATTACHMENT_MAX_MB: z.coerce.number().int().min(1).max(100).default(10),
+  ATTACHMENT_MAX_MEGAPIXELS: z.coerce.number().int().min(1).max(250).default(50),
+  ATTACHMENT_MAX_PER_TICKET: z.coerce.number().int().min(1).max(200).default(20),
+  /** How long after submitting the requester may add files unasked; afterwards only when a department asks for information. */
+  ATTACHMENT_REQUESTER_WINDOW_MINUTES: z.coerce.number().int().min(0).max(10_080).default(60),
 });
 
 export type Config = z.infer<typeof configSchema> & { COOKIE_SECURE: boolean };

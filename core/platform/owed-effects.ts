@@ -41,8 +41,10 @@ export class ReactionFailed extends Error {
 }
 
 /**
- * Applies every effect the document owes, oldest first, each through every reaction in order, then
- * removes the applied ones. Stops at the first failure and leaves the rest owed for the relay.
+ * Applies every effect the document owes, oldest first, then removes the applied ones. An effect's
+ * reactions run side by side (each is idempotent and none reads another's writes), so a change
+ * waits for its slowest consequence, not their sum. Stops at the first effect with a failed
+ * reaction and leaves it and the rest owed for the relay, which applies them again.
  */
 export async function settleEffects<D extends Owing<E>, E extends OwedEffect>(
   model: Model<D>,
@@ -56,13 +58,9 @@ export async function settleEffects<D extends Owing<E>, E extends OwedEffect>(
   const applied: string[] = [];
   try {
     for (const effect of document.effects) {
-      for (const reaction of reactions) {
-        try {
-          await reaction.apply(document, effect);
-        } catch (err) {
-          throw new ReactionFailed(reaction.name, effect.id, err);
-        }
-      }
+      const outcomes = await Promise.allSettled(reactions.map((reaction) => reaction.apply(document, effect)));
+      const failed = outcomes.findIndex((outcome) => outcome.status === 'rejected');
+      if (failed >= 0) throw new ReactionFailed(reactions[failed]!.name, effect.id, (outcomes[failed] as PromiseRejectedResult).reason);
       applied.push(effect.id);
     }
   } finally {

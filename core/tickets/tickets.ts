@@ -88,7 +88,7 @@ export interface TicketEffectsPolicy {
    * written and as it was before (null at intake), and at intake the search terms of its text.
    */
   rollupsOf(event: TicketEvent, ticket: Ticket, previous: Ticket | null, terms: readonly string[]): RollupDelta[];
-  /** Run in order for each change; the history entry is always the first. */
+  /** Run for each change, side by side with the built-in history and search reactions; each idempotent per change. */
   reactions: readonly TicketReaction[];
 }
 
@@ -129,7 +129,8 @@ export class Tickets {
       name: 'history',
       apply: async (_ticket, { event }) => {
         try {
-          await this.events.create(event);
+          // Written whole by `eventOf`: the driver's insert, without building a mongoose document of it.
+          await this.events.collection.insertOne(event as never);
         } catch (err) {
           if (!isDuplicateKey(err)) throw err;
         }
@@ -222,8 +223,7 @@ export class Tickets {
   }
 
   async get(actor: Actor, id: string, now: Date): Promise<TicketView> {
-    const ticket = await this.load(id);
-    if (!mayRead(actor, ticket)) throw notFound('ticket', id);
+    const ticket = await this.readable(actor, id);
     const view = presentTicket(ticket, actor, await this.env(now, ticket.categoryId));
     if (seesRequester(actor, ticket) && (ticket.requester.name || ticket.requester.phone)) await this.recordRead(actor, [id], now, 'ticket');
     return view;
@@ -235,9 +235,24 @@ export class Tickets {
   }
 
   async history(actor: Actor, id: string): Promise<TicketEvent[]> {
+    await this.readable(actor, id);
+    return this.events.find({ ticketId: id }).sort({ version: 1 }).lean();
+  }
+
+  /** The ticket if the actor may see it; TICKET_NOT_FOUND otherwise, so that a refusal tells nothing. */
+  async readable(actor: Actor, id: string): Promise<TicketDocument> {
     const ticket = await this.load(id);
     if (!mayRead(actor, ticket)) throw notFound('ticket', id);
-    return this.events.find({ ticketId: id }).sort({ version: 1 }).lean();
+    return ticket;
+  }
+
+  /** The requester's credentials without an account: the ticket number and the phone given at intake (in any form), both matching. */
+  async ofRequester(number: string, phone: string): Promise<TicketDocument> {
+    const ticket = (await this.tickets.findOne({ number }).lean()) as TicketDocument | null;
+    if (!ticket || !samePhone(ticket.requester.phone, phone)) {
+      throw new DomainError('TICKET_NOT_FOUND', 'No ticket with this number and phone.');
+    }
+    return ticket;
   }
 
   async list(actor: Actor, filter: TicketFilter): Promise<{ items: TicketSummary[]; nextCursor: string | null }> {
@@ -329,10 +344,7 @@ export class Tickets {
 
   /** For the requester without an account: the number and the phone they gave (in any form) must both match. */
   async follow(number: string, phone: string) {
-    const ticket = await this.tickets.findOne({ number }).lean();
-    if (!ticket || !samePhone(ticket.requester.phone, phone)) {
-      throw new DomainError('TICKET_NOT_FOUND', 'No ticket with this number and phone.');
-    }
+    const ticket = await this.ofRequester(number, phone);
     const events = await this.events.find({ ticketId: String(ticket._id) }).sort({ version: 1 }).lean();
     const publicSteps = new Set(['intake', 'resolve_on_call', 'dispatch', 'accept', 'request_info', 'receive_info', 'interim_reply', 'approve_reply', 'callback', 'archive', 'cancel', 'merge']);
     const lead = ticket.assignments.find((a) => a.role === 'lead');
@@ -402,7 +414,8 @@ export class Tickets {
       const owed = owe<TicketEffect>({ id: event._id, event, rollups, ticket: snapshotOf(numbered), terms }, ctx.now);
       const document: TicketDocument = { ...numbered, ...owed.set, ...key, _id, effects: [owed.push.effects] };
       try {
-        await this.tickets.create(document);
+        // Built whole by `newTicket` (every field, every default): the driver's insert, without building a mongoose document of it.
+        await this.tickets.collection.insertOne(document as never);
         await settleEffects(this.tickets, document, this.reactions);
         // The ticket as written answers the request: no second read.
         return { id, number: document.number, replayed: false, ticket: presentTicket({ ...document, effects: [], effectsDueAt: null }, ctx.actor, env) };

@@ -15,6 +15,7 @@ const zh = {
   errRegistration: '注册失败', errConnectionLost: '与电话服务器的连接已断开，正在重试', errNoTelephony: '电话服务未配置',
   errSignIn: '登录失败', errCall: '通话失败',
   resolvedOnCall: '直办（通话中已答复）', answerGiven: '答复内容', knowledgeSearch: '搜索知识库', search: '搜索', useAnswer: '引用',
+  attachFiles: '照片或文件', filesUploaded: '已上传文件',
   resolvedOnCallDone: '已直办', noResults: '无结果', microphone: '麦克风', speaker: '扬声器', defaultDevice: '系统默认',
 };
 type Key = keyof typeof zh;
@@ -34,6 +35,7 @@ const en: Record<Key, string> = {
   errRegistration: 'Registration failed', errConnectionLost: 'Connection to the phone server lost; retrying', errNoTelephony: 'Telephony is not configured',
   errSignIn: 'Sign-in failed', errCall: 'Call failed',
   resolvedOnCall: 'Resolved on call', answerGiven: 'Answer given', knowledgeSearch: 'Search the knowledge base', search: 'Search', useAnswer: 'Use',
+  attachFiles: 'Photos or files', filesUploaded: 'files uploaded',
   resolvedOnCallDone: 'resolved on call', noResults: 'No results', microphone: 'Microphone', speaker: 'Speaker', defaultDevice: 'System default',
 };
 

@@ -6,6 +6,7 @@ import {
 import { t } from './i18n.js';
 import { Phone, type Call } from './phone.js';
 import * as view from './view.js';
+import { staffFileRoutes, uploadFiles } from '../../consoles/shared/attachments.js';
 
 /**
  * The operator's softphone once signed in: what it holds (the phone, its SIP credentials, the call
@@ -275,6 +276,11 @@ export class Softphone {
         // 直办: the operator answered on the call; the ticket goes straight to callback.
         await api('POST', `/api/tickets/${ticket.id}/resolve-on-call`, { answer: value('answer'), knowledgeArticleId: value('knowledgeArticleId') || null });
         view.showResolvedOnCall();
+      }
+      const files = form.elements.namedItem('files') as HTMLInputElement;
+      if (files.files?.length) {
+        const { uploaded, refused } = await uploadFiles(staffFileRoutes(ticket.id), [...files.files]);
+        view.showFilesSent(uploaded.length, refused);
       }
       view.ticketDone(form, ticket.id);
     } catch (error) {

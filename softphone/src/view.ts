@@ -2,6 +2,7 @@ import { SessionState } from 'sip.js';
 import { ApiError, type AgentStateView, type DepartmentSummary, type MissedCall, type TicketSummary } from './api.js';
 import { lang, t, type MessageKey } from './i18n.js';
 import type { Call, RegistrationState } from './phone.js';
+import { refusalText } from '../../consoles/shared/attachments.js';
 
 /** The page (softphone/index.html) as the softphone draws it: DOM only, no API and no state of its own. */
 
@@ -187,10 +188,16 @@ export function showResolvedOnCall(): void {
   $('#ticket-result').textContent += ` · ${t('resolvedOnCallDone')}`;
 }
 
+/** The files sent with the ticket: how many arrived, and why the API refused the others. */
+export function showFilesSent(count: number, refused: { name: string; error: unknown }[]): void {
+  if (count) $('#ticket-result').textContent += ` · ${t('filesUploaded')}: ${count}`;
+  if (refused.length) showError(refused.map(({ name, error }) => refusalText(name, error, lang)).join(' '));
+}
+
 /** The ticket is written (and answered, for 直办): the form is emptied for the next. */
 export function ticketDone(form: HTMLFormElement, ticketId: string): void {
   $('#ticket-result').dataset.ticketId = ticketId;
-  for (const name of ['subject', 'content', 'name', 'address', 'answer', 'knowledgeArticleId']) (form.elements.namedItem(name) as HTMLInputElement).value = '';
+  for (const name of ['subject', 'content', 'name', 'address', 'answer', 'knowledgeArticleId', 'files']) (form.elements.namedItem(name) as HTMLInputElement).value = '';
   (form.elements.namedItem('resolvedOnCall') as HTMLInputElement).checked = false;
 }
 

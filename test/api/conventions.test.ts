@@ -62,7 +62,7 @@ describe('API conventions: OpenAPI, errors, health, metrics', () => {
     let checked = 0;
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
-        // The JSON API's conventions; Open311 takes forms and answers in the specification's error lists.
+        // The JSON API's conventions; Open311 takes forms and answers in the specification's error lists, file uploads the file's bytes (test/api/attachments.test.ts).
         const json = operation.requestBody?.content['application/json'];
         if (!json) continue;
         const url = path.replace(/\{[^}]+\}/g, fakeId);

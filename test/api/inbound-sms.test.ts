@@ -9,7 +9,7 @@ import { useTestApp, useTicketDesk } from '../helpers/test-app.js';
 const secret = 'gateway-shared-secret-0123456789';
 
 describe('API: inbound SMS from the gateway (POST /api/inbound/sms)', () => {
-  const t = useTestApp({ at: '2026-03-02T02:00:00Z', inbound: () => ({ dataDir: '.data', imap: null, smsSecret: secret }) });
+  const t = useTestApp({ at: '2026-03-02T02:00:00Z', inbound: () => ({ imap: null, smsSecret: secret }) });
 
   /** Posts as the gateway does: the body's exact bytes signed with the timestamp. */
   function post(body: object, options: { timestamp?: number; key?: string; signature?: string } = {}) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { newSecret } from '../../core/accounts/secrets.js';
 import { issueSipCredentials, sipUserFor } from '../../core/calls/sip-credentials.js';
 import { systemClock } from '../../core/platform/clock.js';
@@ -261,9 +262,13 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     await operator.fill('#ticket-form textarea[name=content]', '来电人反映三单元楼道杂物至今未清理，要求物业尽快处理。');
     await operator.check('#ticket-form input[name=resolvedOnCall]');
     await operator.fill('#ticket-form textarea[name=answer]', '已告知来电人可联系社区居委会协调物业清理。');
+    // A photo the caller sent earlier by message, attached while writing the ticket.
+    const photo = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#888' } }).png().toBuffer();
+    await operator.setInputFiles('#ticket-form input[name=files]', { name: '楼道.png', mimeType: 'image/png', buffer: photo });
     await operator.click('#ticket-form button[type=submit]');
     const ticketId = await (await operator.waitForSelector('#ticket-result[data-ticket-id]')).getAttribute('data-ticket-id');
     assert.ok(ticketId);
+    assert.match((await operator.textContent('#ticket-result')) ?? '', /已上传文件: 1/);
     await operator.screenshot({ path: path.join(artifacts, 'softphone-in-call.png'), fullPage: true });
 
     // Hang up.
@@ -293,6 +298,8 @@ describe('Softphone in Chromium (real API, real Kamailio, a citizen calling from
     assert.deepEqual([ticket.channel, ticket.callId, ticket.requester.phone], ['phone', callId, citizenNumber]);
     const events = (await seeded.get(`/api/tickets/${ticketId}/history`)).body.items as { action: string }[];
     assert.ok(events.some((event) => event.action === 'resolve_on_call'), JSON.stringify(events.map((event) => event.action)));
+    const files = (await seeded.get(`/api/tickets/${ticketId}/attachments`)).body.items as { name: string; contentType: string }[];
+    assert.deepEqual(files.map((file) => [file.name, file.contentType]), [['楼道.png', 'image/png']]);
 
     await citizen.evaluate(() => (window as unknown as CitizenWindow).citizen.stop());
   });

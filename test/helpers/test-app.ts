@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
 import type { Connection } from 'mongoose';
@@ -8,6 +10,8 @@ import { connectDatabase } from '../../core/platform/database.js';
 import { fixedClock } from '../../core/platform/clock.js';
 import { createLogger } from '../../core/platform/logger.js';
 import { createServices, type Services } from '../../core/services.js';
+import { attachmentSettingsFrom } from '../../core/attachments/attachments.js';
+import { loadConfig } from '../../core/platform/config.js';
 import type { InboundSettings } from '../../core/inbound/inbound-settings.js';
 import { testDatabaseUri } from './global-setup.js';
 import { aDepartment, aUser, testPassword } from '../builders/builders.js';
@@ -17,6 +21,8 @@ export interface TestContext {
   services: Services;
   connection: Connection;
   clock: ReturnType<typeof fixedClock>;
+  /** This file's DATA_DIR, for the files the system keeps beside the database (attachments). */
+  dataDir: string;
 }
 
 let counter = 0;
@@ -32,8 +38,10 @@ export function useTestApp(options: { maxFailures?: number; at?: string; inbound
     const dbName = `t_${file}_${process.pid}_${counter++}`.slice(0, 60);
     context.connection = await connectDatabase(testDatabaseUri(), dbName);
     context.clock = fixedClock(options.at ?? '2026-03-02T02:00:00Z');
+    context.dataDir = mkdtempSync(path.join(os.tmpdir(), `hotline12345-${file}-`));
     context.services = await createServices(context.connection, {
       authentication: { sessionTtlHours: 12, maxFailures: options.maxFailures ?? 5, lockMinutes: 15 },
+      attachments: attachmentSettingsFrom(loadConfig({ DATA_DIR: context.dataDir })),
       inbound: options.inbound?.(),
     });
     context.app = createApp({ services: context.services, clock: context.clock, logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'), cookieSecure: false, trustProxy: false });
@@ -41,6 +49,7 @@ export function useTestApp(options: { maxFailures?: number; at?: string; inbound
   after(async () => {
     await context.connection?.dropDatabase().catch(() => {});
     await context.connection?.close();
+    if (context.dataDir) rmSync(context.dataDir, { recursive: true, force: true });
   });
   return context;
 }

@@ -10,6 +10,8 @@ import { systemActor, type Actor } from '../../core/accounts/access.js';
 import { loadConfig } from '../../core/platform/config.js';
 import { connectDatabase } from '../../core/platform/database.js';
 import { createServices } from '../../core/services.js';
+import { attachmentSettingsFrom } from '../../core/attachments/attachments.js';
+import sharp from 'sharp';
 import { openDatabaseServer } from '../../infra/database-server.js';
 import type { DatabaseServer } from '../../infra/documentdb/launcher.js';
 import { aCategory, aDepartment, aUser } from '../builders/builders.js';
@@ -70,6 +72,8 @@ describe('System: backup and restore', function () {
   let server: DatabaseServer;
   let connection: Connection;
   let before: Awaited<ReturnType<typeof snapshot>>;
+  /** The stored files of a photo added through the use case: the image and its thumbnail, by SHA-256. */
+  let photoFiles: string[];
 
   // The system as `npm start` leaves it: its own engine in a DATA_DIR, data written through the use cases, SMS in the outbox.
   this.beforeAll(async () => {
@@ -78,19 +82,23 @@ describe('System: backup and restore', function () {
     source = path.join(root, 'source');
     server = await openDatabaseServer(loadConfig({ DATA_DIR: source }), () => {});
     connection = await connectDatabase(server.uri, dbName);
-    const services = await createServices(connection, { authentication: { sessionTtlHours: 12, maxFailures: 5, lockMinutes: 15 } });
+    const services = await createServices(connection, {
+      authentication: { sessionTtlHours: 12, maxFailures: 5, lockMinutes: 15 }, attachments: attachmentSettingsFrom(loadConfig({ DATA_DIR: source })),
+    });
     const department = await aDepartment(services);
     const category = await aCategory(services);
     await aUser(services, ['operator']);
     const act = (roles: Actor['roles'], departmentId: string | null = null) => ({
       actor: { userId: `u-${roles[0]}`, username: roles[0]!, roles, departmentId, via: 'session' as const }, now,
     });
+    const ticketIds: string[] = [];
     for (let i = 0; i < 12; i++) {
       const { id } = await services.tickets.intake(act(['operator']), {
         channel: 'phone', requestType: 'complaint', categoryId: category.id,
         requester: { name: `市民${i}`, phone: `1380013${String(8000 + i)}`, email: null },
         subject: `小区门口路灯不亮 ${i}`, content: '小区门口路灯不亮已经三天，晚上出行不便，请尽快维修。',
       }, `key-${i}`);
+      ticketIds.push(id);
       if (i % 3 === 0) continue;
       await services.tickets.act(act(['dispatcher']), id, 'dispatch', { lead: department.id });
       if (i % 3 === 1) await services.tickets.act(act(['department_staff'], department.id), id, 'accept', {});
@@ -101,7 +109,12 @@ describe('System: backup and restore', function () {
     });
     mkdirSync(path.join(source, 'outbox'), { recursive: true });
     writeFileSync(path.join(source, 'outbox', 'sms.jsonl'), '{"to":"13800138000","text":"您的诉求已受理"}\n');
-    // A folder the backup does not know by name, as attachments or recordings will be.
+    const photo = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#468' } }).jpeg().toBuffer();
+    const attachment = await services.attachments.add(act(['operator']), ticketIds[0]!, { name: '现场.jpg', bytes: photo });
+    photoFiles = readdirSync(path.join(source, 'attachments'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => path.relative(source, path.join(e.parentPath, e.name)));
+    assert.equal(photoFiles.length, 2, 'the image and its thumbnail');
+    assert.ok(photoFiles.some((file) => file.endsWith(attachment.sha256)));
+    // A folder the backup does not know by name, as recordings will be.
     mkdirSync(path.join(source, 'recordings', '2026-03'), { recursive: true });
     writeFileSync(path.join(source, 'recordings', '2026-03', 'call-1.wav'), Buffer.from([0x52, 0x49, 0x46, 0x46, 0, 1, 2, 3]));
     before = await snapshot(server.uri);
@@ -138,6 +151,7 @@ describe('System: backup and restore', function () {
     assert.deepEqual(await restoredSnapshot(target), before);
     assert.equal(readFileSync(path.join(target, 'outbox', 'sms.jsonl'), 'utf8'), readFileSync(path.join(source, 'outbox', 'sms.jsonl'), 'utf8'));
     assert.deepEqual(readFileSync(path.join(target, 'recordings', '2026-03', 'call-1.wav')), readFileSync(path.join(source, 'recordings', '2026-03', 'call-1.wav')));
+    for (const file of photoFiles) assert.deepEqual(readFileSync(path.join(target, file)), readFileSync(path.join(source, file)), file);
   });
 
   it('when MONGODB_URI names the server, then the backup is each collection exported with its indexes, and it restores into an empty DATA_DIR the same', async () => {
@@ -150,5 +164,6 @@ describe('System: backup and restore', function () {
     assert.equal(restore.code, 0, restore.output);
     assert.deepEqual(await restoredSnapshot(target), before);
     assert.equal(readFileSync(path.join(target, 'outbox', 'sms.jsonl'), 'utf8'), readFileSync(path.join(source, 'outbox', 'sms.jsonl'), 'utf8'));
+    for (const file of photoFiles) assert.deepEqual(readFileSync(path.join(target, file)), readFileSync(path.join(source, file)), file);
   });
 });

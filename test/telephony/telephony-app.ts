@@ -25,7 +25,7 @@ export interface TelephonyTestContext extends TestContext {
 export function useTelephonyApp(env: () => Record<string, string> = () => ({}), options: { clock?: Clock; at?: string } = {}): TelephonyTestContext {
   const context = useTestApp({ at: options.at }) as TelephonyTestContext;
   before(async () => {
-    const config = loadConfig({ SIP_SECRET: newSecret(), TELEPHONY_TOKEN: newSecret(), ...env() });
+    const config = loadConfig({ DATA_DIR: context.dataDir, SIP_SECRET: newSecret(), TELEPHONY_TOKEN: newSecret(), ...env() });
     context.telephony = telephonySettingsFrom(config)!;
     context.services = await createServices(context.connection, serviceSettings(config));
     context.app = createApp({

@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type Mail from 'nodemailer/lib/mailer';
@@ -21,13 +18,12 @@ const photo = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.from
 
 describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
   let dovecot: Dovecot;
-  const dataDir = mkdtempSync(path.join(tmpdir(), 'hotline-inbound-'));
   before(async function () {
     this.timeout(30_000);
     dovecot = await startDovecot();
   });
   const t = useTestApp({
-    inbound: () => ({ dataDir, smsSecret: null, imap: { host: dovecot.host, port: dovecot.port, tls: 'none', user: dovecot.user, password: dovecot.password, mailbox: 'INBOX' } }),
+    inbound: () => ({ smsSecret: null, imap: { host: dovecot.host, port: dovecot.port, tls: 'none', user: dovecot.user, password: dovecot.password, mailbox: 'INBOX' } }),
   });
   let imap: ImapFlow;
   before(async () => {
@@ -37,7 +33,6 @@ describe('Workers: inbound e-mail from a real Dovecot mailbox (IMAP)', () => {
   after(async () => {
     await imap?.logout();
     await dovecot?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   /** Delivers a message into the mailbox as a mail server would: APPEND, unseen. */
