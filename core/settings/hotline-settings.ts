@@ -140,7 +140,8 @@ export class HotlineSettings {
       ranking: data.ranking,
       publicResults: data.publicResults,
       autoDispatchUndoMinutes: data.autoDispatchUndoMinutes,
-      defaultDecisions: data.defaultDecisions,
+      // Stored before a step had its default: that step keeps none.
+      defaultDecisions: { ...defaultDecisionsNone, ...data.defaultDecisions },
       version: doc?.version ?? 0,
       calendar: createWorkingCalendar({ overrides: data.calendarOverrides, workingHours: data.workingHours, importedYears: data.importedYears }),
     };

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
-import { acceptOverdue, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
+import { acceptOverdue, extensionDefaultAt, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
 import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
@@ -33,10 +33,17 @@ export function sweepSteps(ticket: Ticket, env: LifecycleEnv): SweepStep[] {
  * The default decisions due on a ticket now (超时默认), taken before its warnings: a part deemed
  * accepted runs on its reply clock, so the sweep does not also warn of the accept deadline it decided. Pure.
  */
-export function defaultSteps(ticket: Ticket, env: LifecycleEnv): { action: 'deem_accept'; departmentId: string }[] {
-  if (env.defaults.accept !== 'deem_accepted' || !['dispatched', 'in_handling', 'waiting_info'].includes(ticket.state)) return [];
-  return ticket.assignments.filter((part) => acceptOverdue(part, env)).map((part) => ({ action: 'deem_accept', departmentId: part.departmentId }));
+export function defaultSteps(ticket: Ticket, env: LifecycleEnv): DefaultStep[] {
+  if (!['dispatched', 'in_handling', 'waiting_info'].includes(ticket.state)) return [];
+  const steps: DefaultStep[] = env.defaults.accept === 'deem_accepted'
+    ? ticket.assignments.filter((part) => acceptOverdue(part, env)).map((part) => ({ action: 'deem_accept', departmentId: part.departmentId }))
+    : [];
+  const extensionAt = extensionDefaultAt(ticket, env);
+  if (extensionAt && extensionAt <= env.now && ticket.state !== 'dispatched') steps.push({ action: env.defaults.extension === 'approve' ? 'approve_extension' : 'deny_extension' });
+  return steps;
 }
+
+export type DefaultStep = { action: 'deem_accept'; departmentId: string } | { action: 'approve_extension' | 'deny_extension' };
 
 function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
   let earliest: Date | null = null;
@@ -108,7 +115,12 @@ export class DeadlineSweep {
     let current = ticket;
     try {
       for (const step of defaultSteps(current, env)) {
-        current = await this.tickets.actOn(ctx, current, 'deem_accept', { departmentId: step.departmentId, reason: '超过签收时限未签收，视为已签收' }, env);
+        if (step.action === 'deem_accept') {
+          current = await this.tickets.actOn(ctx, current, 'deem_accept', { departmentId: step.departmentId, reason: '超过签收时限未签收，视为已签收' }, env);
+        } else {
+          const reason = `中心未在时限内审核延期申请，按默认规则${step.action === 'approve_extension' ? '批准' : '不予批准'}`;
+          current = await this.tickets.actOn(ctx, current, step.action, { reason }, env);
+        }
         report.defaulted += 1;
       }
       for (const step of sweepSteps(current, env)) {

@@ -2,7 +2,7 @@ import type { Actor, DepartmentRef } from '../accounts/access.js';
 import type { Role } from '../accounts/roles.js';
 import {
   clockStatus, nextWarningAt, resolveLimit, addWorkingTime,
-  type Clock, type LimitOverrides, type LimitTable, type WarningLevel, type WarningThresholds, type WorkingCalendar,
+  type Clock, type LimitOverrides, type LimitTable, type TimeLimit, type WarningLevel, type WarningThresholds, type WorkingCalendar,
 } from '../clocks/index.js';
 import { DomainError } from '../platform/errors.js';
 import { openStates, partsInHand, statesInHand, type Assignment, type CallbackResult, type RoutingSuggestion, type Satisfaction, type Ticket, type TicketState } from './ticket.js';
@@ -26,13 +26,23 @@ export interface LifecycleEnv {
 /**
  * Per step, the decision the system takes when its clock runs out. `accept`: a part not accepted by
  * its accept deadline is deemed accepted (视为签收), so its reply clock keeps running and the
- * department answers for it; `none` leaves the part waiting (warnings and urges only).
+ * department answers for it; `none` leaves the part waiting (warnings and urges only). `extension`:
+ * a department's extension request the centre has not decided within `decisionLimit` is approved
+ * or denied by the system; `none` leaves it waiting.
  */
 export interface DefaultDecisions {
   accept: 'none' | 'deem_accepted';
+  extension: 'none' | 'approve' | 'deny';
+  decisionLimit: TimeLimit;
 }
 
-export const defaultDecisionsNone: DefaultDecisions = { accept: 'none' };
+export const defaultDecisionsNone: DefaultDecisions = { accept: 'none', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
+
+/** When the system decides a waiting extension request by default; null when it never does. */
+export function extensionDefaultAt(t: Pick<Ticket, 'pendingExtension'>, env: LifecycleEnv): Date | null {
+  if (!t.pendingExtension || env.defaults.extension === 'none') return null;
+  return addWorkingTime(t.pendingExtension.requestedAt, env.defaults.decisionLimit, env.calendar);
+}
 
 export interface ActionInputs {
   resolve_on_call: { answer: string; knowledgeArticleId?: string | null };
@@ -56,7 +66,8 @@ export interface ActionInputs {
   reject_return: { reason: string };
   redispatch: { lead: DepartmentRef; assists?: DepartmentRef[]; reason: string };
   request_extension: { until: Date; reason: string };
-  approve_extension: Record<string, never>;
+  /** `reason`: set when the system decides by default (超时默认). */
+  approve_extension: { reason?: string | null };
   deny_extension: { reason: string };
   /** Raised by the deadline sweep; red also urges the department. */
   warn: { level: 'yellow' | 'red' };
@@ -558,6 +569,8 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
   const consider = (at: Date | null) => {
     if (at && (!next || at < next)) next = at;
   };
+  // The sweep must also wake when a waiting extension request falls to its default decision.
+  if (handling.includes(t.state)) consider(extensionDefaultAt(t, env));
   for (const clock of running) {
     const status = clockStatus(clock, env.now, env.calendar, env.thresholds);
     if (severity[status.warning] > severity[warning]) warning = status.warning;

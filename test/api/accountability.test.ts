@@ -162,7 +162,7 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
     });
   });
 
-  describe('a default decision: a part not accepted in time is deemed accepted', () => {
+  describe('default decisions (超时默认): a part not accepted in time, an extension request not decided in time', () => {
     let ticketId: string;
     let administrator: SignedInAgent;
 
@@ -172,15 +172,16 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
     });
 
     it('when the administrator sets an unknown default, then 400 naming the field', async () => {
-      const res = await administrator.patch('/api/settings').send({ defaultDecisions: { accept: 'deem_rejected' } });
+      const res = await administrator.patch('/api/settings').send({ defaultDecisions: { accept: 'deem_rejected', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } } });
       assert.equal(res.status, 400);
       assert.match(JSON.stringify(res.body.error.details), /defaultDecisions\.accept/);
     });
 
     it('when the default is configured and the accept deadline passes, then the sweep deems the part accepted and the ledger names the department', async () => {
-      const set = await administrator.patch('/api/settings').send({ defaultDecisions: { accept: 'deem_accepted' } });
+      const defaultDecisions = { accept: 'deem_accepted', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
+      const set = await administrator.patch('/api/settings').send({ defaultDecisions });
       assert.equal(set.status, 200, JSON.stringify(set.body));
-      assert.deepEqual(set.body.defaultDecisions, { accept: 'deem_accepted' });
+      assert.deepEqual(set.body.defaultDecisions, defaultDecisions);
       // The reopened ticket above, never accepted again, is deemed accepted by this first sweep.
       await t.services.deadlineSweep.run(at('2026-03-17T09:59:00'));
       const actions = async () => (await supervisor.get(`/api/tickets/${ticketId}/history`)).body.items.map((e: { action: string }) => e.action);
@@ -198,6 +199,19 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
       assert.equal(entries[0].departmentId, departmentId);
       assert.match(entries[0].reason, /视为已签收/);
       assert.equal((await t.services.deadlineSweep.run(at('2026-03-17T10:02:00'))).defaulted, 0);
+    });
+
+    it('when the centre leaves the department\'s extension request undecided past its decision limit, then the sweep denies it as configured', async () => {
+      const defaultDecisions = { accept: 'deem_accepted', extension: 'deny', decisionLimit: { amount: 2, unit: 'working_hours' } };
+      assert.equal((await administrator.patch('/api/settings').send({ defaultDecisions })).status, 200);
+      await t.services.tickets.act({ actor: staffActor, now: at('2026-03-17T11:00:00') }, ticketId, 'request_extension', { until: at('2026-04-30T17:00:00'), reason: '需协调施工单位' });
+      assert.equal((await t.services.deadlineSweep.run(at('2026-03-17T11:30:00'))).defaulted, 0);
+      assert.equal((await t.services.deadlineSweep.run(at('2026-03-17T17:00:00'))).defaulted, 1);
+      const history = (await supervisor.get(`/api/tickets/${ticketId}/history`)).body.items;
+      const denied = history.find((e: { action: string }) => e.action === 'deny_extension');
+      assert.equal(denied.actor.username, 'system');
+      assert.match(denied.reason, /按默认规则不予批准/);
+      assert.equal((await supervisor.get(`/api/tickets/${ticketId}`)).body.pendingExtension, null);
     });
   });
 });

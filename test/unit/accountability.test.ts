@@ -5,7 +5,7 @@ import { buildBulletins } from '../../core/accountability/bulletin.js';
 import { emptyCounters } from '../../core/analytics/department-counters.js';
 import { ratesOf } from '../../core/analytics/rates.js';
 import { defaultSteps, sweepSteps } from '../../core/sla/deadline-sweep.js';
-import { decide } from '../../core/tickets/ticket-lifecycle.js';
+import { decide, defaultDecisionsNone, settleClocks } from '../../core/tickets/ticket-lifecycle.js';
 import type { TicketEvent } from '../../core/tickets/ticket-events.js';
 import type { Ticket } from '../../core/tickets/ticket.js';
 import { aTicketIn, anActor, leadDept, lifecycleEnv, monday10, otherDept } from '../builders/tickets.js';
@@ -97,7 +97,7 @@ describe('Accountability ledger rules', () => {
   });
 
   describe('default decisions (超时默认)', () => {
-    const deemed = (now: Date) => ({ ...lifecycleEnv(now), defaults: { accept: 'deem_accepted' as const } });
+    const deemed = (now: Date) => ({ ...lifecycleEnv(now), defaults: { ...defaultDecisionsNone, accept: 'deem_accepted' as const } });
     const deem = { departmentId: leadDept.id, reason: '超过签收时限未签收，视为已签收' };
 
     it('when the accept deadline has passed and the default is configured, then the sweep deems the part accepted instead of warning red', () => {
@@ -116,6 +116,20 @@ describe('Accountability ledger rules', () => {
       assert.deepEqual(defaultSteps(aTicketIn('dispatched'), deemed(monday10)), []);
       assert.throws(() => decide(aTicketIn('dispatched'), 'deem_accept', deem, systemActor, deemed(monday10)), { code: 'INVALID_TRANSITION' });
       assert.throws(() => decide(aTicketIn('dispatched'), 'deem_accept', deem, anActor(['supervisor']), deemed(tuesday11)), { code: 'FORBIDDEN' });
+    });
+
+    it('when the centre leaves an extension request undecided past its decision limit, then the sweep decides it as configured, waking on time', () => {
+      const requested = aTicketIn('in_handling', { pendingExtension: { departmentId: leadDept.id, until: new Date('2026-03-20T02:00:00Z'), reason: '需要施工', requestedAt: monday10 } });
+      const approving = (now: Date) => ({ ...lifecycleEnv(now), defaults: { ...defaultDecisionsNone, extension: 'approve' as const } });
+      assert.equal(settleClocks(structuredClone(requested), approving(monday10)).nextDeadlineAt?.toISOString(), '2026-03-03T02:00:00.000Z');
+      assert.deepEqual(defaultSteps(requested, approving(new Date('2026-03-03T01:59:00Z'))), []);
+      assert.deepEqual(defaultSteps(requested, approving(new Date('2026-03-03T02:00:00Z'))), [{ action: 'approve_extension' }]);
+      const denying = { ...lifecycleEnv(tuesday11), defaults: { ...defaultDecisionsNone, extension: 'deny' as const } };
+      assert.deepEqual(defaultSteps(requested, denying), [{ action: 'deny_extension' }]);
+      assert.deepEqual(defaultSteps(requested, lifecycleEnv(tuesday11)), []);
+      const { ticket } = decide(requested, 'approve_extension', { reason: '中心未在时限内审核延期申请，按默认规则批准' }, systemActor, approving(tuesday11));
+      assert.equal(ticket.pendingExtension, null);
+      assert.equal(ticket.assignments[0]!.replyClock.extendedTo?.toISOString(), '2026-03-20T02:00:00.000Z');
     });
 
     it('when a part is deemed accepted, then the ledger records a default decision against its department', () => {
