@@ -192,6 +192,7 @@ export const settingsBody = z.strictObject({
     .strictObject({
       accept: z.enum(['none', 'deem_accepted']).meta({ description: 'A part not accepted by its accept deadline: left waiting, or deemed accepted (视为签收) with its reply clock running' }),
       extension: z.enum(['none', 'approve', 'deny']).meta({ description: 'An extension request the centre has not decided within decisionLimit: left waiting, approved or denied' }),
+      return: z.enum(['none', 'reject']).meta({ description: 'A return the centre has not decided within decisionLimit: left waiting, or rejected (the department keeps the ticket)' }),
       decisionLimit: limit.meta({ description: "The centre's time to decide an extension request before its default applies" }),
     })
     .meta({ description: '超时默认: what the system decides for a step nobody took in time' })

@@ -2,7 +2,7 @@ import type { Types } from 'mongoose';
 import { systemActor } from '../accounts/access.js';
 import { clockStatus, addWorkingTime } from '../clocks/index.js';
 import { isDomainError } from '../platform/errors.js';
-import { acceptOverdue, extensionDefaultAt, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
+import { acceptOverdue, extensionDefaultAt, returnDefaultAt, settleClocks, type LifecycleEnv } from '../tickets/ticket-lifecycle.js';
 import { statesInHand, type Ticket, type TicketDocument } from '../tickets/ticket.js';
 import type { TicketRepository } from '../tickets/ticket.repository.js';
 import type { LifecycleEnvs, Tickets } from '../tickets/tickets.js';
@@ -34,6 +34,8 @@ export function sweepSteps(ticket: Ticket, env: LifecycleEnv): SweepStep[] {
  * accepted runs on its reply clock, so the sweep does not also warn of the accept deadline it decided. Pure.
  */
 export function defaultSteps(ticket: Ticket, env: LifecycleEnv): DefaultStep[] {
+  const returnAt = returnDefaultAt(ticket, env);
+  if (returnAt && returnAt <= env.now) return [{ action: 'reject_return' }];
   if (!['dispatched', 'in_handling', 'waiting_info'].includes(ticket.state)) return [];
   const steps: DefaultStep[] = env.defaults.accept === 'deem_accepted'
     ? ticket.assignments.filter((part) => acceptOverdue(part, env)).map((part) => ({ action: 'deem_accept', departmentId: part.departmentId }))
@@ -43,7 +45,7 @@ export function defaultSteps(ticket: Ticket, env: LifecycleEnv): DefaultStep[] {
   return steps;
 }
 
-export type DefaultStep = { action: 'deem_accept'; departmentId: string } | { action: 'approve_extension' | 'deny_extension' };
+export type DefaultStep = { action: 'deem_accept'; departmentId: string } | { action: 'approve_extension' | 'deny_extension' | 'reject_return' };
 
 function earliestRedDeadline(t: Ticket, env: LifecycleEnv): Date | null {
   let earliest: Date | null = null;
@@ -117,6 +119,8 @@ export class DeadlineSweep {
       for (const step of defaultSteps(current, env)) {
         if (step.action === 'deem_accept') {
           current = await this.tickets.actOn(ctx, current, 'deem_accept', { departmentId: step.departmentId, reason: '超过签收时限未签收，视为已签收' }, env);
+        } else if (step.action === 'reject_return') {
+          current = await this.tickets.actOn(ctx, current, 'reject_return', { reason: '中心未在时限内审核退单申请，按默认规则退回原承办单位继续办理' }, env);
         } else {
           const reason = `中心未在时限内审核延期申请，按默认规则${step.action === 'approve_extension' ? '批准' : '不予批准'}`;
           current = await this.tickets.actOn(ctx, current, step.action, { reason }, env);

@@ -28,15 +28,23 @@ export interface LifecycleEnv {
  * its accept deadline is deemed accepted (视为签收), so its reply clock keeps running and the
  * department answers for it; `none` leaves the part waiting (warnings and urges only). `extension`:
  * a department's extension request the centre has not decided within `decisionLimit` is approved
- * or denied by the system; `none` leaves it waiting.
+ * or denied by the system; `return`: a return it has not decided in that time is rejected (the
+ * department keeps the ticket; approving needs a new department, which only a person can choose).
  */
 export interface DefaultDecisions {
   accept: 'none' | 'deem_accepted';
   extension: 'none' | 'approve' | 'deny';
+  return: 'none' | 'reject';
   decisionLimit: TimeLimit;
 }
 
-export const defaultDecisionsNone: DefaultDecisions = { accept: 'none', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
+export const defaultDecisionsNone: DefaultDecisions = { accept: 'none', extension: 'none', return: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
+
+/** When the system rejects a waiting return by default; null when it never does. */
+export function returnDefaultAt(t: Pick<Ticket, 'state' | 'returnedAt'>, env: LifecycleEnv): Date | null {
+  if (t.state !== 'returned' || !t.returnedAt || env.defaults.return === 'none') return null;
+  return addWorkingTime(t.returnedAt, env.defaults.decisionLimit, env.calendar);
+}
 
 /** When the system decides a waiting extension request by default; null when it never does. */
 export function extensionDefaultAt(t: Pick<Ticket, 'pendingExtension'>, env: LifecycleEnv): Date | null {
@@ -247,8 +255,9 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
   },
   return: {
     from: ['dispatched', 'in_handling'], who: 'lead',
-    apply: (t) => {
+    apply: (t, _input, _actor, env) => {
       t.stateBeforeReturn = t.state;
+      t.returnedAt = env.now;
       t.returnCount += 1;
       const lead = leadOf(t);
       if (lead) lead.state = 'returned';
@@ -260,6 +269,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
     guard: returnDecisionGuard,
     apply: (t, input, _actor, env) => {
       t.stateBeforeReturn = null;
+      t.returnedAt = null;
       t.pendingExtension = null;
       t.infoRequest = null;
       t.assignments = assignmentsFor(t, input.lead, input.assists ?? [], env);
@@ -274,6 +284,7 @@ export const transitions: { [A in TicketAction]: Rule<A> } = {
       const lead = leadOf(t);
       if (lead) lead.state = back === 'dispatched' ? 'dispatched' : 'accepted';
       t.stateBeforeReturn = null;
+      t.returnedAt = null;
       return back;
     },
   },
@@ -569,8 +580,9 @@ export function settleClocks(t: Ticket, env: LifecycleEnv): Ticket {
   const consider = (at: Date | null) => {
     if (at && (!next || at < next)) next = at;
   };
-  // The sweep must also wake when a waiting extension request falls to its default decision.
+  // The sweep must also wake when a waiting extension request or return falls to its default decision.
   if (handling.includes(t.state)) consider(extensionDefaultAt(t, env));
+  consider(returnDefaultAt(t, env));
   for (const clock of running) {
     const status = clockStatus(clock, env.now, env.calendar, env.thresholds);
     if (severity[status.warning] > severity[warning]) warning = status.warning;

@@ -134,6 +134,8 @@ export interface Ticket {
   returnCount: number;
   /** The state a pending return interrupted, so a rejected return goes back to it. */
   stateBeforeReturn: TicketState | null;
+  /** When the pending return was asked for: the centre's time to decide it runs from here. */
+  returnedAt: Date | null;
   urgeCount: number;
   supervisedAt: Date | null;
   reopenCount: number;
@@ -260,6 +262,7 @@ const ticketSchema = new Schema<Ticket>(
     pendingExtension: { type: { departmentId: String, until: Date, reason: String, requestedAt: Date }, default: null, _id: false },
     returnCount: { type: Number, default: 0 },
     stateBeforeReturn: { type: String, default: null },
+    returnedAt: { type: Date, default: null },
     urgeCount: { type: Number, default: 0 },
     supervisedAt: { type: Date, default: null },
     reopenCount: { type: Number, default: 0 },

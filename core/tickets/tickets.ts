@@ -564,6 +564,7 @@ export function newTicket(input: IntakeInput, facts: { intakeBy: string | null; 
     pendingExtension: null,
     returnCount: 0,
     stateBeforeReturn: null,
+    returnedAt: null,
     urgeCount: 0,
     supervisedAt: null,
     reopenCount: 0,

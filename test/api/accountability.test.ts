@@ -172,13 +172,13 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
     });
 
     it('when the administrator sets an unknown default, then 400 naming the field', async () => {
-      const res = await administrator.patch('/api/settings').send({ defaultDecisions: { accept: 'deem_rejected', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } } });
+      const res = await administrator.patch('/api/settings').send({ defaultDecisions: { accept: 'deem_rejected', extension: 'none', return: 'none', decisionLimit: { amount: 1, unit: 'working_days' } } });
       assert.equal(res.status, 400);
       assert.match(JSON.stringify(res.body.error.details), /defaultDecisions\.accept/);
     });
 
     it('when the default is configured and the accept deadline passes, then the sweep deems the part accepted and the ledger names the department', async () => {
-      const defaultDecisions = { accept: 'deem_accepted', extension: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
+      const defaultDecisions = { accept: 'deem_accepted', extension: 'none', return: 'none', decisionLimit: { amount: 1, unit: 'working_days' } };
       const set = await administrator.patch('/api/settings').send({ defaultDecisions });
       assert.equal(set.status, 200, JSON.stringify(set.body));
       assert.deepEqual(set.body.defaultDecisions, defaultDecisions);
@@ -202,7 +202,7 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
     });
 
     it('when the centre leaves the department\'s extension request undecided past its decision limit, then the sweep denies it as configured', async () => {
-      const defaultDecisions = { accept: 'deem_accepted', extension: 'deny', decisionLimit: { amount: 2, unit: 'working_hours' } };
+      const defaultDecisions = { accept: 'deem_accepted', extension: 'deny', return: 'none', decisionLimit: { amount: 2, unit: 'working_hours' } };
       assert.equal((await administrator.patch('/api/settings').send({ defaultDecisions })).status, 200);
       await t.services.tickets.act({ actor: staffActor, now: at('2026-03-17T11:00:00') }, ticketId, 'request_extension', { until: at('2026-04-30T17:00:00'), reason: '需协调施工单位' });
       assert.equal((await t.services.deadlineSweep.run(at('2026-03-17T11:30:00'))).defaulted, 0);

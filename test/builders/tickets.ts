@@ -53,6 +53,7 @@ export function aTicketIn(state: TicketState, overrides: Partial<Ticket> = {}): 
     pendingExtension: null,
     returnCount: state === 'returned' ? 1 : 0,
     stateBeforeReturn: state === 'returned' ? 'in_handling' : null,
+    returnedAt: state === 'returned' ? monday10 : null,
     urgeCount: 0, supervisedAt: null, reopenCount: 0,
     callback: state === 'closed' || state === 'archived' ? { resolved: false, satisfaction: 'dissatisfied', comment: null, at: monday10, via: 'phone' } : null,
     survey: { status: state === 'awaiting_callback' ? 'pending' : 'none', sentAt: null },

@@ -132,6 +132,23 @@ describe('Accountability ledger rules', () => {
       assert.equal(ticket.assignments[0]!.replyClock.extendedTo?.toISOString(), '2026-03-20T02:00:00.000Z');
     });
 
+    it('when the centre leaves a return undecided past its decision limit, then the sweep rejects it: the department keeps the ticket', () => {
+      const rejecting = (now: Date) => ({ ...lifecycleEnv(now), defaults: { ...defaultDecisionsNone, return: 'reject' as const } });
+      const returned = aTicketIn('returned');
+      assert.equal(settleClocks(structuredClone(returned), rejecting(monday10)).nextDeadlineAt?.toISOString(), '2026-03-03T02:00:00.000Z');
+      assert.deepEqual(defaultSteps(returned, rejecting(new Date('2026-03-03T01:59:00Z'))), []);
+      assert.deepEqual(defaultSteps(returned, rejecting(tuesday11)), [{ action: 'reject_return' }]);
+      assert.deepEqual(defaultSteps(returned, lifecycleEnv(tuesday11)), []);
+      const { ticket } = decide(returned, 'reject_return', { reason: '中心未在时限内审核退单申请，按默认规则退回原承办单位继续办理' }, systemActor, rejecting(tuesday11));
+      assert.equal(ticket.state, 'in_handling');
+      assert.equal(ticket.returnedAt, null);
+    });
+
+    it('when a department returns a ticket, then the return records when, for the centre\'s decision limit', () => {
+      const { ticket } = decide(aTicketIn('in_handling'), 'return', { reason: '不属于本单位职责' }, anActor(['department_staff'], leadDept.id), lifecycleEnv(tuesday11));
+      assert.equal(ticket.returnedAt?.toISOString(), tuesday11.toISOString());
+    });
+
     it('when a part is deemed accepted, then the ledger records a default decision against its department', () => {
       const { ticket } = decide(aTicketIn('dispatched'), 'deem_accept', deem, systemActor, deemed(tuesday11));
       const draft = draftEntry({ event: anEvent('deem_accept', { departmentId: leadDept.id }), ticket });
