@@ -91,7 +91,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(attachmentsRouter(endpoints, { attachments: services.attachments }));
   app.use(liveRouter(endpoints, services.tickets.feed({ intervalMs: deps.livePollMs ?? 2000, onError: (err) => logger.warn({ err }, 'live ticket feed poll failed') })));
   app.use(callbacksRouter(endpoints, { callbacks: services.callbacks, outbox: services.outbox, clock }));
-  app.use(accountabilityRouter(endpoints, { accountability: services.accountability, clock }));
+  app.use(accountabilityRouter(endpoints, { accountability: services.accountability, bulletin: services.accountabilityBulletin, clock }));
   app.use(analyticsRouter(endpoints, { ranking: services.ranking, dashboard: services.dashboard, departments: services.repositories.departments }));
   app.use(callsRouter(endpoints, { telephony: services.telephony, callRecords: services.callRecords, missedCalls: services.missedCalls, clock }));
   app.use(calendarRouter(endpoints, services.settings, clock));

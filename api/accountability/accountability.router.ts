@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Accountability } from '../../core/accountability/accountability.js';
+import type { AccountabilityBulletin } from '../../core/accountability/bulletin.js';
 import { entryKinds, entryStates } from '../../core/accountability/accountability-entry.js';
 import type { Clock } from '../../core/platform/clock.js';
 import type { EndpointRegistry } from '../http/endpoint.js';
@@ -31,7 +32,19 @@ const entryView = z
   })
   .meta({ id: 'AccountabilityEntry' });
 
-export function accountabilityRouter(endpoints: EndpointRegistry, deps: { accountability: Accountability; clock: Clock }): Router {
+const counts = { missedDeadlines: z.number().int(), defaultDecisions: z.number().int(), dissatisfiedReopens: z.number().int(), annulled: z.number().int(), pendingAppeals: z.number().int() };
+const listed = z.array(z.object({ ticketNumber: z.string(), at: z.date(), appealed: z.boolean() }));
+const bulletinView = z
+  .object({
+    month: z.string(),
+    department: z.string().nullable().meta({ description: 'null: the city-wide bulletin' }),
+    totals: z.object(counts).meta({ description: 'Annulled entries are counted apart, in no other count' }),
+    rows: z.array(z.object({ department: z.string(), rank: z.number().int(), responseRate: z.number().nullable(), satisfactionRate: z.number().nullable(), ...counts })),
+    entries: z.object({ missedDeadlines: listed, defaultDecisions: listed, dissatisfiedReopens: listed }).meta({ description: "A department's own entries; empty in the city-wide bulletin" }),
+  })
+  .meta({ id: 'AccountabilityBulletin' });
+
+export function accountabilityRouter(endpoints: EndpointRegistry, deps: { accountability: Accountability; bulletin: AccountabilityBulletin; clock: Clock }): Router {
   const router = Router();
   endpoints.mount(router, {
     method: 'get', path: '/api/accountability', summary: '问责台账：accountability entries, newest first (a department sees its own)', tags: ['accountability'],
@@ -47,6 +60,13 @@ export function accountabilityRouter(endpoints: EndpointRegistry, deps: { accoun
     async handle({ actor, query }) {
       return { items: await deps.accountability.list(actor, query) };
     },
+  });
+  endpoints.mount(router, {
+    method: 'get', path: '/api/accountability/bulletin', summary: '问责通报：a month\'s bulletin, city-wide for the centre, a department\'s own for it', tags: ['accountability'],
+    auth: 'user', errors: [403],
+    query: z.strictObject({ month, departmentId: objectId.optional().meta({ description: "A department's own bulletin; left out, the city-wide one (the centre) or the reader's department's" }) }),
+    response: bulletinView,
+    handle: ({ actor, query }) => deps.bulletin.read(actor, query.month, query.departmentId),
   });
   endpoints.mount(router, {
     method: 'get', path: '/api/accountability/:id', summary: 'One accountability entry', tags: ['accountability'],

@@ -1,4 +1,6 @@
+import { authorize, can, type Actor } from '../accounts/access.js';
 import type { UserRepository } from '../accounts/user.repository.js';
+import { DomainError } from '../platform/errors.js';
 import { monthDays, previousMonth, type MonthlyRanking } from '../analytics/monthly-ranking.js';
 import type { RankedDepartment } from '../analytics/rates.js';
 import type { Outbox } from '../notifications/outbox.js';
@@ -79,6 +81,26 @@ export class AccountabilityBulletin {
     const { from, to } = monthDays(month);
     const [entries, { ranking }, names] = await Promise.all([this.accountability.monthEntries(month), this.ranking.compute(from, to), this.departments.names()]);
     return buildBulletins(month, entries, ranking.rows, names);
+  }
+
+  /**
+   * What a reader may see of a month's bulletins: the city-wide one for the centre, a department's
+   * own (`departmentId`, or the reader's department) for whoever may read that department's ledger.
+   */
+  async read(actor: Actor, month: string, departmentId?: string): Promise<Bulletin> {
+    // The centre reads the city-wide bulletin unless it names a department; a department, its own.
+    const wanted = departmentId ?? (can(actor, 'accountability.read', null) ? null : actor.departmentId);
+    if (!wanted) {
+      authorize(actor, 'accountability.read', null);
+      return (await this.build(month)).city;
+    }
+    const ancestors = await this.departments.ancestorsOf(wanted);
+    if (!ancestors) throw new DomainError('DEPARTMENT_NOT_FOUND', `没有该部门 (no department with id ${wanted}).`, { field: 'departmentId' });
+    authorize(actor, 'accountability.read', { id: wanted, ancestors });
+    const own = (await this.build(month)).departments.get(wanted);
+    if (own) return own;
+    const names = await this.departments.namesOf([wanted]);
+    return { month, department: names.get(wanted) ?? wanted, totals: noCounts(), rows: [], entries: noEntries() };
   }
 
   /** Once per month: the notices' ids derive from the month and department, so a re-run adds nothing. */

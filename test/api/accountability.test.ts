@@ -214,4 +214,29 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
       assert.equal((await supervisor.get(`/api/tickets/${ticketId}`)).body.pendingExtension, null);
     });
   });
+
+  describe('the month\'s bulletin (问责通报)', () => {
+    it('when the centre reads it, then it is city-wide, its totals the sum of the rows, the annulled entry apart', async () => {
+      const res = await supervisor.get('/api/accountability/bulletin?month=2026-03');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.department, null);
+      assert.equal(res.body.totals.annulled, 1);
+      for (const key of ['missedDeadlines', 'defaultDecisions', 'dissatisfiedReopens', 'annulled'] as const) {
+        assert.equal(res.body.totals[key], res.body.rows.reduce((sum: number, row: Record<string, number>) => sum + row[key]!, 0), key);
+      }
+      assert.equal(res.body.totals.dissatisfiedReopens, 1);
+    });
+
+    it('when a department reads it, then its own, listing its entries; another department\'s is refused', async () => {
+      const own = await staff.get('/api/accountability/bulletin?month=2026-03');
+      assert.equal(own.status, 200);
+      assert.notEqual(own.body.department, null);
+      assert.equal(own.body.entries.dissatisfiedReopens.length, 1);
+      assert.equal((await otherStaff.get(`/api/accountability/bulletin?month=2026-03&departmentId=${departmentId}`)).status, 403);
+      const clean = await otherStaff.get('/api/accountability/bulletin?month=2026-03');
+      assert.equal(clean.status, 200);
+      assert.deepEqual(clean.body.totals, { missedDeadlines: 0, defaultDecisions: 0, dissatisfiedReopens: 0, annulled: 0, pendingAppeals: 0 });
+      assert.equal((await supervisor.get('/api/accountability/bulletin')).status, 400);
+    });
+  });
 });
