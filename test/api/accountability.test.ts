@@ -162,7 +162,7 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
     });
   });
 
-  describe('default decisions (超时默认): a part not accepted in time, an extension request not decided in time', () => {
+  describe('default decisions (超时默认): a part not accepted in time, an extension request or a return not decided in time', () => {
     let ticketId: string;
     let administrator: SignedInAgent;
 
@@ -212,6 +212,21 @@ describe('API: the accountability ledger (问责), its appeals and decisions', f
       assert.equal(denied.actor.username, 'system');
       assert.match(denied.reason, /按默认规则不予批准/);
       assert.equal((await supervisor.get(`/api/tickets/${ticketId}`)).body.pendingExtension, null);
+    });
+    it('when the centre leaves a return undecided past its decision limit, then the sweep rejects it and the department keeps the ticket', async () => {
+      const defaultDecisions = { accept: 'deem_accepted', extension: 'deny', return: 'reject', decisionLimit: { amount: 2, unit: 'working_hours' } };
+      assert.equal((await administrator.patch('/api/settings').send({ defaultDecisions })).status, 200);
+      const returned = await dispatched('2026-03-18T09:00:00');
+      await t.services.tickets.act({ actor: staffActor, now: at('2026-03-18T09:30:00') }, returned, 'accept', {});
+      await t.services.tickets.act({ actor: staffActor, now: at('2026-03-18T10:00:00') }, returned, 'return', { reason: '不属于本单位职责' });
+      await t.services.deadlineSweep.run(at('2026-03-18T11:30:00'));
+      assert.equal((await supervisor.get(`/api/tickets/${returned}`)).body.state, 'returned');
+      await t.services.deadlineSweep.run(at('2026-03-18T16:00:00'));
+      assert.equal((await supervisor.get(`/api/tickets/${returned}`)).body.state, 'in_handling');
+      const history = (await supervisor.get(`/api/tickets/${returned}/history`)).body.items;
+      const rejected = history.find((e: { action: string }) => e.action === 'reject_return');
+      assert.equal(rejected.actor.username, 'system');
+      assert.match(rejected.reason, /按默认规则退回原承办单位/);
     });
   });
 
