@@ -190,11 +190,12 @@ type Family = (typeof families)[RollupKind];
 export const rollupShards = 4;
 
 /**
- * A roll-up applied to this many documents is still recognised when applied again: the relay
- * finishes a crashed writer's effects within seconds, long before this many other changes reach
- * one roll-up (Beijing's busiest documents see a few events a second).
+ * A change applied to a roll-up document is still recognised when applied again while it is among
+ * the document's latest this many: the relay finishes a crashed writer's effects 10–15 s after the
+ * write, and one shard of Beijing's busiest family sees a few changes a second. Every `$inc`
+ * rewrites the list (about 4 KB at 200; incompressible, so it is most of a roll-up's WAL).
  */
-export const appliedKeep = 500;
+export const appliedKeep = 200;
 
 /**
  * What a roll-up remembers of a change: 72 bits of a hash of its id, a third of the id's length,
