@@ -120,9 +120,16 @@ const weakWords = new Set([
   '没有', '还是', '但是', '因为', '所以', '可以', '不能', '无法', '需要', '我们', '他们', '本人', '号楼',
 ]);
 
-/** The words of a ticket worth counting as hotspots: the index's terms, minus numbers and filler. */
+/**
+ * A ticket counts at most this many words as hotspots, the first of its text (the subject's, then
+ * the content's opening): every intake rewrites its hotspot document, whose size grows with the new
+ * words between two trims, and a text's topic is in its first words.
+ */
+export const hotspotWordsPerTicket = 8;
+
+/** The words of a ticket worth counting as hotspots: the index's terms, minus numbers and filler, the first `hotspotWordsPerTicket`. */
 export function hotspotWords(terms: readonly string[]): string[] {
-  return [...new Set(terms.filter((w) => w.length >= 2 && !/^\p{N}+$/u.test(w) && !weakWords.has(w)))];
+  return [...new Set(terms.filter((w) => w.length >= 2 && !/^\p{N}+$/u.test(w) && !weakWords.has(w)))].slice(0, hotspotWordsPerTicket);
 }
 
 /**
