@@ -121,9 +121,16 @@ const weakWords = new Set([
   '没有', '还是', '但是', '因为', '所以', '可以', '不能', '无法', '需要', '我们', '他们', '本人', '号楼',
 ]);
 
-/** The words of a ticket worth counting as hotspots: the index's terms, minus numbers and filler. */
+/**
+ * A ticket counts at most this many words as hotspots, the first of its text (the subject's, then
+ * the content's opening): every intake rewrites its hotspot document, whose size grows with the new
+ * words between two trims, and a text's topic is in its first words.
+ */
+export const hotspotWordsPerTicket = 8;
+
+/** The words of a ticket worth counting as hotspots: the index's terms, minus numbers and filler, the first `hotspotWordsPerTicket`. */
 export function hotspotWords(terms: readonly string[]): string[] {
-  return [...new Set(terms.filter((w) => w.length >= 2 && !/^\p{N}+$/u.test(w) && !weakWords.has(w)))];
+  return [...new Set(terms.filter((w) => w.length >= 2 && !/^\p{N}+$/u.test(w) && !weakWords.has(w)))].slice(0, hotspotWordsPerTicket);
 }
 
 /**
@@ -191,11 +198,12 @@ type Family = (typeof families)[RollupKind];
 export const rollupShards = 4;
 
 /**
- * A roll-up applied to this many documents is still recognised when applied again: the relay
- * finishes a crashed writer's effects within seconds, long before this many other changes reach
- * one roll-up (Beijing's busiest documents see a few events a second).
+ * A change applied to a roll-up document is still recognised when applied again while it is among
+ * the document's latest this many: the relay finishes a crashed writer's effects 10–15 s after the
+ * write, and one shard of Beijing's busiest family sees a few changes a second. Every `$inc`
+ * rewrites the list (about 4 KB at 200; incompressible, so it is most of a roll-up's WAL).
  */
-export const appliedKeep = 500;
+export const appliedKeep = 200;
 
 /**
  * What a roll-up remembers of a change: 72 bits of a hash of its id, a third of the id's length,

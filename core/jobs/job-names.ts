@@ -46,7 +46,7 @@ export const schedules: { name: JobName; every: string }[] = [
   { name: 'callbacks.send-surveys', every: '10 seconds' },
   { name: 'callbacks.follow-up', every: '10 seconds' },
   { name: 'inbound.poll-mailbox', every: '30 seconds' },
-  { name: 'analytics.trim-hotspots', every: '10 minutes' },
+  { name: 'analytics.trim-hotspots', every: '1 minute' },
   // Cron: 09:00 on the first of each month, in the workers' time zone.
   { name: 'analytics.monthly-ranking', every: '0 9 1 * *' },
   { name: 'accountability.monthly-bulletin', every: '0 9 1 * *' },
