@@ -55,7 +55,7 @@ export const m = messages(
     previewOf: '{id} 的预览', channel_email: '邮件', channel_sms: '短信', locale_zh: '中文', locale_en: '英文',
     template_ticket_received: '受理回执', template_ticket_dispatched: '派单通知', template_ticket_urged: '催办通知', template_ticket_supervised: '督办通知',
     template_dispatch_withdrawn: '撤回自动派单', template_return_decided: '退单审核结果', template_extension_decided: '延期审核结果', template_reply_sent_back: '答复退回', template_callback_survey: '满意度回访',
-    template_monthly_ranking: '月度三率排名', template_calendar_ending: '工作日历即将到期', template_webhook_disabled: 'Webhook 自动停用',
+    template_monthly_ranking: '月度三率排名', template_calendar_ending: '工作日历即将到期', template_webhook_disabled: 'Webhook 自动停用', template_accountability_bulletin: '月度问责通报',
   },
   {
     title: '12345 administration',
@@ -104,7 +104,7 @@ export const m = messages(
     previewOf: 'Preview of {id}', channel_email: 'e-mail', channel_sms: 'SMS', locale_zh: 'Chinese', locale_en: 'English',
     template_ticket_received: 'Receipt', template_ticket_dispatched: 'Dispatch notice', template_ticket_urged: 'Urge notice', template_ticket_supervised: 'Supervision notice',
     template_dispatch_withdrawn: 'Automatic dispatch withdrawn', template_return_decided: 'Return decided', template_extension_decided: 'Extension decided', template_reply_sent_back: 'Reply sent back', template_callback_survey: 'Satisfaction survey',
-    template_monthly_ranking: 'Monthly ranking of the three rates', template_calendar_ending: 'Working calendar running out', template_webhook_disabled: 'Webhook turned off',
+    template_monthly_ranking: 'Monthly ranking of the three rates', template_calendar_ending: 'Working calendar running out', template_webhook_disabled: 'Webhook turned off', template_accountability_bulletin: 'Monthly accountability bulletin',
   },
 );
 
