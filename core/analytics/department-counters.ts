@@ -235,7 +235,7 @@ const rollupSchema = new Schema<RollupDoc>(
 export const rollupModel = (connection: Connection): Model<RollupDoc> => defineModel(connection, 'AnalyticsRollup', rollupSchema);
 
 const rollupId = (family: Family, day: string, shard: number) => `${family}:${day}:${shard}`;
-const shardIds = (kind: RollupKind, day: string) => Array.from({ length: rollupShards }, (_, shard) => rollupId(families[kind], day, shard));
+const shardIds = (family: Family, day: string) => Array.from({ length: rollupShards }, (_, shard) => rollupId(family, day, shard));
 
 const escapes: Record<string, string> = { '%': '%25', '.': '%2E', $: '%24' };
 const escapeKey = (key: string) => key.replace(/[%.]|^\$/g, (c) => escapes[c]!);
@@ -313,7 +313,7 @@ export class DepartmentCounters {
     let dropped = 0;
     const total = (c: Record<string, number>) => Object.values(c).reduce((sum, v) => sum + v, 0);
     for (const day of days) {
-      for (const doc of await this.rollups.find({ _id: { $in: shardIds('words', day) } }, { counts: 1 }).lean()) {
+      for (const doc of await this.rollups.find({ _id: { $in: shardIds('hotspots', day) } }, { counts: 1 }).lean()) {
         const drop = hotspotKinds.flatMap((kind) => {
           const entries = Object.entries(doc.counts?.[kind] ?? {});
           if (entries.length <= 2 * hotspotKeep) return [];
@@ -334,7 +334,7 @@ export class DepartmentCounters {
 
   /** Several kinds' counts per key summed over the same days, in one read of their documents. */
   async totalsByKind<K extends RollupKind>(kinds: readonly K[], days: readonly string[]): Promise<Map<K, Map<string, Record<string, number>>>> {
-    const ids = [...new Set(kinds.flatMap((kind) => days.flatMap((day) => shardIds(kind, day))))];
+    const ids = [...new Set(kinds.flatMap((kind) => days.flatMap((day) => shardIds(families[kind], day))))];
     const docs = await this.rollups.find({ _id: { $in: ids } }, Object.fromEntries(kinds.map((kind) => [`counts.${kind}`, 1]))).lean<Pick<RollupDoc, 'counts'>[]>();
     return new Map(kinds.map((kind) => {
       const totals = new Map<string, Record<string, number>>();
